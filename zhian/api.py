@@ -1,0 +1,103 @@
+"""The REST API root: ``/api/v1/``, OpenAPI 3 at ``/api/v1/docs``.
+
+Authentication is a bearer token (``Authorization: Bearer zt_…``) or the web session (with
+CSRF). Every error is ``application/problem+json`` (RFC 9457) with a stable ``code``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer, SessionAuth
+
+from zhian.core.errors import ServiceError
+from zhian.core.services.tokens import user_for_token
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = user_for_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class ActiveSessionAuth(SessionAuth):
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = super().authenticate(request, key)
+        return user if user is not None and user.is_active else None
+
+
+api = NinjaAPI(
+    title="Zhian 治安 API",
+    version="1",
+    description=__doc__,
+    urls_namespace="api",
+    auth=[TokenAuth(), ActiveSessionAuth()],
+)
+
+
+def problem(
+    request: HttpRequest, status: int, code: str, title: str, detail: str = "", **extra: Any
+) -> HttpResponse:
+    body = {"type": f"urn:zhian:error:{code}", "title": title, "status": status, "code": code}
+    if detail:
+        body["detail"] = detail
+    body.update(extra)
+    return HttpResponse(
+        json.dumps(body, ensure_ascii=False, default=str),
+        status=status,
+        content_type="application/problem+json; charset=utf-8",
+    )
+
+
+@api.exception_handler(ServiceError)
+def _service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
+    return problem(request, exc.status, exc.code, exc.message, **exc.extra)
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    errors = [
+        {"loc": list(e.get("loc", [])), "msg": e.get("msg", ""), "type": e.get("type", "")}
+        for e in exc.errors
+    ]
+    return problem(request, 422, "invalid_request", "请求参数有误", errors=errors)
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return problem(request, 401, "unauthenticated", "需要登录或有效的 API 令牌")
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return problem(request, 404, "not_found", "未找到")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return problem(request, exc.status_code, "http_error", str(exc))
+
+
+def acting_user(request: HttpRequest) -> Any:
+    """The authenticated user of an API request (``request.auth`` set by either scheme)."""
+    user = getattr(request, "auth", None) or request.user
+    if user is None or isinstance(user, AnonymousUser):
+        raise AuthenticationError()
+    return user
+
+
+def register_routers() -> None:
+    from zhian.core.api import router as core_router
+
+    api.add_router("/", core_router)
+
+
+register_routers()

@@ -1,0 +1,1 @@
+"""Core: jurisdictions, accounts and roles, audit chain, shared helpers."""

@@ -1,0 +1,24 @@
+"""What each role may do. Actions are named ``<object>.<verb>``; a user may act on an
+object when one of their roles that grants the action sits on the object's jurisdiction or
+an ancestor of it."""
+
+from __future__ import annotations
+
+from zhian.core.models.accounts import Role
+
+ALL_ROLES = frozenset(Role)
+
+ACTION_ROLES: dict[str, frozenset[Role]] = {
+    "jurisdiction.view": ALL_ROLES,
+    "jurisdiction.change": frozenset({Role.ADMINISTRATOR}),
+    "jurisdiction.import": frozenset({Role.ADMINISTRATOR}),
+    "audit.view": frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR}),
+    "user.manage": frozenset({Role.ADMINISTRATOR}),
+}
+
+
+def roles_for(action: str) -> frozenset[Role]:
+    try:
+        return ACTION_ROLES[action]
+    except KeyError:
+        raise KeyError(f"unknown action {action!r}; add it to ACTION_ROLES") from None

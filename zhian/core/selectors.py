@@ -1,0 +1,58 @@
+"""Read queries, already narrowed to what the acting user may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from zhian.core.errors import NotFound
+from zhian.core.models.accounts import RoleAssignment
+from zhian.core.models.audit import AuditEvent
+from zhian.core.models.jurisdictions import Jurisdiction
+from zhian.core.models.tokens import ApiToken
+from zhian.core.scoping import scope_paths, scoped
+
+
+def jurisdictions_for(
+    user: Any, *, kind: str | None = None, parent: str | None = None, q: str | None = None
+) -> QuerySet[Jurisdiction]:
+    qs = scoped(Jurisdiction.objects.all(), user, "jurisdiction.view", field="")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if parent:
+        qs = qs.filter(parent__code=parent)
+    if q:
+        qs = qs.filter(Q(code__icontains=q) | Q(name__icontains=q) | Q(name_en__icontains=q))
+    return qs.select_related("parent")
+
+
+def access_jurisdiction(user: Any, code: str) -> Jurisdiction:
+    """The jurisdiction with ``code`` if the user may see it; NotFound otherwise."""
+    found = jurisdictions_for(user).filter(code=code).first()
+    if found is None:
+        raise NotFound(f"未找到辖区 {code}")
+    return found
+
+
+def tokens_for(user: Any) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user=user)
+
+
+def audit_events_for(user: Any) -> QuerySet[AuditEvent]:
+    """Audit events visible to supervisors and administrators.
+
+    Events are not attached to jurisdictions, so a scoped viewer sees the events of users
+    who hold roles inside their scope; superusers see all.
+    """
+    paths = scope_paths(user, "audit.view")
+    if paths is None:
+        return AuditEvent.objects.all()
+    if not paths:
+        return AuditEvent.objects.none()
+
+    q = Q(pk__in=[])
+    for path in paths:
+        q |= Q(jurisdiction__path__startswith=path)
+    actor_ids = RoleAssignment.objects.filter(q).values("user_id")
+    return AuditEvent.objects.filter(actor_id__in=actor_ids)

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from zhian.core import views
+
+app_name = "core"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("jurisdictions/", views.jurisdiction_list, name="jurisdiction_list"),
+    path("jurisdictions/<str:code>/", views.jurisdiction_detail, name="jurisdiction_detail"),
+    path("account/tokens/", views.token_list, name="token_list"),
+    path("account/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
+    path("audit/", views.audit_list, name="audit_list"),
+]

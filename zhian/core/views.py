@@ -1,0 +1,188 @@
+"""Pages of the web shell: log-on, home map, jurisdictions, tokens, audit, health."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from zhian.core import selectors
+from zhian.core.errors import ServiceError
+from zhian.core.forms import LoginForm, RenameForm, TokenForm
+from zhian.core.models.jurisdictions import JurisdictionKind
+from zhian.core.scoping import can
+from zhian.core.services import accounts as account_services
+from zhian.core.services import tokens as token_services
+from zhian.core.services.jurisdictions import do_rename_jurisdiction
+
+PAGE_SIZE = 50
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness and database check for load balancers and monitoring."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:
+        return JsonResponse({"status": "error", "database": str(exc)[:200]}, status=503)
+    return JsonResponse({"status": "ok", "database": connection.vendor})
+
+
+@never_cache
+def login_view(request: HttpRequest) -> HttpResponse:
+    form = LoginForm(request.POST or None)
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if request.session.pop("zhian_idle_logout", False):
+        messages.info(request, _("长时间未操作，已自动退出，请重新登录。"))
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = account_services.do_log_in(
+                request, form.cleaned_data["username"], form.cleaned_data["password"]
+            )
+        except ServiceError as exc:
+            form.add_error(None, exc.message)
+        else:
+            login(request, user)
+            if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
+                next_url = ""
+            return redirect(next_url or "core:home")
+    return render(request, "core/login.html", {"form": form, "next": next_url})
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("core:login")
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    scope = selectors.jurisdictions_for(request.user)
+    counts = {k.value: scope.filter(kind=k.value).count() for k in JurisdictionKind}
+    return render(
+        request,
+        "core/home.html",
+        {
+            "counts": counts,
+            "kinds": JurisdictionKind,
+            "roles": request.user.role_assignments.select_related("jurisdiction"),
+        },
+    )
+
+
+@login_required
+def jurisdiction_list(request: HttpRequest) -> HttpResponse:
+    kind = request.GET.get("kind") or None
+    if kind not in {None, *JurisdictionKind.values}:
+        kind = None
+    q = (request.GET.get("q") or "").strip() or None
+    page = Paginator(selectors.jurisdictions_for(request.user, kind=kind, q=q), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "core/jurisdiction_list.html",
+        {"page": page, "kind": kind or "", "q": q or "", "kinds": JurisdictionKind.choices},
+    )
+
+
+@login_required
+def jurisdiction_detail(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        jurisdiction = selectors.access_jurisdiction(request.user, code)
+    except ServiceError as exc:
+        return render(request, "core/error.html", {"message": exc.message}, status=exc.status)
+    may_change = can(request.user, "jurisdiction.change", jurisdiction)
+    form = RenameForm(
+        request.POST or None,
+        initial={
+            "name": jurisdiction.name,
+            "name_en": jurisdiction.name_en,
+            "version": jurisdiction.version,
+        },
+    )
+    status = 200
+    if request.method == "POST":
+        if not may_change:
+            return render(
+                request, "core/error.html", {"message": _("您的角色无权修改该辖区")}, status=403
+            )
+        if form.is_valid():
+            try:
+                do_rename_jurisdiction(
+                    jurisdiction,
+                    acting_user=request.user,
+                    name=form.cleaned_data["name"],
+                    name_en=form.cleaned_data["name_en"],
+                    expected_version=form.cleaned_data["version"],
+                )
+            except ServiceError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status
+            else:
+                messages.success(request, _("已保存"))
+                return redirect("core:jurisdiction_detail", code=code)
+        else:
+            status = 422
+    children = Paginator(jurisdiction.children.all(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "core/jurisdiction_detail.html",
+        {"j": jurisdiction, "children": children, "form": form, "may_change": may_change},
+        status=status,
+    )
+
+
+@login_required
+def token_list(request: HttpRequest) -> HttpResponse:
+    form = TokenForm(request.POST or None)
+    secret = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            _token, secret = token_services.do_create_token(
+                acting_user=request.user,
+                name=form.cleaned_data["name"],
+                expires_in_days=form.cleaned_data["expires_in_days"],
+            )
+        except ServiceError as exc:
+            form.add_error(None, exc.message)
+        else:
+            form = TokenForm()
+    return render(
+        request,
+        "core/token_list.html",
+        {"form": form, "tokens": selectors.tokens_for(request.user), "secret": secret},
+    )
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    try:
+        token_services.do_revoke_token(acting_user=request.user, token_id=token_id)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("令牌已吊销"))
+    return redirect("core:token_list")
+
+
+@login_required
+def audit_list(request: HttpRequest) -> HttpResponse:
+    events = selectors.audit_events_for(request.user).order_by("-seq")
+    action = (request.GET.get("action") or "").strip()
+    if action:
+        events = events.filter(action=action)
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "core/audit_list.html", {"page": page, "action": action})

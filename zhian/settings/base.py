@@ -1,0 +1,144 @@
+"""Settings shared by every deployment. Everything secret or site-specific comes from the
+environment (``ZHIAN_*``); development defaults are safe and refuse to run with DEBUG off."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from zhian.settings.database import database_config
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+VAR_DIR = Path(os.environ.get("ZHIAN_VAR_DIR", BASE_DIR / "var"))
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+DEV_SECRET_KEY = "zhian-development-only-not-secret"
+DEBUG = env_bool("ZHIAN_DEBUG", True)
+SECRET_KEY = os.environ.get("ZHIAN_SECRET_KEY", DEV_SECRET_KEY)
+ALLOWED_HOSTS = [
+    h for h in os.environ.get("ZHIAN_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h
+]
+
+if not DEBUG:
+    if SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 40:
+        raise ImproperlyConfigured(
+            "ZHIAN_SECRET_KEY must be set to a random value of 40+ characters when DEBUG is off"
+        )
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
+    "zhian.core",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "zhian.core.middleware.RequestIdMiddleware",
+    "zhian.core.middleware.IdleSessionMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "zhian.urls"
+WSGI_APPLICATION = "zhian.wsgi.application"
+AUTH_USER_MODEL = "core.User"
+LOGIN_URL = "core:login"
+LOGIN_REDIRECT_URL = "core:home"
+LOGOUT_REDIRECT_URL = "core:login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "zhian" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "zhian.core.context_processors.site",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": database_config(os.environ.get("ZHIAN_DATABASE_URL"), VAR_DIR / "zhian.sqlite3")
+}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background work: Django's tasks API (backport) on the same database, no broker.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Sessions: absolute lifetime 12 h, idle timeout 30 min (enforced by IdleSessionMiddleware).
+SESSION_COOKIE_AGE = 12 * 3600
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+ZHIAN_SESSION_IDLE_SECONDS = int(os.environ.get("ZHIAN_SESSION_IDLE_SECONDS", 30 * 60))
+# Login throttling: this many failures for one account or one address within the window lock it.
+ZHIAN_LOGIN_MAX_FAILURES = 5
+ZHIAN_LOGIN_LOCKOUT_SECONDS = 15 * 60
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "zhian" / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = os.environ.get("ZHIAN_TIME_ZONE", "Asia/Shanghai")
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+
+# Map: tile URL template for Leaflet; empty means a plain background (no external server).
+ZHIAN_MAP_TILE_URL = os.environ.get("ZHIAN_MAP_TILE_URL", "")
+ZHIAN_MAP_TILE_ATTRIBUTION = os.environ.get("ZHIAN_MAP_TILE_ATTRIBUTION", "")
+# Where the project's shared real data sets live (demo bureau, benchmarks).
+ZHIAN_SHARED_DATA = Path(os.environ.get("ZHIAN_SHARED_DATA", BASE_DIR.parent / "shared" / "data"))
+# Exported audit-chain head, so that a truncated tail is detectable.
+ZHIAN_AUDIT_HEAD_FILE = Path(os.environ.get("ZHIAN_AUDIT_HEAD_FILE", VAR_DIR / "audit-head.json"))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("ZHIAN_LOG_LEVEL", "INFO")},
+}
