@@ -1,5 +1,8 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.http import HttpRequest
 
 from zhian.core.models import ApiToken, AuditEvent, Jurisdiction, RoleAssignment, User
 
@@ -14,7 +17,10 @@ class RoleAssignmentInline(admin.TabularInline):
 class ZhianUserAdmin(UserAdmin):
     inlines = [RoleAssignmentInline]
     list_display = ["username", "display_name", "badge_number", "is_active", "last_login"]
-    fieldsets = (*UserAdmin.fieldsets, ("Zhian", {"fields": ["display_name", "badge_number"]}))
+    fieldsets = (
+        *(UserAdmin.fieldsets or ()),
+        ("Zhian", {"fields": ["display_name", "badge_number"]}),
+    )
 
 
 @admin.register(Jurisdiction)
@@ -38,11 +44,11 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_display = ["seq", "at", "actor", "action", "object_type", "object_id", "outcome"]
     list_filter = ["action", "outcome"]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

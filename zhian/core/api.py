@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
 
 from zhian.api import acting_user
@@ -120,7 +120,7 @@ def jurisdictions_geojson(
                 "name": j.name,
                 "name_en": j.name_en,
                 "kind": j.kind,
-                "parent": j.parent.code if j.parent_id else None,
+                "parent": j.parent.code if j.parent else None,
             },
         }
         for j in qs[:5000]
@@ -169,7 +169,7 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Any:
     token, secret = token_services.do_create_token(
         acting_user=acting_user(request), name=payload.name, expires_in_days=payload.expires_in_days
     )
-    return 201, {**TokenOut.from_orm(token).dict(), "secret": secret}
+    return Status(201, {**TokenOut.from_orm(token).dict(), "secret": secret})
 
 
 @router.delete("/tokens/{token_id}", response=TokenOut, tags=["accounts"])

@@ -52,6 +52,7 @@ def validate_boundary(geometry: Any) -> shapely.Geometry:
         raise GeometryError("不支持 crs 成员：RFC 7946 规定坐标一律为 WGS84")
     kind = geometry.get("type")
     coords = geometry.get("coordinates")
+    polygons: Any
     if kind == "Polygon":
         polygons = [coords]
     elif kind == "MultiPolygon":

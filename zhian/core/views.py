@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 from zhian.core import selectors
 from zhian.core.errors import ServiceError
 from zhian.core.forms import LoginForm, RenameForm, TokenForm
+from zhian.core.models.accounts import User
 from zhian.core.models.jurisdictions import JurisdictionKind
 from zhian.core.scoping import can
 from zhian.core.services import accounts as account_services
@@ -24,6 +25,12 @@ from zhian.core.services import tokens as token_services
 from zhian.core.services.jurisdictions import do_rename_jurisdiction
 
 PAGE_SIZE = 50
+
+
+class AuthenticatedRequest(HttpRequest):
+    """What ``login_required`` guarantees: a staff user, not AnonymousUser."""
+
+    user: User
 
 
 @require_GET
@@ -67,7 +74,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedRequest) -> HttpResponse:
     scope = selectors.jurisdictions_for(request.user)
     counts = {k.value: scope.filter(kind=k.value).count() for k in JurisdictionKind}
     return render(
@@ -82,7 +89,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def jurisdiction_list(request: HttpRequest) -> HttpResponse:
+def jurisdiction_list(request: AuthenticatedRequest) -> HttpResponse:
     kind = request.GET.get("kind") or None
     if kind not in {None, *JurisdictionKind.values}:
         kind = None
@@ -98,7 +105,7 @@ def jurisdiction_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def jurisdiction_detail(request: HttpRequest, code: str) -> HttpResponse:
+def jurisdiction_detail(request: AuthenticatedRequest, code: str) -> HttpResponse:
     try:
         jurisdiction = selectors.access_jurisdiction(request.user, code)
     except ServiceError as exc:
@@ -145,7 +152,7 @@ def jurisdiction_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def token_list(request: HttpRequest) -> HttpResponse:
+def token_list(request: AuthenticatedRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     secret = None
     if request.method == "POST" and form.is_valid():
@@ -168,7 +175,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+def token_revoke(request: AuthenticatedRequest, token_id: int) -> HttpResponse:
     try:
         token_services.do_revoke_token(acting_user=request.user, token_id=token_id)
     except ServiceError as exc:
@@ -179,7 +186,7 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
 
 
 @login_required
-def audit_list(request: HttpRequest) -> HttpResponse:
+def audit_list(request: AuthenticatedRequest) -> HttpResponse:
     events = selectors.audit_events_for(request.user).order_by("-seq")
     action = (request.GET.get("action") or "").strip()
     if action:

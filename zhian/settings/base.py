@@ -127,6 +127,7 @@ TIME_ZONE = os.environ.get("ZHIAN_TIME_ZONE", "Asia/Shanghai")
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "zhian" / "static"]
 
 # Map: tile URL template for Leaflet; empty means a plain background (no external server).
 ZHIAN_MAP_TILE_URL = os.environ.get("ZHIAN_MAP_TILE_URL", "")

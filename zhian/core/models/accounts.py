@@ -28,8 +28,8 @@ class User(AbstractUser):
     badge_number = models.CharField(_("警号"), max_length=32, blank=True)
 
     class Meta(AbstractUser.Meta):
-        verbose_name = _("用户")
-        verbose_name_plural = _("用户")
+        verbose_name = _("用户")  # type: ignore[assignment]
+        verbose_name_plural = _("用户")  # type: ignore[assignment]
 
     def __str__(self) -> str:
         return self.display_name or self.username

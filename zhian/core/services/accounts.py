@@ -70,7 +70,7 @@ def do_log_in(request: HttpRequest, username: str, password: str) -> User:
     with transaction.atomic():
         LoginFailure.objects.filter(username__iexact=username).delete()
         audit.record(actor=user, action="auth.login", data={"ip": ip})
-    return user  # type: ignore[return-value]
+    return user
 
 
 def prune_login_failures() -> int:

@@ -113,9 +113,10 @@ def parse_feature_collection(data: Any) -> list[_Parsed]:
     }
     for i, feature in enumerate(features):
         code = feature.get("properties", {}).get("code") if isinstance(feature, dict) else None
-        item = parsed.get(code.strip()) if isinstance(code, str) else None
-        if item is None:
+        found = parsed.get(code.strip()) if isinstance(code, str) else None
+        if found is None:
             continue
+        item = found
         label = _feature_label(i, feature)
         if item.kind == JurisdictionKind.BUREAU:
             if item.parent:
