@@ -1,0 +1,45 @@
+"""The demo bureau loads from the real Toronto file, once, with a user for every role."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from zhian.core import audit, selectors
+from zhian.core.management.commands.load_demo import DEMO_PASSWORD
+from zhian.core.models import Jurisdiction, Role, User
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+
+def test_load_demo_builds_the_bureau_and_users(capsys: Any, client: Any) -> None:
+    call_command("load_demo")
+    out = capsys.readouterr().out
+    assert "zhian-demo-2026" in out
+    kinds = {
+        k: Jurisdiction.objects.filter(kind=k).count()
+        for k in ("bureau", "station", "sector", "grid")
+    }
+    assert kinds["bureau"] == 1
+    assert kinds["station"] == 12
+    assert kinds["sector"] == 140
+    assert kinds["grid"] >= 140 * 3
+    held = set(User.objects.values_list("role_assignments__role", flat=True))
+    assert held == {str(r) for r in Role}
+    assert audit.verify_chain().ok
+
+    patrol = User.objects.get(username="patrol")
+    station = patrol.role_assignments.get().jurisdiction
+    visible = selectors.jurisdictions_for(patrol)
+    assert visible.count() == Jurisdiction.objects.filter(path__startswith=station.path).count()
+    assert not visible.filter(kind="bureau").exists()
+
+    assert (
+        client.post("/login/", {"username": "patrol", "password": DEMO_PASSWORD}).status_code == 302
+    )
+
+    call_command("load_demo")  # a second run changes nothing
+    assert "演示数据已加载" in capsys.readouterr().out
+    assert Jurisdiction.objects.filter(kind="station").count() == 12
