@@ -96,8 +96,10 @@ def acting_user(request: HttpRequest) -> Any:
 
 def register_routers() -> None:
     from zhian.core.api import router as core_router
+    from zhian.dispatch.api import router as dispatch_router
 
     api.add_router("/", core_router)
+    api.add_router("/", dispatch_router)
 
 
 register_routers()

@@ -14,6 +14,34 @@ ACTION_ROLES: dict[str, frozenset[Role]] = {
     "jurisdiction.import": frozenset({Role.ADMINISTRATOR}),
     "audit.view": frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR}),
     "user.manage": frozenset({Role.ADMINISTRATOR}),
+    # 接处警 dispatch
+    "incident.view": frozenset(
+        {
+            Role.DISPATCHER,
+            Role.PATROL_OFFICER,
+            Role.COMMUNITY_OFFICER,
+            Role.SUPERVISOR,
+            Role.LEADER,
+            Role.ANALYST,
+            Role.ADMINISTRATOR,
+        }
+    ),
+    "incident.create": frozenset({Role.DISPATCHER, Role.PATROL_OFFICER, Role.COMMUNITY_OFFICER}),
+    "incident.dispatch": frozenset({Role.DISPATCHER}),
+    "incident.close": frozenset({Role.DISPATCHER, Role.SUPERVISOR}),
+    "caller.reveal": frozenset({Role.DISPATCHER, Role.SUPERVISOR}),
+    "unit.view": frozenset(
+        {
+            Role.DISPATCHER,
+            Role.PATROL_OFFICER,
+            Role.SUPERVISOR,
+            Role.LEADER,
+            Role.ADMINISTRATOR,
+            Role.ANALYST,
+        }
+    ),
+    "unit.report": frozenset({Role.DISPATCHER, Role.PATROL_OFFICER}),
+    "unit.manage": frozenset({Role.ADMINISTRATOR}),
 }
 
 

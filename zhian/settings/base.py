@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "zhian.core",
+    "zhian.dispatch",
 ]
 
 MIDDLEWARE = [
@@ -143,3 +144,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("ZHIAN_LOG_LEVEL", "INFO")},
 }
+
+# Dispatch (接处警): road network for travel times (an OSM .pbf or a cached .npz); empty
+# means straight-line estimates, said so in every recommendation.
+ZHIAN_ROAD_NETWORK = os.environ.get("ZHIAN_ROAD_NETWORK", "")
+ZHIAN_DETOUR_FACTOR = float(os.environ.get("ZHIAN_DETOUR_FACTOR", "1.4"))
+# A new incident this close in space and time to an open one of a related category is
+# offered as a probable duplicate.
+ZHIAN_DUPLICATE_RADIUS_M = float(os.environ.get("ZHIAN_DUPLICATE_RADIUS_M", "300"))
+ZHIAN_DUPLICATE_MINUTES = int(os.environ.get("ZHIAN_DUPLICATE_MINUTES", "30"))

@@ -1,0 +1,218 @@
+"""The dispatch API: idempotent POSTs, optimistic concurrency, scoping, status codes."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from django.db import connections
+from django.test import Client
+from django.utils import timezone
+
+from zhian.core.models import AuditEvent
+from zhian.core.services.tokens import do_create_token
+from zhian.dispatch.models import Incident, Unit, UnitPosition
+
+pytestmark = pytest.mark.django_db
+
+INCIDENT = {
+    "channel": "call_110",
+    "category": "0104",
+    "address": "Aleksanterinkatu 52",
+    "lon": 24.9405,
+    "lat": 60.1690,
+    "caller_name": "王五",
+    "caller_phone": "13800000000",
+}
+
+
+def client_for(user: Any) -> Client:
+    _, secret = do_create_token(acting_user=user, name="t")
+    return Client(headers={"Authorization": f"Bearer {secret}"})
+
+
+def post(client: Client, path: str, body: Any, **headers: str) -> Any:
+    return client.post(path, body, content_type="application/json", headers=headers)
+
+
+def test_create_incident_returns_it_and_hides_caller_details(people: dict[str, Any]) -> None:
+    response = post(client_for(people["dispatcher"]), "/api/v1/incidents", INCIDENT)
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["number"].startswith("HKI-")
+    assert body["priority"] == 1  # 故意伤害
+    assert body["jurisdiction"] == "HKI-W-1-1"
+    assert "王五" not in response.content.decode()
+    assert body["probable_duplicates"] == []
+
+
+def test_idempotency_key_creates_one_incident(people: dict[str, Any]) -> None:
+    client = client_for(people["dispatcher"])
+    first = post(client, "/api/v1/incidents", INCIDENT, **{"Idempotency-Key": "call-7781"})
+    again = post(client, "/api/v1/incidents", INCIDENT, **{"Idempotency-Key": "call-7781"})
+    assert first.status_code == again.status_code == 201
+    assert again.json()["id"] == first.json()["id"]
+    assert again["Idempotent-Replayed"] == "true"
+    assert Incident.objects.count() == 1
+    other = post(
+        client,
+        "/api/v1/incidents",
+        {**INCIDENT, "address": "另一地址"},
+        **{"Idempotency-Key": "call-7781"},
+    )
+    assert other.status_code == 422
+    assert other.json()["code"] == "idempotency_key_reused"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_retries_with_one_key_create_one_incident(people: dict[str, Any]) -> None:
+    _, secret = do_create_token(acting_user=people["dispatcher"], name="t")
+    results: list[int] = []
+
+    def send() -> None:
+        try:
+            response = Client(headers={"Authorization": f"Bearer {secret}"}).post(
+                "/api/v1/incidents",
+                INCIDENT,
+                content_type="application/json",
+                headers={"Idempotency-Key": "storm-1"},
+            )
+            results.append(response.json()["id"])
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=send) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 6 and len(set(results)) == 1
+    assert Incident.objects.count() == 1
+
+
+def test_second_report_nearby_is_offered_as_duplicate_then_merged(people: dict[str, Any]) -> None:
+    client = client_for(people["dispatcher"])
+    first = post(client, "/api/v1/incidents", INCIDENT).json()
+    second = post(
+        client, "/api/v1/incidents", {**INCIDENT, "category": "0201", "lon": 24.9407}
+    ).json()
+    assert [d["number"] for d in second["probable_duplicates"]] == [first["number"]]
+    merged = post(client, f"/api/v1/incidents/{second['id']}/merge", {"into": first["id"]})
+    assert merged.status_code == 200, merged.content
+    assert Incident.objects.get(pk=first["id"]).calls.count() == 2
+
+
+def test_stale_update_is_refused(people: dict[str, Any]) -> None:
+    client = client_for(people["dispatcher"])
+    incident = post(client, "/api/v1/incidents", INCIDENT).json()
+    path = f"/api/v1/incidents/{incident['id']}"
+    ok = client.patch(
+        path, {"priority": 2}, content_type="application/json", headers={"If-Match": "1"}
+    )
+    assert ok.status_code == 200 and ok.json()["version"] == 2
+    stale = client.patch(
+        path, {"priority": 4}, content_type="application/json", headers={"If-Match": "1"}
+    )
+    assert stale.status_code == 412
+    assert stale["Content-Type"].startswith("application/problem+json")
+    assert Incident.objects.get(pk=incident["id"]).priority == 2
+    missing = client.patch(path, {"priority": 4}, content_type="application/json")
+    assert missing.status_code == 428
+
+
+def test_dispatch_flow_and_illegal_transition_is_409(people: dict[str, Any], units: Any) -> None:
+    client = client_for(people["dispatcher"])
+    incident = post(client, "/api/v1/incidents", INCIDENT).json()
+    unit = units["W-01"]
+    sent = post(client, f"/api/v1/incidents/{incident['id']}/dispatch", {"unit_ids": [unit.pk]})
+    assert sent.status_code == 201, sent.content
+    assignment = sent.json()[0]["id"]
+    again = post(client, f"/api/v1/incidents/{incident['id']}/dispatch", {"unit_ids": [unit.pk]})
+    assert again.status_code == 409
+    assert again.json()["code"] == "unit_not_available"
+    jump = post(client, f"/api/v1/assignments/{assignment}/steps", {"step": "transporting"})
+    assert jump.status_code == 409
+    assert jump.json()["code"] == "illegal_transition"
+    assert (
+        post(client, f"/api/v1/assignments/{assignment}/steps", {"step": "en_route"}).status_code
+        == 200
+    )
+    assert Unit.objects.get(pk=unit.pk).status == "en_route"
+    timeline = client.get(f"/api/v1/incidents/{incident['id']}/timeline").json()
+    assert [e["kind"] for e in timeline] == ["received", "dispatched", "en_route"]
+
+
+def test_recommendations_endpoint(people: dict[str, Any], units: Any, road_network: Any) -> None:
+    client = client_for(people["dispatcher"])
+    incident = post(client, "/api/v1/incidents", INCIDENT).json()
+    body = client.get(f"/api/v1/incidents/{incident['id']}/recommendations", {"k": 3}).json()
+    assert body["method"] == "road_network"
+    assert [u["eta_s"] for u in body["units"]] == sorted(u["eta_s"] for u in body["units"])
+
+
+def test_other_stations_rows_are_404(people: dict[str, Any], units: Any) -> None:
+    west = post(client_for(people["dispatcher"]), "/api/v1/incidents", INCIDENT).json()
+    east = client_for(people["east_dispatcher"])
+    assert east.get(f"/api/v1/incidents/{west['id']}").status_code == 404
+    assert east.get(f"/api/v1/units/{units['W-01'].pk}").status_code == 404
+    listed = {u["call_sign"] for u in east.get("/api/v1/units").json()["results"]}
+    assert listed == {"E-01", "E-02", "E-03"}
+    assert (
+        post(
+            east, f"/api/v1/incidents/{west['id']}/dispatch", {"unit_ids": [units["E-01"].pk]}
+        ).status_code
+        == 404
+    )
+
+
+def test_avl_positions_update_the_unit(people: dict[str, Any], units: Any) -> None:
+    client = client_for(people["patrol_w"])
+    unit = units["W-02"]
+    now = timezone.now().isoformat()
+    response = post(
+        client,
+        f"/api/v1/units/{unit.pk}/positions",
+        {"positions": [{"lon": 24.9391, "lat": 60.1722, "at": now}]},
+    )
+    assert response.status_code == 201, response.content
+    unit.refresh_from_db()
+    assert (unit.lon, unit.lat) == (24.9391, 60.1722)
+    assert UnitPosition.objects.filter(unit=unit).count() == 1
+    bad = post(
+        client,
+        f"/api/v1/units/{unit.pk}/positions",
+        {"positions": [{"lon": 240, "lat": 60.1, "at": now}]},
+    )
+    assert bad.status_code == 422
+    assert UnitPosition.objects.filter(unit=unit).count() == 1
+
+
+def test_caller_details_need_a_purpose(people: dict[str, Any]) -> None:
+    client = client_for(people["dispatcher"])
+    incident = post(client, "/api/v1/incidents", INCIDENT).json()
+    path = f"/api/v1/incidents/{incident['id']}/reveal-callers"
+    assert post(client, path, {"purpose": ""}).status_code == 422
+    rows = post(client, path, {"purpose": "回拨核实"}).json()
+    assert rows[0]["caller_phone"] == "13800000000"
+    assert AuditEvent.objects.filter(action="personal_data.read", purpose="回拨核实").count() == 1
+
+
+def test_availability_toggle_with_if_match(people: dict[str, Any], units: Any) -> None:
+    client = client_for(people["patrol_w"])
+    unit = units["W-03"]
+    path = f"/api/v1/units/{unit.pk}/availability"
+    off = client.put(
+        path,
+        {"status": "unavailable"},
+        content_type="application/json",
+        headers={"If-Match": str(unit.version)},
+    )
+    assert off.status_code == 200 and off.json()["status"] == "unavailable"
+    stale = client.put(
+        path,
+        {"status": "available"},
+        content_type="application/json",
+        headers={"If-Match": str(unit.version)},
+    )
+    assert stale.status_code == 412

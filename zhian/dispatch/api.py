@@ -1,0 +1,476 @@
+"""Dispatch endpoints: incidents, units (status, AVL), assignments, recommendations, coverage."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Router, Schema
+from ninja.pagination import CursorPagination, paginate
+
+from zhian.api import acting_user
+from zhian.core import selectors as core_selectors
+from zhian.core.api import if_match_version
+from zhian.core.idempotency import idempotent
+from zhian.dispatch import selectors
+from zhian.dispatch.services import assignments as assignment_services
+from zhian.dispatch.services import incidents as incident_services
+from zhian.dispatch.services import plans as plan_services
+from zhian.dispatch.services import routing as routing_services
+from zhian.dispatch.services import units as unit_services
+
+router = Router(tags=["dispatch"])
+
+
+class IncidentIn(Schema):
+    channel: Literal["call_110", "walk_in", "online", "patrol"]
+    category: str = Field(..., description="警情类别编码，如 0101")
+    address: str = Field(..., min_length=1, max_length=200)
+    lon: float = Field(..., ge=-180, le=180)
+    lat: float = Field(..., ge=-90, le=90)
+    crs: Literal["wgs84", "gcj02"] = "wgs84"
+    priority: int | None = Field(None, ge=1, le=4, description="省略则按类别建议")
+    narrative: str = ""
+    caller_name: str = Field("", max_length=64)
+    caller_phone: str = Field("", max_length=32)
+    received_at: datetime | None = None
+
+
+class AssignmentOut(Schema):
+    id: int
+    unit_id: int
+    call_sign: str
+    active: bool
+    dispatched_at: datetime
+    en_route_at: datetime | None
+    on_scene_at: datetime | None
+    cleared_at: datetime | None
+    cancelled_at: datetime | None
+    eta_seconds: float | None
+
+    @staticmethod
+    def resolve_call_sign(obj: Any) -> str:
+        return str(obj.unit.call_sign)
+
+
+class IncidentOut(Schema):
+    id: int
+    number: str
+    jurisdiction: str
+    channel: str
+    category: str
+    category_name: str
+    priority: int
+    status: str
+    address: str
+    lon: float
+    lat: float
+    narrative: str
+    received_at: datetime
+    closed_at: datetime | None
+    disposition: str
+    version: int
+
+    @staticmethod
+    def resolve_jurisdiction(obj: Any) -> str:
+        return str(obj.jurisdiction.code)
+
+    @staticmethod
+    def resolve_category(obj: Any) -> str:
+        return str(obj.category.code)
+
+    @staticmethod
+    def resolve_category_name(obj: Any) -> str:
+        return str(obj.category.name)
+
+
+class DuplicateOut(Schema):
+    id: int
+    number: str
+    distance_m: float
+    received_at: datetime
+
+
+class IncidentCreated(IncidentOut):
+    probable_duplicates: list[DuplicateOut]
+
+
+class IncidentPatch(Schema):
+    category_code: str | None = None
+    priority: int | None = Field(None, ge=1, le=4)
+    address: str | None = Field(None, min_length=1, max_length=200)
+    narrative: str | None = None
+
+
+class CloseIn(Schema):
+    disposition: str
+    note: str = ""
+
+
+class MergeIn(Schema):
+    into: int = Field(..., description="保留的警情 id")
+
+
+class DispatchIn(Schema):
+    unit_ids: list[int] = Field(..., min_length=1, max_length=20)
+
+
+class StepIn(Schema):
+    step: Literal["en_route", "on_scene", "transporting", "cleared"]
+
+
+class ReassignIn(Schema):
+    unit_id: int
+
+
+class RevealIn(Schema):
+    purpose: str = Field(..., min_length=2, max_length=500, description="查询事由")
+
+
+class TimelineOut(Schema):
+    at: datetime
+    kind: str
+    unit: str | None
+    actor: str | None
+    note: str
+
+    @staticmethod
+    def resolve_unit(obj: Any) -> str | None:
+        return obj.unit.call_sign if obj.unit else None
+
+    @staticmethod
+    def resolve_actor(obj: Any) -> str | None:
+        return str(obj.actor) if obj.actor else None
+
+
+class SuggestionOut(Schema):
+    unit_id: int
+    call_sign: str
+    station: str
+    eta_s: float
+    distance_m: float
+    method: str
+
+
+class SuggestionsOut(Schema):
+    method: str
+    note: str
+    units: list[SuggestionOut]
+
+
+class UnitIn(Schema):
+    call_sign: str = Field(..., min_length=1, max_length=32)
+    station: str = Field(..., description="派出所编码")
+    kind: Literal["patrol_car", "motorcycle", "foot", "traffic", "special"]
+    capabilities: list[str] = []
+    lon: float | None = Field(None, ge=-180, le=180)
+    lat: float | None = Field(None, ge=-90, le=90)
+
+
+class UnitOut(Schema):
+    id: int
+    call_sign: str
+    station: str
+    kind: str
+    capabilities: list[str]
+    status: str
+    lon: float | None
+    lat: float | None
+    position_at: datetime | None
+    version: int
+
+    @staticmethod
+    def resolve_station(obj: Any) -> str:
+        return str(obj.station.code)
+
+
+class AvailabilityIn(Schema):
+    status: Literal["available", "unavailable"]
+
+
+class PositionIn(Schema):
+    lon: float = Field(..., ge=-180, le=180)
+    lat: float = Field(..., ge=-90, le=90)
+    at: datetime
+
+
+class PositionsIn(Schema):
+    positions: list[PositionIn] = Field(..., min_length=1, max_length=1000)
+
+
+def _incident_out(incident: Any) -> dict[str, Any]:
+    return IncidentOut.from_orm(incident).model_dump(mode="json")
+
+
+@router.post("/incidents", response={201: IncidentCreated})
+def create_incident(request: HttpRequest, payload: IncidentIn) -> HttpResponse:
+    """Record an incident (接警). Honours ``Idempotency-Key``: a retried POST returns the
+    first response instead of creating a second incident."""
+    user = acting_user(request)
+
+    def operation() -> tuple[int, Any]:
+        incident = incident_services.do_create_incident(
+            incident_services.IncidentInput(
+                channel=payload.channel,
+                category_code=payload.category,
+                address=payload.address,
+                lon=payload.lon,
+                lat=payload.lat,
+                crs=payload.crs,
+                priority=payload.priority,
+                narrative=payload.narrative,
+                caller_name=payload.caller_name,
+                caller_phone=payload.caller_phone,
+                received_at=payload.received_at,
+            ),
+            acting_user=user,
+        )
+        duplicates = [
+            {
+                "id": d.pk,
+                "number": d.number,
+                "distance_m": round(m, 1),
+                "received_at": d.received_at,
+            }
+            for d, m in incident_services.find_probable_duplicates(incident)
+        ]
+        return 201, {**_incident_out(incident), "probable_duplicates": duplicates}
+
+    return idempotent(request, user, operation)
+
+
+@router.get("/incidents", response=list[IncidentOut])
+@paginate(CursorPagination, ordering=("-received_at",), page_size=50)
+def list_incidents(
+    request: HttpRequest, status: str | None = None, active: bool | None = None
+) -> Any:
+    return selectors.incidents_for(acting_user(request), status=status, active=active)
+
+
+@router.get("/incidents/{incident_id}", response=IncidentOut)
+def get_incident(request: HttpRequest, incident_id: int) -> Any:
+    return selectors.access_incident(acting_user(request), incident_id)
+
+
+@router.patch("/incidents/{incident_id}", response=IncidentOut)
+def update_incident(request: HttpRequest, incident_id: int, payload: IncidentPatch) -> Any:
+    user = acting_user(request)
+    incident = selectors.access_incident(user, incident_id)
+    return incident_services.do_update_incident(
+        incident,
+        acting_user=user,
+        expected_version=if_match_version(request),
+        **payload.model_dump(exclude_unset=True, exclude_none=True),
+    )
+
+
+@router.post("/incidents/{incident_id}/close", response=IncidentOut)
+def close_incident(request: HttpRequest, incident_id: int, payload: CloseIn) -> Any:
+    user = acting_user(request)
+    incident = selectors.access_incident(user, incident_id)
+    return incident_services.do_close_incident(
+        incident,
+        acting_user=user,
+        disposition=payload.disposition,
+        note=payload.note,
+        expected_version=if_match_version(request),
+    )
+
+
+@router.post("/incidents/{incident_id}/merge", response=IncidentOut)
+def merge_incident(request: HttpRequest, incident_id: int, payload: MergeIn) -> Any:
+    """Fold this incident (a duplicate) into ``into``; its calls move over."""
+    user = acting_user(request)
+    duplicate = selectors.access_incident(user, incident_id)
+    into = selectors.access_incident(user, payload.into)
+    return incident_services.do_merge_incident(duplicate, into=into, acting_user=user)
+
+
+@router.get("/incidents/{incident_id}/duplicates", response=list[DuplicateOut])
+def incident_duplicates(request: HttpRequest, incident_id: int) -> Any:
+    incident = selectors.access_incident(acting_user(request), incident_id)
+    return [
+        {"id": d.pk, "number": d.number, "distance_m": round(m, 1), "received_at": d.received_at}
+        for d, m in incident_services.find_probable_duplicates(incident)
+    ]
+
+
+@router.get("/incidents/{incident_id}/timeline", response=list[TimelineOut])
+def incident_timeline(request: HttpRequest, incident_id: int) -> Any:
+    incident = selectors.access_incident(acting_user(request), incident_id)
+    return incident.timeline.select_related("unit", "actor")
+
+
+@router.get("/incidents/{incident_id}/assignments", response=list[AssignmentOut])
+def incident_assignments(request: HttpRequest, incident_id: int) -> Any:
+    incident = selectors.access_incident(acting_user(request), incident_id)
+    return incident.assignments.select_related("unit")
+
+
+@router.get("/incidents/{incident_id}/recommendations", response=SuggestionsOut)
+def incident_recommendations(request: HttpRequest, incident_id: int, k: int = 5) -> Any:
+    """Available units ranked by estimated arrival time; ``method`` and ``note`` say
+    whether road travel times or the straight-line fallback were used."""
+    user = acting_user(request)
+    incident = selectors.access_incident(user, incident_id)
+    result = routing_services.recommend_for_incident(
+        incident, acting_user=user, k=max(1, min(k, 20))
+    )
+    return {
+        "method": result.method,
+        "note": result.note,
+        "units": [
+            {
+                "unit_id": s.unit.pk,
+                "call_sign": s.unit.call_sign,
+                "station": s.unit.station.code,
+                "eta_s": round(s.eta_s, 1),
+                "distance_m": round(s.distance_m, 1),
+                "method": s.method,
+            }
+            for s in result.units
+        ],
+    }
+
+
+@router.post("/incidents/{incident_id}/dispatch", response={201: list[AssignmentOut]})
+def dispatch_units(request: HttpRequest, incident_id: int, payload: DispatchIn) -> HttpResponse:
+    """Send units (派警). Honours ``Idempotency-Key``."""
+    user = acting_user(request)
+    incident = selectors.access_incident(user, incident_id)
+
+    def operation() -> tuple[int, Any]:
+        created = assignment_services.do_dispatch_units(
+            incident, payload.unit_ids, acting_user=user
+        )
+        return 201, [AssignmentOut.from_orm(a).model_dump(mode="json") for a in created]
+
+    return idempotent(request, user, operation)
+
+
+@router.post("/incidents/{incident_id}/reveal-callers", tags=["personal data"])
+def reveal_callers(request: HttpRequest, incident_id: int, payload: RevealIn) -> Any:
+    """Caller names and phones; the read is audited with the purpose given."""
+    user = acting_user(request)
+    incident = selectors.access_incident(user, incident_id)
+    return incident_services.reveal_callers(incident, acting_user=user, purpose=payload.purpose)
+
+
+@router.get("/incidents/{incident_id}/plans")
+def incident_plans(request: HttpRequest, incident_id: int) -> Any:
+    incident = selectors.access_incident(acting_user(request), incident_id)
+    return plan_services.checklist(incident)
+
+
+@router.post("/incidents/{incident_id}/plans/{plan_id}/steps/{step}", response={201: dict})
+def complete_plan_step(
+    request: HttpRequest, incident_id: int, plan_id: int, step: int
+) -> HttpResponse:
+    user = acting_user(request)
+    incident = selectors.access_incident(user, incident_id)
+
+    def operation() -> tuple[int, Any]:
+        done = plan_services.do_complete_plan_step(incident, plan_id, step, acting_user=user)
+        return 201, {"plan_id": plan_id, "step": step, "done_at": done.done_at.isoformat()}
+
+    return idempotent(request, user, operation)
+
+
+@router.post("/assignments/{assignment_id}/steps", response=AssignmentOut)
+def advance_assignment(request: HttpRequest, assignment_id: int, payload: StepIn) -> Any:
+    """A unit's acknowledgement: 出发 en_route, 到达 on_scene, 押送 transporting,
+    处置完毕 cleared."""
+    user = acting_user(request)
+    assignment = selectors.access_assignment(user, assignment_id)
+    return assignment_services.do_advance_assignment(assignment, payload.step, acting_user=user)
+
+
+@router.post("/assignments/{assignment_id}/cancel", response=AssignmentOut)
+def cancel_assignment(request: HttpRequest, assignment_id: int) -> Any:
+    user = acting_user(request)
+    assignment = selectors.access_assignment(user, assignment_id)
+    return assignment_services.do_cancel_assignment(assignment, acting_user=user)
+
+
+@router.post("/assignments/{assignment_id}/reassign", response=AssignmentOut)
+def reassign(request: HttpRequest, assignment_id: int, payload: ReassignIn) -> Any:
+    user = acting_user(request)
+    assignment = selectors.access_assignment(user, assignment_id)
+    return assignment_services.do_reassign(assignment, payload.unit_id, acting_user=user)
+
+
+@router.get("/units", response=list[UnitOut])
+@paginate(CursorPagination, ordering=("call_sign",), page_size=100)
+def list_units(request: HttpRequest, status: str | None = None) -> Any:
+    return selectors.units_for(acting_user(request), status=status)
+
+
+@router.post("/units", response={201: UnitOut})
+def register_unit(request: HttpRequest, payload: UnitIn) -> HttpResponse:
+    user = acting_user(request)
+    station = core_selectors.access_jurisdiction(user, payload.station)
+
+    def operation() -> tuple[int, Any]:
+        unit = unit_services.do_register_unit(
+            acting_user=user,
+            call_sign=payload.call_sign,
+            station=station,
+            kind=payload.kind,
+            capabilities=payload.capabilities,
+            lon=payload.lon,
+            lat=payload.lat,
+        )
+        return 201, UnitOut.from_orm(unit).model_dump(mode="json")
+
+    return idempotent(request, user, operation)
+
+
+@router.get("/units/{unit_id}", response=UnitOut)
+def get_unit(request: HttpRequest, unit_id: int) -> Any:
+    return selectors.access_unit(acting_user(request), unit_id)
+
+
+@router.put("/units/{unit_id}/availability", response=UnitOut)
+def set_availability(request: HttpRequest, unit_id: int, payload: AvailabilityIn) -> Any:
+    """空闲 ⇄ 不可用. Other states change through assignments; illegal changes get 409."""
+    user = acting_user(request)
+    unit = selectors.access_unit(user, unit_id)
+    return unit_services.do_set_unit_availability(
+        unit, acting_user=user, status=payload.status, expected_version=if_match_version(request)
+    )
+
+
+@router.post("/units/{unit_id}/positions", response={201: dict})
+def record_positions(request: HttpRequest, unit_id: int, payload: PositionsIn) -> HttpResponse:
+    """AVL feed (车载定位): one or more fixes; the newest becomes the unit's position."""
+    user = acting_user(request)
+    unit = selectors.access_unit(user, unit_id)
+
+    def operation() -> tuple[int, Any]:
+        fixes = [unit_services.PositionFix(p.lon, p.lat, p.at) for p in payload.positions]
+        return 201, {"stored": unit_services.do_record_positions(unit, fixes, acting_user=user)}
+
+    return idempotent(request, user, operation)
+
+
+class PositionOut(Schema):
+    at: datetime
+    lon: float
+    lat: float
+
+
+@router.get("/units/{unit_id}/positions", response=list[PositionOut])
+@paginate(CursorPagination, ordering=("-at",), page_size=200)
+def unit_positions(request: HttpRequest, unit_id: int) -> Any:
+    unit = selectors.access_unit(acting_user(request), unit_id)
+    return unit.positions.values("at", "lon", "lat")
+
+
+@router.get("/coverage")
+def coverage(request: HttpRequest, jurisdiction: str) -> Any:
+    """1-3-5 minute coverage of the road network and last year's incidents, with staging
+    points for idle units."""
+    user = acting_user(request)
+    node = core_selectors.access_jurisdiction(user, jurisdiction)
+    return routing_services.coverage_for(node, acting_user=user)

@@ -1,0 +1,336 @@
+"""Intake (接警), duplicates, merging, updates and closing of incidents (警情)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from zhian.analytics.routing import haversine_m
+from zhian.core import audit
+from zhian.core.coords import gcj02_to_wgs84
+from zhian.core.errors import Conflict, PreconditionFailed, ValidationFailed
+from zhian.core.geo import point_cell
+from zhian.core.models import Jurisdiction, JurisdictionCell
+from zhian.core.scoping import check_can, scope_paths
+from zhian.dispatch.choices import ACTIVE_INCIDENT, Channel, IncidentStatus, TimelineKind
+from zhian.dispatch.models import Call, Incident, IncidentCategory, IncidentCounter
+from zhian.dispatch.services.timeline import add_timeline, bump
+
+
+@dataclass(frozen=True)
+class IncidentInput:
+    """What a call-taker enters. ``crs`` is ``wgs84`` or ``gcj02`` (converted on the way in)."""
+
+    channel: str
+    category_code: str
+    address: str
+    lon: float
+    lat: float
+    crs: str = "wgs84"
+    priority: int | None = None
+    narrative: str = ""
+    caller_name: str = ""
+    caller_phone: str = ""
+    received_at: datetime | None = None
+
+
+def _validate(data: IncidentInput) -> tuple[IncidentCategory, float, float]:
+    errors: dict[str, str] = {}
+    if data.channel not in Channel.values:
+        errors["channel"] = "报警方式无效"
+    category = IncidentCategory.objects.filter(code=data.category_code, active=True).first()
+    if category is None:
+        errors["category"] = f"警情类别 {data.category_code} 不存在或已停用"
+    if not data.address.strip():
+        errors["address"] = "请填写事发地址"
+    if data.crs not in {"wgs84", "gcj02"}:
+        errors["crs"] = "坐标系须为 wgs84 或 gcj02"
+    if not (-180 <= data.lon <= 180 and -90 <= data.lat <= 90):
+        errors["lon"] = "坐标超出范围"
+    if data.priority is not None and data.priority not in (1, 2, 3, 4):
+        errors["priority"] = "优先级须为 1–4"
+    if len(data.caller_phone) > 32 or (
+        data.caller_phone and not data.caller_phone.replace("-", "").replace(" ", "").isdigit()
+    ):
+        errors["caller_phone"] = "电话号码只能包含数字、空格和“-”"
+    if errors:
+        raise ValidationFailed("；".join(errors.values()), code="invalid_incident", fields=errors)
+    lon, lat = data.lon, data.lat
+    if data.crs == "gcj02":
+        lon, lat = gcj02_to_wgs84(lon, lat)
+    assert category is not None
+    return category, lon, lat
+
+
+def locate(user: Any, lon: float, lat: float) -> Jurisdiction:
+    """The deepest jurisdiction in the user's scope whose H3 cover holds the point."""
+    cell = point_cell(lon, lat)
+    candidates = JurisdictionCell.objects.filter(cell=cell).select_related("jurisdiction")
+    paths = scope_paths(user, "incident.create")
+    found = [
+        c.jurisdiction
+        for c in candidates
+        if paths is None or any(c.jurisdiction.path.startswith(p) for p in paths)
+    ]
+    if not found:
+        raise ValidationFailed(
+            "事发地点不在您的辖区内，请核对坐标或转报相邻单位",
+            code="outside_jurisdiction",
+            fields={"lon": "不在辖区内"},
+        )
+    return max(found, key=lambda j: j.path.count("/"))
+
+
+def _next_number(bureau: Jurisdiction, at: datetime) -> str:
+    day = timezone.localtime(at).date()
+    counter, _ = IncidentCounter.objects.get_or_create(bureau=bureau, day=day)
+    IncidentCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
+    counter.refresh_from_db(fields=["last"])
+    return f"{bureau.code}-{day:%Y%m%d}-{counter.last:04d}"
+
+
+@transaction.atomic
+def do_create_incident(data: IncidentInput, *, acting_user: Any) -> Incident:
+    """Record a new incident and its first call; numbers are per bureau and local day."""
+    category, lon, lat = _validate(data)
+    jurisdiction = locate(acting_user, lon, lat)
+    check_can(acting_user, "incident.create", jurisdiction)
+    received = data.received_at or timezone.now()
+    bureau = Jurisdiction.objects.get(code=jurisdiction.ancestor_codes()[0])
+    incident = Incident.objects.create(
+        number=_next_number(bureau, received),
+        jurisdiction=jurisdiction,
+        channel=data.channel,
+        category=category,
+        priority=data.priority or category.default_priority,
+        address=data.address.strip()[:200],
+        lon=lon,
+        lat=lat,
+        source_crs=data.crs,
+        h3_cell=point_cell(lon, lat),
+        narrative=data.narrative.strip(),
+        received_at=received,
+        created_by=acting_user,
+    )
+    Call.objects.create(
+        incident=incident,
+        channel=data.channel,
+        received_at=received,
+        caller_name=data.caller_name.strip()[:64],
+        caller_phone=data.caller_phone.strip()[:32],
+        taken_by=acting_user,
+    )
+    add_timeline(
+        incident,
+        TimelineKind.RECEIVED,
+        actor=acting_user,
+        at=received,
+        note=f"{category.name} · {incident.address}",
+    )
+    audit.record(
+        actor=acting_user,
+        action="incident.create",
+        obj=incident,
+        data={"number": incident.number, "category": category.code},
+    )
+    return incident
+
+
+def find_probable_duplicates(
+    incident: Incident, *, radius_m: float | None = None, window_minutes: int | None = None
+) -> list[tuple[Incident, float]]:
+    """Open incidents near this one in space and time with a related category (same top
+    category), nearest first, with their distance in metres."""
+    radius = radius_m if radius_m is not None else settings.ZHIAN_DUPLICATE_RADIUS_M
+    window = timedelta(
+        minutes=window_minutes if window_minutes is not None else settings.ZHIAN_DUPLICATE_MINUTES
+    )
+    keys = incident.category.related_keys()
+    # A cheap box first (1° latitude ≈ 111 km), then exact distances.
+    dlat = radius / 111_000
+    dlon = dlat / max(0.05, abs(math.cos(math.radians(incident.lat))))
+    candidates = list(
+        Incident.objects.filter(
+            status__in=ACTIVE_INCIDENT,
+            received_at__gte=incident.received_at - window,
+            received_at__lte=incident.received_at + window,
+            lat__range=(incident.lat - dlat, incident.lat + dlat),
+            lon__range=(incident.lon - dlon, incident.lon + dlon),
+        )
+        .exclude(pk=incident.pk)
+        .select_related("category__parent")
+    )
+    related = [
+        c
+        for c in candidates
+        if c.category.pk in keys or c.category.top.pk in keys or keys & c.category.related_keys()
+    ]
+    if not related:
+        return []
+    dist = haversine_m([(c.lon, c.lat) for c in related], (incident.lon, incident.lat))
+    pairs = [(c, float(d)) for c, d in zip(related, dist, strict=True) if d <= radius]
+    return sorted(pairs, key=lambda p: p[1])
+
+
+@transaction.atomic
+def do_merge_incident(duplicate: Incident, *, into: Incident, acting_user: Any) -> Incident:
+    """Fold a duplicate into the surviving incident: its calls move over, it is closed as
+    merged, and both timelines say so. Units already sent to the duplicate must be
+    reassigned first."""
+    check_can(acting_user, "incident.dispatch", duplicate.jurisdiction)
+    check_can(acting_user, "incident.dispatch", into.jurisdiction)
+    if duplicate.pk == into.pk:
+        raise ValidationFailed("不能与自身合并", code="merge_self")
+    if duplicate.status not in ACTIVE_INCIDENT or into.status not in ACTIVE_INCIDENT:
+        raise Conflict("只能合并未结束的警情", code="merge_closed")
+    if duplicate.assignments.filter(active=True).exists():
+        raise Conflict("该警情已有出警警力，请先撤回或改派", code="merge_has_units")
+    moved = Call.objects.filter(incident=duplicate).update(incident=into)
+    duplicate.status = IncidentStatus.MERGED
+    duplicate.merged_into = into
+    duplicate.closed_at = timezone.now()
+    bump(duplicate, "status", "merged_into", "closed_at")
+    add_timeline(duplicate, TimelineKind.MERGED, actor=acting_user, note=f"并入 {into.number}")
+    add_timeline(
+        into,
+        TimelineKind.CALL_ADDED,
+        actor=acting_user,
+        note=f"合并 {duplicate.number}（{moved} 次报警）",
+    )
+    bump(into, "status")
+    audit.record(
+        actor=acting_user,
+        action="incident.merge",
+        obj=duplicate,
+        data={"into": into.number, "calls": moved},
+    )
+    return into
+
+
+@transaction.atomic
+def do_update_incident(
+    incident: Incident, *, acting_user: Any, expected_version: int, **changes: Any
+) -> Incident:
+    """Change category, priority, address or narrative of an open incident."""
+    check_can(acting_user, "incident.dispatch", incident.jurisdiction)
+    if incident.version != expected_version:
+        raise PreconditionFailed(
+            "该警情已被他人修改，请刷新后重试", current_version=incident.version
+        )
+    if incident.status not in ACTIVE_INCIDENT:
+        raise Conflict("已结束的警情不能修改", code="incident_closed")
+    allowed = {"priority", "address", "narrative", "category_code"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationFailed(f"不能修改字段：{', '.join(sorted(unknown))}", code="invalid_field")
+    before = {k: getattr(incident, k) for k in ("priority", "address", "narrative")}
+    before["category"] = incident.category.code
+    if "category_code" in changes:
+        category = IncidentCategory.objects.filter(
+            code=changes.pop("category_code"), active=True
+        ).first()
+        if category is None:
+            raise ValidationFailed("警情类别不存在或已停用", code="invalid_category")
+        incident.category = category
+    if "priority" in changes and changes["priority"] not in (1, 2, 3, 4):
+        raise ValidationFailed("优先级须为 1–4", code="invalid_priority")
+    if "address" in changes and not str(changes["address"]).strip():
+        raise ValidationFailed("请填写事发地址", code="invalid_address")
+    for key, value in changes.items():
+        setattr(incident, key, value.strip() if isinstance(value, str) else value)
+    rows = Incident.objects.filter(pk=incident.pk, version=expected_version).update(
+        category=incident.category,
+        priority=incident.priority,
+        address=incident.address,
+        narrative=incident.narrative,
+        version=expected_version + 1,
+        updated_at=timezone.now(),
+    )
+    if not rows:
+        raise PreconditionFailed("该警情已被他人修改，请刷新后重试")
+    incident.version = expected_version + 1
+    add_timeline(
+        incident,
+        TimelineKind.UPDATED,
+        actor=acting_user,
+        note="、".join(sorted(set(changes) | ({"category"} if "category" in before else set()))),
+    )
+    audit.record(actor=acting_user, action="incident.update", obj=incident, data={"before": before})
+    return incident
+
+
+@transaction.atomic
+def do_close_incident(
+    incident: Incident, *, acting_user: Any, disposition: str, note: str, expected_version: int
+) -> Incident:
+    """Close with a disposition (处理结果). Units still out are released."""
+    from zhian.dispatch.choices import Disposition
+    from zhian.dispatch.services.assignments import release_assignments
+
+    check_can(acting_user, "incident.close", incident.jurisdiction)
+    if disposition not in Disposition.values:
+        raise ValidationFailed(
+            "请选择处理结果", code="invalid_disposition", fields={"disposition": "必填"}
+        )
+    if incident.status not in ACTIVE_INCIDENT:
+        raise Conflict("该警情已结束", code="incident_closed")
+    if incident.version != expected_version:
+        raise PreconditionFailed(
+            "该警情已被他人修改，请刷新后重试", current_version=incident.version
+        )
+    release_assignments(incident, acting_user=acting_user, note="警情结束")
+    incident.status = IncidentStatus.CLOSED
+    incident.disposition = disposition
+    incident.disposition_note = note.strip()
+    incident.closed_at = timezone.now()
+    rows = Incident.objects.filter(pk=incident.pk, version=expected_version).update(
+        status=incident.status,
+        disposition=disposition,
+        disposition_note=incident.disposition_note,
+        closed_at=incident.closed_at,
+        version=expected_version + 1,
+        updated_at=timezone.now(),
+    )
+    if not rows:
+        raise PreconditionFailed("该警情已被他人修改，请刷新后重试")
+    incident.version = expected_version + 1
+    add_timeline(
+        incident,
+        TimelineKind.CLOSED,
+        actor=acting_user,
+        note=f"{Disposition(disposition).label} {incident.disposition_note}".strip(),
+    )
+    audit.record(
+        actor=acting_user, action="incident.close", obj=incident, data={"disposition": disposition}
+    )
+    return incident
+
+
+def reveal_callers(incident: Incident, *, acting_user: Any, purpose: str) -> list[dict[str, Any]]:
+    """Caller names and phones of an incident, logged with the purpose (查询事由)."""
+    check_can(acting_user, "caller.reveal", incident.jurisdiction)
+    calls = list(incident.calls.all())
+    with transaction.atomic():
+        audit.record_personal_data_read(
+            actor=acting_user,
+            obj=incident,
+            purpose=purpose,
+            fields=["caller_name", "caller_phone"],
+        )
+    return [
+        {
+            "call_id": c.pk,
+            "received_at": c.received_at,
+            "caller_name": c.caller_name,
+            "caller_phone": c.caller_phone,
+            "legal_basis": c.legal_basis,
+        }
+        for c in calls
+    ]

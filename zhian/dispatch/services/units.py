@@ -1,0 +1,129 @@
+"""Units (警力): registry, the status machine, and AVL positions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from zhian.core import audit
+from zhian.core.errors import Conflict, PreconditionFailed, ValidationFailed
+from zhian.core.models import Jurisdiction, JurisdictionKind
+from zhian.core.scoping import check_can
+from zhian.dispatch.choices import UNIT_TRANSITIONS, UnitKind, UnitStatus
+from zhian.dispatch.models import Unit, UnitPosition
+from zhian.dispatch.services.timeline import bump
+
+MAX_POSITIONS_PER_REQUEST = 1000
+
+
+@transaction.atomic
+def do_register_unit(
+    *,
+    acting_user: Any,
+    call_sign: str,
+    station: Jurisdiction,
+    kind: str,
+    capabilities: Iterable[str] = (),
+    lon: float | None = None,
+    lat: float | None = None,
+) -> Unit:
+    check_can(acting_user, "unit.manage", station)
+    call_sign = call_sign.strip()
+    if not call_sign or len(call_sign) > 32:
+        raise ValidationFailed("呼号须为 1–32 个字符", code="invalid_call_sign")
+    if station.kind != JurisdictionKind.STATION:
+        raise ValidationFailed("警力须隶属于派出所", code="invalid_station")
+    if kind not in UnitKind.values:
+        raise ValidationFailed("警力类型无效", code="invalid_kind")
+    if Unit.objects.filter(call_sign=call_sign).exists():
+        raise ValidationFailed(f"呼号 {call_sign} 已存在", code="duplicate_call_sign")
+    unit = Unit.objects.create(
+        call_sign=call_sign,
+        station=station,
+        kind=kind,
+        capabilities=sorted({c.strip() for c in capabilities if c.strip()}),
+        lon=lon,
+        lat=lat,
+        position_at=timezone.now() if lon is not None else None,
+    )
+    audit.record(actor=acting_user, action="unit.register", obj=unit, data={"call_sign": call_sign})
+    return unit
+
+
+def check_transition(unit: Unit, new_status: str) -> None:
+    """Raise with a readable message when the status machine forbids the change."""
+    if new_status not in UnitStatus.values:
+        raise ValidationFailed(f"未知状态 {new_status}", code="invalid_status")
+    if new_status not in UNIT_TRANSITIONS[unit.status]:
+        allowed = "、".join(str(UnitStatus(s).label) for s in sorted(UNIT_TRANSITIONS[unit.status]))
+        current, wanted = UnitStatus(unit.status).label, UnitStatus(new_status).label
+        raise Conflict(
+            f"{unit.call_sign} 不能从“{current}”变为“{wanted}”（可变为：{allowed}）",
+            code="illegal_transition",
+            current=unit.status,
+            requested=new_status,
+        )
+
+
+def set_status(unit: Unit, new_status: str) -> None:
+    """Apply a checked transition (inside the caller's transaction)."""
+    check_transition(unit, new_status)
+    unit.status = new_status
+    bump(unit, "status")
+
+
+@transaction.atomic
+def do_set_unit_availability(
+    unit: Unit, *, acting_user: Any, status: str, expected_version: int | None = None
+) -> Unit:
+    """Put a unit in or out of service (空闲 ⇄ 不可用). Task states move through assignments."""
+    check_can(acting_user, "unit.report", unit.station)
+    if expected_version is not None and unit.version != expected_version:
+        raise PreconditionFailed("该警力状态已变化，请刷新后重试", current_version=unit.version)
+    if status not in (UnitStatus.AVAILABLE, UnitStatus.UNAVAILABLE) and status in UnitStatus.values:
+        raise Conflict("出发、到达等状态请在警情任务中上报", code="use_assignment")
+    if unit.assignments.filter(active=True).exists():
+        raise Conflict(f"{unit.call_sign} 有进行中的任务，请先完成或撤回", code="unit_busy")
+    before = unit.status
+    set_status(unit, status)
+    audit.record(
+        actor=acting_user, action="unit.status", obj=unit, data={"from": before, "to": status}
+    )
+    return unit
+
+
+@dataclass(frozen=True)
+class PositionFix:
+    lon: float
+    lat: float
+    at: datetime
+
+
+@transaction.atomic
+def do_record_positions(unit: Unit, fixes: list[PositionFix], *, acting_user: Any) -> int:
+    """Store AVL fixes (车载定位); the latest one becomes the unit's position."""
+    check_can(acting_user, "unit.report", unit.station)
+    if not fixes:
+        raise ValidationFailed("没有定位数据", code="no_positions")
+    if len(fixes) > MAX_POSITIONS_PER_REQUEST:
+        raise ValidationFailed(f"一次最多 {MAX_POSITIONS_PER_REQUEST} 个定位点", code="too_many")
+    horizon = timezone.now() + timedelta(minutes=5)
+    for i, fix in enumerate(fixes):
+        if not (-180 <= fix.lon <= 180 and -90 <= fix.lat <= 90):
+            raise ValidationFailed(f"第 {i + 1} 个定位点坐标超出范围", code="invalid_position")
+        if fix.at > horizon:
+            raise ValidationFailed(f"第 {i + 1} 个定位点时间在未来", code="invalid_position")
+    UnitPosition.objects.bulk_create(
+        [UnitPosition(unit=unit, at=f.at, lon=f.lon, lat=f.lat) for f in fixes]
+    )
+    latest = max(fixes, key=lambda f: f.at)
+    if unit.position_at is None or latest.at >= unit.position_at:
+        Unit.objects.filter(pk=unit.pk).update(
+            lon=latest.lon, lat=latest.lat, position_at=latest.at, updated_at=timezone.now()
+        )
+    return len(fixes)
