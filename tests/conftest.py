@@ -11,6 +11,18 @@ from tests.factories import PASSWORD, Role, UserFactory, build_tree
 TEST_OUTPUT = Path(__file__).resolve().parents[1] / "test-output"
 
 
+@pytest.fixture(autouse=True)
+def _default_language() -> Any:
+    """Each test starts in the site language (a test that switches to English must not
+    leak it to the next one through the thread's active translation)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def tree(db: Any) -> dict[str, Any]:
     """The small two-station jurisdiction tree, keyed by code."""

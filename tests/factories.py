@@ -48,23 +48,34 @@ def feature(
     }
 
 
+def rect(lon0: float, lat0: float, lon1: float, lat1: float) -> dict[str, Any]:
+    """A counter-clockwise rectangle."""
+    ring = [[lon0, lat0], [lon1, lat0], [lon1, lat1], [lon0, lat1], [lon0, lat0]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
 def tree_features() -> list[dict[str, Any]]:
-    """A bureau with two stations side by side, each with two sectors of two grids."""
-    size = 0.02
-    feats = [feature("B", "bureau", None, square(120.0, 30.0, 4 * size), "测试分局")]
-    for s, s_lon in ((1, 120.0), (2, 120.0 + 2 * size)):
+    """A bureau tiled by two stations side by side (S1 west of lon 120.04, S2 east), each
+    tiled by two sectors (south, north), each tiled by two grids (west, east)."""
+    feats = [feature("B", "bureau", None, rect(120.0, 30.0, 120.08, 30.04), "测试分局")]
+    for s, s_lon in ((1, 120.0), (2, 120.04)):
         station = f"S{s}"
         feats.append(
-            feature(station, "station", "B", square(s_lon, 30.0, 2 * size), f"第{s}派出所")
+            feature(station, "station", "B", rect(s_lon, 30.0, s_lon + 0.04, 30.04), f"第{s}派出所")
         )
-        for t in (1, 2):
+        for t, t_lat in ((1, 30.0), (2, 30.02)):
             sector = f"{station}-{t}"
-            t_lat = 30.0 + (t - 1) * size
-            feats.append(feature(sector, "sector", station, square(s_lon, t_lat, size)))
-            for g in (1, 2):
-                g_lon = s_lon + (g - 1) * size / 2
+            feats.append(
+                feature(sector, "sector", station, rect(s_lon, t_lat, s_lon + 0.04, t_lat + 0.02))
+            )
+            for g, g_lon in ((1, s_lon), (2, s_lon + 0.02)):
                 feats.append(
-                    feature(f"{sector}-{g}", "grid", sector, square(g_lon, t_lat, size / 2))
+                    feature(
+                        f"{sector}-{g}",
+                        "grid",
+                        sector,
+                        rect(g_lon, t_lat, g_lon + 0.02, t_lat + 0.02),
+                    )
                 )
     return feats
 
@@ -76,4 +87,13 @@ def build_tree() -> dict[str, Jurisdiction]:
     return {j.code: j for j in Jurisdiction.objects.all()}
 
 
-__all__ = ["PASSWORD", "Role", "UserFactory", "build_tree", "feature", "square", "tree_features"]
+__all__ = [
+    "PASSWORD",
+    "Role",
+    "UserFactory",
+    "build_tree",
+    "feature",
+    "rect",
+    "square",
+    "tree_features",
+]

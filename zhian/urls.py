@@ -9,5 +9,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("dispatch/", include("zhian.dispatch.urls")),
     path("", include("zhian.core.urls")),
 ]

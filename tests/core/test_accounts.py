@@ -106,3 +106,17 @@ def test_cannot_revoke_someone_elses_token(client: Client) -> None:
     assert client.delete(f"/api/v1/tokens/{token.pk}").status_code == 404
     token.refresh_from_db()
     assert token.revoked_at is None
+
+
+def test_automatic_polling_does_not_keep_a_session_alive(client: Client, settings: Any) -> None:
+    user = UserFactory(username="ivan")
+    client.force_login(user)
+    client.get("/")
+    session = client.session
+    stale = int(time.time()) - settings.ZHIAN_SESSION_IDLE_SECONDS + 60
+    session["zhian_last_seen"] = stale
+    session.save()
+    client.get("/", headers={"X-Zhian-Poll": "1"})
+    assert client.session["zhian_last_seen"] == stale  # a poll is not activity
+    client.get("/")
+    assert client.session["zhian_last_seen"] > stale  # a person's request is

@@ -300,3 +300,41 @@ def test_dispatching_another_bureaus_unit_is_not_found(people: dict[str, Any], u
     incident = new_incident(user, lon=24.950)
     with pytest.raises(NotFound):
         A.do_dispatch_units(incident, [999_999], acting_user=user)
+
+
+def test_a_unit_cannot_clear_before_arriving(
+    people: dict[str, Any], units: dict[str, Unit]
+) -> None:
+    user = people["dispatcher"]
+    incident = new_incident(user)
+    (assignment,) = A.do_dispatch_units(incident, [units["W-01"].pk], acting_user=user)
+    A.do_advance_assignment(assignment, "en_route", acting_user=user)
+    with pytest.raises(Conflict) as exc:
+        A.do_advance_assignment(assignment, "cleared", acting_user=user)
+    assert "尚未到达现场" in exc.value.message
+    assert Unit.objects.get(pk=units["W-01"].pk).status == UnitStatus.EN_ROUTE
+
+
+def test_duplicates_outside_the_users_scope_are_not_offered(people: dict[str, Any]) -> None:
+    # The bureau dispatcher records one incident right on the station boundary...
+    west = new_incident(people["dispatcher"], lon=24.9449)
+    # ...an east-station dispatcher's report 20 m away must not reveal it.
+    east = new_incident(people["east_dispatcher"], lon=24.9452)
+    assert I.find_probable_duplicates(east, acting_user=people["east_dispatcher"]) == []
+    offered = I.find_probable_duplicates(east, acting_user=people["dispatcher"])
+    assert [d.pk for d, _ in offered] == [west.pk]
+
+
+def test_a_crew_sent_across_the_boundary_can_acknowledge(
+    people: dict[str, Any], units: dict[str, Unit]
+) -> None:
+    from zhian.dispatch.selectors import access_assignment
+
+    incident = new_incident(people["dispatcher"], lon=24.950)  # east station
+    (assignment,) = A.do_dispatch_units(
+        incident, [units["W-01"].pk], acting_user=people["dispatcher"]
+    )
+    crew = people["patrol_w"]  # west-station patrol officer
+    found = access_assignment(crew, assignment.pk)
+    A.do_advance_assignment(found, "en_route", acting_user=crew)
+    assert Unit.objects.get(pk=units["W-01"].pk).status == UnitStatus.EN_ROUTE

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 from typing import Any
 
@@ -108,3 +110,23 @@ def to_geojson(geom: shapely.Geometry) -> dict[str, Any]:
     """RFC 7946 geometry with coordinates rounded to 6 decimals (~0.1 m)."""
     rounded = shapely.transform(geom, lambda xy: np.round(xy, 6))
     return dict(shapely.geometry.mapping(shapely.orient_polygons(rounded, exterior_cw=False)))
+
+
+def nearby_cells(lon: float, lat: float) -> list[str]:
+    """The point's resolution-9 cell and its six neighbours: every cell whose cover could
+    belong to a polygon containing the point."""
+    own = point_cell(lon, lat)
+    return [own, *sorted(set(h3.grid_disk(own, 1)) - {own})]
+
+
+@functools.lru_cache(maxsize=4096)
+def prepared_boundary(key: tuple[int, int], geojson: str) -> shapely.Geometry:
+    """A prepared shapely geometry for a boundary, cached by (row id, version)."""
+    geom = shape(json.loads(geojson))
+    shapely.prepare(geom)
+    return geom
+
+
+def contains(key: tuple[int, int], boundary: dict[str, Any], lon: float, lat: float) -> bool:
+    geom = prepared_boundary(key, json.dumps(boundary, sort_keys=True))
+    return bool(shapely.contains_xy(geom, lon, lat) or shapely.intersects_xy(geom, lon, lat))

@@ -38,6 +38,7 @@ class IdleSessionMiddleware:
     """Log a session out after ``ZHIAN_SESSION_IDLE_SECONDS`` without a request."""
 
     KEY = "zhian_last_seen"
+    RESOLUTION_SECONDS = 30  # write the session at most this often
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -46,9 +47,11 @@ class IdleSessionMiddleware:
         if request.user.is_authenticated and hasattr(request, "session"):
             now = int(time.time())
             last = request.session.get(self.KEY)
+            # Automatic refreshes (the live board's poll) are not activity.
+            polling = request.headers.get("X-Zhian-Poll") == "1"
             if last is not None and now - int(last) > settings.ZHIAN_SESSION_IDLE_SECONDS:
                 logout(request)
                 request.session["zhian_idle_logout"] = True
-            else:
+            elif not polling and (last is None or now - int(last) >= self.RESOLUTION_SECONDS):
                 request.session[self.KEY] = now
         return self.get_response(request)

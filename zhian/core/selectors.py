@@ -7,9 +7,10 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from zhian.core.errors import NotFound
+from zhian.core.geo import contains, nearby_cells
 from zhian.core.models.accounts import RoleAssignment
 from zhian.core.models.audit import AuditEvent
-from zhian.core.models.jurisdictions import Jurisdiction
+from zhian.core.models.jurisdictions import Jurisdiction, JurisdictionCell
 from zhian.core.models.tokens import ApiToken
 from zhian.core.scoping import scope_paths, scoped
 
@@ -33,6 +34,33 @@ def access_jurisdiction(user: Any, code: str) -> Jurisdiction:
     if found is None:
         raise NotFound(f"未找到辖区 {code}")
     return found
+
+
+def jurisdiction_at(user: Any, action: str, lon: float, lat: float) -> Jurisdiction | None:
+    """The deepest jurisdiction within the user's scope for ``action`` that contains the
+    point: H3 covers pick the candidates, exact point-in-polygon decides among the
+    deepest ones (a cell straddling a boundary is shared by both sides' candidates); when
+    the point falls in no polygon exactly (a gap), the cell's own owner is used."""
+    cells = nearby_cells(lon, lat)
+    rows = list(
+        scoped(JurisdictionCell.objects.filter(cell__in=cells), user, action)
+        .select_related("jurisdiction")
+        .defer("jurisdiction__boundary")
+    )
+    if not rows:
+        return None
+    nodes = {r.jurisdiction.pk: r.jurisdiction for r in rows}
+    deepest = max(n.path.count("/") for n in nodes.values())
+    for depth in range(deepest, 1, -1):
+        level = [n for n in nodes.values() if n.path.count("/") == depth]
+        boundaries = dict(
+            Jurisdiction.objects.filter(pk__in=[n.pk for n in level]).values_list("pk", "boundary")
+        )
+        for node in sorted(level, key=lambda n: n.code):
+            if contains((node.pk, node.version), boundaries[node.pk], lon, lat):
+                return node
+    own = [r.jurisdiction for r in rows if r.cell == cells[0]]
+    return max(own, key=lambda j: j.path.count("/")) if own else None
 
 
 def tokens_for(user: Any) -> QuerySet[ApiToken]:

@@ -203,6 +203,15 @@ def _incident_out(incident: Any) -> dict[str, Any]:
     return IncidentOut.from_orm(incident).model_dump(mode="json")
 
 
+def _duplicate_out(incident: Any, distance_m: float) -> dict[str, Any]:
+    return {
+        "id": incident.pk,
+        "number": incident.number,
+        "distance_m": round(distance_m, 1),
+        "received_at": incident.received_at,
+    }
+
+
 @router.post("/incidents", response={201: IncidentCreated})
 def create_incident(request: HttpRequest, payload: IncidentIn) -> HttpResponse:
     """Record an incident (接警). Honours ``Idempotency-Key``: a retried POST returns the
@@ -210,7 +219,7 @@ def create_incident(request: HttpRequest, payload: IncidentIn) -> HttpResponse:
     user = acting_user(request)
 
     def operation() -> tuple[int, Any]:
-        incident = incident_services.do_create_incident(
+        intake = incident_services.do_intake(
             incident_services.IncidentInput(
                 channel=payload.channel,
                 category_code=payload.category,
@@ -226,16 +235,8 @@ def create_incident(request: HttpRequest, payload: IncidentIn) -> HttpResponse:
             ),
             acting_user=user,
         )
-        duplicates = [
-            {
-                "id": d.pk,
-                "number": d.number,
-                "distance_m": round(m, 1),
-                "received_at": d.received_at,
-            }
-            for d, m in incident_services.find_probable_duplicates(incident)
-        ]
-        return 201, {**_incident_out(incident), "probable_duplicates": duplicates}
+        duplicates = [_duplicate_out(d, m) for d, m in intake.probable_duplicates]
+        return 201, {**_incident_out(intake.incident), "probable_duplicates": duplicates}
 
     return idempotent(request, user, operation)
 
@@ -289,11 +290,10 @@ def merge_incident(request: HttpRequest, incident_id: int, payload: MergeIn) -> 
 
 @router.get("/incidents/{incident_id}/duplicates", response=list[DuplicateOut])
 def incident_duplicates(request: HttpRequest, incident_id: int) -> Any:
-    incident = selectors.access_incident(acting_user(request), incident_id)
-    return [
-        {"id": d.pk, "number": d.number, "distance_m": round(m, 1), "received_at": d.received_at}
-        for d, m in incident_services.find_probable_duplicates(incident)
-    ]
+    user = acting_user(request)
+    incident = selectors.access_incident(user, incident_id)
+    found = incident_services.find_probable_duplicates(incident, acting_user=user)
+    return [_duplicate_out(d, m) for d, m in found]
 
 
 @router.get("/incidents/{incident_id}/timeline", response=list[TimelineOut])

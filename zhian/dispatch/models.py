@@ -50,13 +50,20 @@ class IncidentCategory(models.Model):
     def top(self) -> IncidentCategory:
         return self.parent if self.parent_id and self.parent else self
 
-    def related_keys(self) -> set[int]:
-        """Top-level and explicitly related categories: two incidents whose categories
-        share any of these keys may describe the same event."""
-        keys = {self.top.pk}
-        for other in self.related.select_related("parent"):
-            keys |= {other.pk, other.top.pk}
-        return keys
+    @classmethod
+    def relatedness(cls) -> dict[int, frozenset[int]]:
+        """For every category, the keys it shares with categories that may describe the
+        same event: its top category, and explicitly related categories and their tops.
+        Two incidents are related when their key sets intersect. Two queries in all."""
+        top = dict(cls.objects.values_list("pk", "parent_id"))
+        top = {pk: parent or pk for pk, parent in top.items()}
+        keys: dict[int, set[int]] = {pk: {pk, t} for pk, t in top.items()}
+        links = cls.related.through.objects.values_list(
+            "from_incidentcategory_id", "to_incidentcategory_id"
+        )
+        for a, b in links:
+            keys[a] |= {b, top[b]}
+        return {pk: frozenset(k) for pk, k in keys.items()}
 
 
 class IncidentCounter(models.Model):

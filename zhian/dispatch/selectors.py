@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Max, QuerySet
 
 from zhian.core.errors import NotFound
-from zhian.core.scoping import scoped
+from zhian.core.scoping import scope_q, scoped
 from zhian.dispatch.choices import ACTIVE_INCIDENT
 from zhian.dispatch.models import Assignment, Incident, Unit
 
@@ -45,8 +45,13 @@ def access_unit(user: Any, unit_id: int) -> Unit:
 
 
 def access_assignment(user: Any, assignment_id: int) -> Assignment:
+    """An assignment is visible to whoever sees its unit (the crew acknowledging a task in
+    a neighbouring station) or its incident (the dispatcher); services check the action."""
+    visible = scope_q(user, "unit.view", "unit__station") | scope_q(
+        user, "incident.view", "incident__jurisdiction"
+    )
     assignment = (
-        scoped(Assignment.objects.all(), user, "unit.view", field="unit__station")
+        Assignment.objects.filter(visible)
         .select_related("incident__jurisdiction", "unit__station")
         .filter(pk=assignment_id)
         .first()

@@ -119,6 +119,11 @@ def do_advance_assignment(assignment: Assignment, step: str, *, acting_user: Any
         raise Conflict("该任务已结束或已撤回", code="assignment_inactive")
     unit_status, stamp, kind = STEPS[step]
     unit = Unit.objects.get(pk=assignment.unit_id)
+    if step == "cleared" and unit.status not in (UnitStatus.ON_SCENE, UnitStatus.TRANSPORTING):
+        raise Conflict(
+            f"{unit.call_sign} 尚未到达现场，不能处置完毕；未出警请撤回",
+            code="illegal_transition",
+        )
     check_transition(unit, unit_status)
     now = timezone.now()
     if stamp:

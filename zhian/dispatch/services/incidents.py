@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,8 +18,9 @@ from zhian.core import audit
 from zhian.core.coords import gcj02_to_wgs84
 from zhian.core.errors import Conflict, PreconditionFailed, ValidationFailed
 from zhian.core.geo import point_cell
-from zhian.core.models import Jurisdiction, JurisdictionCell
-from zhian.core.scoping import check_can, scope_paths
+from zhian.core.models import Jurisdiction
+from zhian.core.scoping import check_can, scoped
+from zhian.core.selectors import jurisdiction_at
 from zhian.dispatch.choices import ACTIVE_INCIDENT, Channel, IncidentStatus, TimelineKind
 from zhian.dispatch.models import Call, Incident, IncidentCategory, IncidentCounter
 from zhian.dispatch.services.timeline import add_timeline, bump
@@ -70,22 +72,15 @@ def _validate(data: IncidentInput) -> tuple[IncidentCategory, float, float]:
 
 
 def locate(user: Any, lon: float, lat: float) -> Jurisdiction:
-    """The deepest jurisdiction in the user's scope whose H3 cover holds the point."""
-    cell = point_cell(lon, lat)
-    candidates = JurisdictionCell.objects.filter(cell=cell).select_related("jurisdiction")
-    paths = scope_paths(user, "incident.create")
-    found = [
-        c.jurisdiction
-        for c in candidates
-        if paths is None or any(c.jurisdiction.path.startswith(p) for p in paths)
-    ]
-    if not found:
+    """The deepest jurisdiction in the user's scope that contains the point."""
+    found = jurisdiction_at(user, "incident.create", lon, lat)
+    if found is None:
         raise ValidationFailed(
             "事发地点不在您的辖区内，请核对坐标或转报相邻单位",
             code="outside_jurisdiction",
             fields={"lon": "不在辖区内"},
         )
-    return max(found, key=lambda j: j.path.count("/"))
+    return found
 
 
 def _next_number(bureau: Jurisdiction, at: datetime) -> str:
@@ -96,16 +91,33 @@ def _next_number(bureau: Jurisdiction, at: datetime) -> str:
     return f"{bureau.code}-{day:%Y%m%d}-{counter.last:04d}"
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class Intake:
+    incident: Incident
+    probable_duplicates: list[tuple[Incident, float]]
+
+
 def do_create_incident(data: IncidentInput, *, acting_user: Any) -> Incident:
-    """Record a new incident and its first call; numbers are per bureau and local day."""
+    """Record a new incident and its first call (see :func:`do_intake`)."""
+    return do_intake(data, acting_user=acting_user).incident
+
+
+@transaction.atomic
+def do_intake(data: IncidentInput, *, acting_user: Any) -> Intake:
+    """Record a new incident and its first call, and find probable duplicates of it.
+    Numbers are per bureau and local day.
+
+    The day's number and the audit append serialise concurrent intakes (a counter row and
+    the audit chain), so both are taken last: the transaction holds them only for the few
+    statements before its commit."""
     category, lon, lat = _validate(data)
     jurisdiction = locate(acting_user, lon, lat)
     check_can(acting_user, "incident.create", jurisdiction)
     received = data.received_at or timezone.now()
-    bureau = Jurisdiction.objects.get(code=jurisdiction.ancestor_codes()[0])
+    duplicates = duplicates_near(lon, lat, received, category.pk, acting_user=acting_user)
+    bureau = Jurisdiction.objects.only("pk", "code").get(code=jurisdiction.ancestor_codes()[0])
     incident = Incident.objects.create(
-        number=_next_number(bureau, received),
+        number=f"~{uuid.uuid4().hex}",  # provisional and unique; numbered just before commit
         jurisdiction=jurisdiction,
         channel=data.channel,
         category=category,
@@ -134,47 +146,77 @@ def do_create_incident(data: IncidentInput, *, acting_user: Any) -> Incident:
         at=received,
         note=f"{category.name} · {incident.address}",
     )
+    incident.number = _next_number(bureau, received)
+    Incident.objects.filter(pk=incident.pk).update(number=incident.number)
     audit.record(
         actor=acting_user,
         action="incident.create",
         obj=incident,
         data={"number": incident.number, "category": category.code},
     )
-    return incident
+    return Intake(incident, duplicates)
 
 
 def find_probable_duplicates(
-    incident: Incident, *, radius_m: float | None = None, window_minutes: int | None = None
+    incident: Incident,
+    *,
+    acting_user: Any = None,
+    radius_m: float | None = None,
+    window_minutes: int | None = None,
 ) -> list[tuple[Incident, float]]:
     """Open incidents near this one in space and time with a related category (same top
-    category), nearest first, with their distance in metres."""
+    category or linked in the code table), nearest first, with their distance in metres."""
+    return duplicates_near(
+        incident.lon,
+        incident.lat,
+        incident.received_at,
+        incident.category_id,
+        exclude_pk=incident.pk,
+        acting_user=acting_user,
+        radius_m=radius_m,
+        window_minutes=window_minutes,
+    )
+
+
+def duplicates_near(
+    lon: float,
+    lat: float,
+    at: datetime,
+    category_id: int,
+    *,
+    exclude_pk: int | None = None,
+    acting_user: Any = None,
+    radius_m: float | None = None,
+    window_minutes: int | None = None,
+) -> list[tuple[Incident, float]]:
+    """Open incidents of a related category within the configured metres and minutes of
+    a point and time (see :func:`find_probable_duplicates`), limited to what
+    ``acting_user`` may see when given."""
     radius = radius_m if radius_m is not None else settings.ZHIAN_DUPLICATE_RADIUS_M
     window = timedelta(
         minutes=window_minutes if window_minutes is not None else settings.ZHIAN_DUPLICATE_MINUTES
     )
-    keys = incident.category.related_keys()
+    related_keys = IncidentCategory.relatedness()
+    keys = related_keys[category_id]
     # A cheap box first (1° latitude ≈ 111 km), then exact distances.
     dlat = radius / 111_000
-    dlon = dlat / max(0.05, abs(math.cos(math.radians(incident.lat))))
-    candidates = list(
-        Incident.objects.filter(
-            status__in=ACTIVE_INCIDENT,
-            received_at__gte=incident.received_at - window,
-            received_at__lte=incident.received_at + window,
-            lat__range=(incident.lat - dlat, incident.lat + dlat),
-            lon__range=(incident.lon - dlon, incident.lon + dlon),
-        )
-        .exclude(pk=incident.pk)
-        .select_related("category__parent")
-    )
-    related = [
-        c
-        for c in candidates
-        if c.category.pk in keys or c.category.top.pk in keys or keys & c.category.related_keys()
-    ]
+    dlon = dlat / max(0.05, abs(math.cos(math.radians(lat))))
+    qs = Incident.objects.filter(
+        status__in=ACTIVE_INCIDENT,
+        received_at__gte=at - window,
+        received_at__lte=at + window,
+        lat__range=(lat - dlat, lat + dlat),
+        lon__range=(lon - dlon, lon + dlon),
+    ).only("pk", "number", "lon", "lat", "category_id", "received_at")
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    if acting_user is not None:
+        qs = scoped(qs, acting_user, "incident.view")
+    candidates = list(qs)
+    related = [c for c in candidates if keys & related_keys[c.category_id]]
     if not related:
         return []
-    dist = haversine_m([(c.lon, c.lat) for c in related], (incident.lon, incident.lat))
+    dist = haversine_m([(c.lon, c.lat) for c in related], (lon, lat))
     pairs = [(c, float(d)) for c, d in zip(related, dist, strict=True) if d <= radius]
     return sorted(pairs, key=lambda p: p[1])
 

@@ -1,0 +1,209 @@
+/* 接处警 pages: intake map pick and shortcuts, incident map, live board map, coverage map.
+   Builds on ZhianMap (map.js) and Leaflet; no other dependency. */
+(function () {
+  "use strict";
+  const PRIORITY = { 1: "#b3261e", 2: "#e65100", 3: "#1f4e79", 4: "#78909c" };
+  const UNIT = {
+    available: "#2e7d32", dispatched: "#6a1b9a", en_route: "#f9a825",
+    on_scene: "#00897b", transporting: "#ad1457", unavailable: "#9e9e9e",
+  };
+
+  /* Keyboard users type coordinates: keep the map and its controls out of the tab order. */
+  function quiet(map) {
+    const el = map.getContainer();
+    el.tabIndex = -1;
+    el.querySelectorAll("a").forEach((a) => { a.tabIndex = -1; });
+    return map;
+  }
+
+  /* The user's stations (or whatever they may see) as a non-interactive backdrop. */
+  function scope(map, fit) {
+    const el = map.getContainer();
+    const base = new URL(el.dataset.geojson, window.location.origin);
+    const get = (kind) => {
+      const url = new URL(base);
+      if (kind) url.searchParams.set("kind", kind);
+      return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then((r) => (r.ok ? r.json() : { features: [] }));
+    };
+    return get("station")
+      .then((data) => (data.features && data.features.length ? data : get(null)))
+      .then((data) => {
+        const layer = L.geoJSON(data, {
+          interactive: false,
+          style: { color: "#1f4e79", weight: 1.5, opacity: 0.6, fillOpacity: 0.03 },
+        }).addTo(map);
+        layer.bringToBack();
+        el.dataset.scope = String((data.features || []).length);
+        if (fit && data.features && data.features.length) map.fitBounds(layer.getBounds(), { padding: [10, 10] });
+        return layer;
+      })
+      .catch(() => null);
+  }
+
+  function shortcutSubmit(form) {
+    form.addEventListener("keydown", (e) => {
+      if ((e.ctrlKey || e.metaKey) && e.key === "Enter") {
+        e.preventDefault();
+        form.requestSubmit();
+      }
+    });
+  }
+
+  function intake(form, el, text) {
+    shortcutSubmit(form);
+    const f = form.elements;
+    const map = quiet(ZhianMap.create(el));
+    let marker = null;
+    const parse = (v) => { const x = parseFloat(String(v).replace(",", ".")); return Number.isFinite(x) ? x : null; };
+
+    function place(latlng, zoom) {
+      if (!marker) {
+        marker = L.marker(latlng, { draggable: true, keyboard: false }).addTo(map);
+        marker.on("dragend", () => pick(marker.getLatLng()));
+      } else {
+        marker.setLatLng(latlng);
+      }
+      if (zoom && !map.getBounds().contains(latlng)) map.panTo(latlng);
+    }
+    function pick(latlng) {
+      f.lon.value = latlng.lng.toFixed(6);
+      f.lat.value = latlng.lat.toFixed(6);
+      f.crs.value = "wgs84"; // the map is WGS84
+      place(latlng, false);
+      el.dataset.picked = f.lon.value + "," + f.lat.value;
+    }
+    function fromInputs(zoom) {
+      const lon = parse(f.lon.value), lat = parse(f.lat.value);
+      if (lon === null || lat === null || Math.abs(lat) > 90 || Math.abs(lon) > 180) return false;
+      place(L.latLng(lat, lon), zoom);
+      return true;
+    }
+    map.on("click", (e) => pick(e.latlng));
+    f.lon.addEventListener("change", () => fromInputs(true));
+    f.lat.addEventListener("change", () => fromInputs(true));
+    const hasPoint = fromInputs(false);
+    scope(map, true).then((layer) => {
+      if (!hasPoint || !marker) return;
+      // Frame the jurisdictions and the typed point together (it may lie outside them).
+      const bounds = layer && layer.getLayers().length ? layer.getBounds() : L.latLngBounds([]);
+      bounds.extend(marker.getLatLng());
+      map.fitBounds(bounds.pad(0.05), { maxZoom: 16 });
+    });
+
+    // Priority follows the category's suggestion; the call-taker may override it afterwards.
+    const hint = document.getElementById("priority-hint");
+    function suggest(apply) {
+      const opt = f.category.selectedOptions[0];
+      const p = opt && opt.dataset.priority;
+      if (!p) { hint.textContent = ""; return; }
+      if (apply) f.priority.value = p;
+      const label = f.priority.querySelector('option[value="' + p + '"]');
+      hint.textContent = text.suggested + (label ? label.textContent : p);
+    }
+    f.category.addEventListener("change", () => suggest(true));
+    suggest(false);
+  }
+
+  function dot(latlng, colour, radius, weight) {
+    return L.circleMarker(latlng, {
+      radius: radius, color: "#fff", weight: weight || 2, fillColor: colour, fillOpacity: 0.95,
+    });
+  }
+
+  function incident(el, data) {
+    const map = quiet(ZhianMap.create(el));
+    const points = [];
+    (data.units || []).forEach((u) => {
+      if (!u.lonlat) return;
+      const ll = L.latLng(u.lonlat[1], u.lonlat[0]);
+      points.push(ll);
+      dot(ll, UNIT[u.status] || "#555", 6).addTo(map)
+        .bindTooltip(u.call_sign + (u.eta_min != null ? " · " + u.eta_min + "′" : ""),
+          { permanent: true, direction: "right", className: "unit-label" });
+    });
+    (data.others || []).forEach((o) => {
+      const ll = L.latLng(o.lonlat[1], o.lonlat[0]);
+      points.push(ll);
+      dot(ll, "#9e9e9e", 8).addTo(map).bindTooltip(o.number);
+    });
+    if (data.incident && data.incident.lonlat) {
+      const ll = L.latLng(data.incident.lonlat[1], data.incident.lonlat[0]);
+      points.unshift(ll);
+      L.marker(ll, { keyboard: false }).addTo(map).bindTooltip(data.incident.number);
+    }
+    if (points.length > 1) map.fitBounds(L.latLngBounds(points).pad(0.15), { maxZoom: 17 });
+    else if (points.length) map.setView(points[0], 16);
+    el.dataset.units = String((data.units || []).length);
+    scope(map, !points.length);
+  }
+
+  function board(el) {
+    const map = quiet(ZhianMap.create(el));
+    const layer = L.layerGroup().addTo(map);
+    let framed = false;
+    function draw() {
+      const node = document.getElementById("board-data");
+      if (!node) return;
+      const data = JSON.parse(node.textContent);
+      layer.clearLayers();
+      const points = [];
+      data.units.forEach((u) => {
+        if (!u.lonlat) return;
+        const ll = L.latLng(u.lonlat[1], u.lonlat[0]);
+        points.push(ll);
+        dot(ll, UNIT[u.status] || "#555", 6).addTo(layer).bindTooltip(u.call_sign + " · " + u.status_label);
+      });
+      data.incidents.forEach((i) => {
+        if (!i.lonlat) return;
+        const ll = L.latLng(i.lonlat[1], i.lonlat[0]);
+        points.push(ll);
+        dot(ll, PRIORITY[i.priority] || "#333", 9, 3).addTo(layer)
+          .bindTooltip(i.number + " · " + i.category)
+          .on("click", () => { window.location = i.url; });
+      });
+      el.dataset.incidents = String(data.incidents.length);
+      el.dataset.units = String(data.units.length);
+      if (!framed && points.length && !el.dataset.scope) {
+        map.fitBounds(L.latLngBounds(points).pad(0.2), { maxZoom: 16 });
+      }
+    }
+    scope(map, true).then((l) => { framed = !!(l && l.getLayers().length); draw(); });
+    draw();
+    document.body.addEventListener("htmx:afterSettle", draw);
+    // Ages tick on the client: the server only re-renders when something changed.
+    const minutes = (iso) => Math.max(0, Math.floor((Date.now() - Date.parse(iso)) / 60000));
+    window.setInterval(() => {
+      document.querySelectorAll("[data-received]").forEach((td) => {
+        td.textContent = td.textContent.replace(/^\d+/, String(minutes(td.dataset.received)));
+      });
+    }, 15000);
+  }
+
+  function coverage(el, data, text) {
+    const map = quiet(ZhianMap.create(el));
+    let frame = null;
+    if (data.boundary) frame = ZhianMap.showBoundary(map, data.boundary);
+    if (data.segments) {
+      const feats = data.segments.features.slice();
+      // 5 min below 3 min below 1 min.
+      for (let i = feats.length - 1; i >= 0; i--) {
+        L.geoJSON(feats[i], {
+          interactive: false,
+          style: { color: data.colours[i % data.colours.length], weight: i === 0 ? 5 : 4, opacity: 0.9 },
+        }).addTo(map);
+      }
+      el.dataset.segments = String(feats.length);
+    }
+    (data.staging || []).forEach((s) => {
+      const ll = L.latLng(s.lonlat[1], s.lonlat[0]);
+      L.marker(ll, { keyboard: false, title: text.staging + " " + s.n }).addTo(map)
+        .bindTooltip(text.staging + " " + s.n + " · " + text.gain + " " + s.gain.toFixed(1) + "%",
+          { permanent: true, direction: "top", offset: [0, -30], className: "staging-label" });
+    });
+    el.dataset.staging = String((data.staging || []).length);
+    scope(map, !frame);
+  }
+
+  window.ZhianDispatch = { intake: intake, incident: incident, board: board, coverage: coverage };
+})();
