@@ -10,6 +10,8 @@ from django.core.management import call_command
 from zhian.core import audit, selectors
 from zhian.core.management.commands.load_demo import DEMO_PASSWORD
 from zhian.core.models import Jurisdiction, Role, User
+from zhian.dispatch.choices import ACTIVE_INCIDENT
+from zhian.dispatch.models import Incident, Unit
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -29,6 +31,12 @@ def test_load_demo_builds_the_bureau_and_users(capsys: Any, client: Any) -> None
     held = set(User.objects.values_list("role_assignments__role", flat=True))
     assert held == {str(r) for r in Role}
     assert audit.verify_chain().ok
+    assert Unit.objects.count() == 12 * 4
+    assert Incident.objects.filter(status__in=ACTIVE_INCIDENT).count() == 15
+    assert Unit.objects.exclude(status="available").count() == 5
+    assert Incident.objects.values("jurisdiction__kind").distinct().get() == {
+        "jurisdiction__kind": "grid"
+    }
 
     patrol = User.objects.get(username="patrol")
     station = patrol.role_assignments.get().jurisdiction

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from zhian.core.demo_bureau import CSV_NAME, build_demo_bureau
+from zhian.core.management.commands._demo_dispatch import create_demo_dispatch
 from zhian.core.models import Jurisdiction, Role, User
 from zhian.core.services.accounts import do_create_user
 from zhian.core.services.jurisdictions import do_import_jurisdictions
@@ -53,7 +54,10 @@ class Command(BaseCommand):
             with transaction.atomic():
                 summary = do_import_jurisdictions(collection, acting_user=None)
                 self._create_users()
-            self.stdout.write(f"已导入 {summary.created} 个辖区。")
+                n_units, n_incidents = create_demo_dispatch(csv_path)
+            self.stdout.write(
+                f"已导入 {summary.created} 个辖区、{n_units} 个警力、{n_incidents} 起未结警情。"
+            )
         self._print_logins()
 
     def _where(self, spec: str) -> Jurisdiction:
