@@ -216,3 +216,15 @@ def test_availability_toggle_with_if_match(people: dict[str, Any], units: Any) -
         headers={"If-Match": str(unit.version)},
     )
     assert stale.status_code == 412
+
+
+def test_feedback_endpoint(people: dict[str, Any]) -> None:
+    client = client_for(people["dispatcher"])
+    incident = post(client, "/api/v1/incidents", INCIDENT).json()
+    response = post(client, f"/api/v1/incidents/{incident['id']}/feedback", {"note": "现场已处置"})
+    assert response.status_code == 201
+    assert [e["kind"] for e in response.json()] == ["received", "feedback"]
+    assert (
+        post(client, f"/api/v1/incidents/{incident['id']}/feedback", {"note": ""}).status_code
+        == 422
+    )

@@ -338,3 +338,14 @@ def test_a_crew_sent_across_the_boundary_can_acknowledge(
     found = access_assignment(crew, assignment.pk)
     A.do_advance_assignment(found, "en_route", acting_user=crew)
     assert Unit.objects.get(pk=units["W-01"].pk).status == UnitStatus.EN_ROUTE
+
+
+def test_feedback_goes_on_the_timeline(people: dict[str, Any]) -> None:
+    incident = new_incident(people["dispatcher"])
+    with pytest.raises(ValidationFailed):
+        I.do_add_feedback(incident, acting_user=people["patrol_w"], note="  ")
+    I.do_add_feedback(incident, acting_user=people["patrol_w"], note="已电话告知报警人处理结果")
+    entry = incident.timeline.get(kind="feedback")
+    assert entry.note == "已电话告知报警人处理结果"
+    assert entry.actor == people["patrol_w"]
+    assert AuditEvent.objects.filter(action="incident.feedback").count() == 1

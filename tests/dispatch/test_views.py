@@ -32,9 +32,16 @@ def client_for(user: Any) -> Client:
 
 def intake_data(**overrides: Any) -> dict[str, Any]:
     data = {
-        "channel": "call_110", "caller_name": "张三丰", "caller_phone": "138 1234 5678",
-        "address": "Mannerheimintie 1", "lon": str(WEST[0]), "lat": str(WEST[1]), "crs": "wgs84",
-        "category": "0201", "priority": "", "narrative": "两人在路边打架，一人受伤",
+        "channel": "call_110",
+        "caller_name": "张三丰",
+        "caller_phone": "138 1234 5678",
+        "address": "Mannerheimintie 1",
+        "lon": str(WEST[0]),
+        "lat": str(WEST[1]),
+        "crs": "wgs84",
+        "category": "0201",
+        "priority": "",
+        "narrative": "两人在路边打架，一人受伤",
     }
     data.update(overrides)
     return data
@@ -42,8 +49,15 @@ def intake_data(**overrides: Any) -> dict[str, Any]:
 
 def make_incident(user: Any, lonlat: tuple[float, float] = WEST, code: str = "0201") -> Incident:
     return do_create_incident(
-        IncidentInput(channel="call_110", category_code=code, address="测试地址",
-                      lon=lonlat[0], lat=lonlat[1], caller_name="李四", caller_phone="13900001111"),
+        IncidentInput(
+            channel="call_110",
+            category_code=code,
+            address="测试地址",
+            lon=lonlat[0],
+            lat=lonlat[1],
+            caller_name="李四",
+            caller_phone="13900001111",
+        ),
         acting_user=user,
     )
 
@@ -147,8 +161,9 @@ def test_duplicate_is_offered_and_merged_through_the_page(people: dict[str, Any]
     assert 'id="duplicates"' in html and f'data-duplicate="{first.number}"' in html
     assert "并入该警情" in html and "合并到此警情" in html
 
-    merged = client.post(url("incident_merge", second.pk),
-                         {"other": first.pk, "direction": "into_other"})
+    merged = client.post(
+        url("incident_merge", second.pk), {"other": first.pk, "direction": "into_other"}
+    )
     assert merged.status_code == 302 and merged["Location"] == url("incident", first.pk)
     second.refresh_from_db()
     first.refresh_from_db()
@@ -212,8 +227,10 @@ def test_dispatch_steps_and_close_through_the_page(
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.ON_SCENE
     page = client.get(url("incident", incident.pk)).content.decode()
-    assert 'data-step="cleared"' in page and 'data-step="en_route"' not in page.split(
-        'data-assignment="W-01"')[1].split("</tr>")[0]
+    assert (
+        'data-step="cleared"' in page
+        and 'data-step="en_route"' not in page.split('data-assignment="W-01"')[1].split("</tr>")[0]
+    )
 
     # An illegal step is refused with the status machine's message.
     illegal = client.post(url("assignment_step", assignment.pk), {"step": "en_route"})
@@ -230,12 +247,16 @@ def test_dispatch_steps_and_close_through_the_page(
 
     # Closing: the disposition is required, a stale version is refused, then it closes.
     incident.refresh_from_db()
-    missing = client.post(url("incident_close", incident.pk),
-                          {"disposition": "", "note": "现场调解", "version": incident.version})
+    missing = client.post(
+        url("incident_close", incident.pk),
+        {"disposition": "", "note": "现场调解", "version": incident.version},
+    )
     assert missing.status_code == 422 and "请选择处理结果" in missing.content.decode()
     assert "现场调解</textarea>" in missing.content.decode()
-    stale = client.post(url("incident_close", incident.pk),
-                        {"disposition": "mediated", "note": "", "version": incident.version - 1})
+    stale = client.post(
+        url("incident_close", incident.pk),
+        {"disposition": "mediated", "note": "", "version": incident.version - 1},
+    )
     assert stale.status_code == 412 and "已被他人修改" in stale.content.decode()
     closed = client.post(
         url("incident_close", incident.pk),
@@ -290,8 +311,13 @@ def test_edit_with_a_stale_version_says_someone_else_changed_it(
 ) -> None:
     incident = make_incident(people["dispatcher"])
     client = client_for(people["dispatcher"])
-    data = {"category": "0201", "priority": "3", "address": "新地址", "narrative": "补充",
-            "version": incident.version}
+    data = {
+        "category": "0201",
+        "priority": "3",
+        "address": "新地址",
+        "narrative": "补充",
+        "version": incident.version,
+    }
     assert client.post(url("incident_edit", incident.pk), data).status_code == 302
     stale = client.post(url("incident_edit", incident.pk), {**data, "address": "再改"})
     assert stale.status_code == 412
@@ -381,9 +407,7 @@ def test_another_stations_incident_is_404(people: dict[str, Any], units: dict[st
     assert reveal.status_code == 404
 
 
-def test_view_only_role_gets_403_on_actions(
-    people: dict[str, Any], units: dict[str, Unit]
-) -> None:
+def test_view_only_role_gets_403_on_actions(people: dict[str, Any], units: dict[str, Unit]) -> None:
     incident = make_incident(people["dispatcher"])
     supervisor = client_for(people["supervisor"])
     page = supervisor.get(url("incident", incident.pk))
@@ -402,8 +426,9 @@ def test_unit_availability_toggle_and_refusal(
     w2 = units["W-02"]
     html = client.get(url("units")).content.decode()
     assert 'data-unit="W-02"' in html and "设为不可用" in html
-    r = client.post(url("unit_availability", w2.pk),
-                    {"status": "unavailable", "version": w2.version})
+    r = client.post(
+        url("unit_availability", w2.pk), {"status": "unavailable", "version": w2.version}
+    )
     assert "W-02 已设为“不可用”" in flash(r)
     w2.refresh_from_db()
     assert w2.status == UnitStatus.UNAVAILABLE
@@ -441,3 +466,17 @@ def test_coverage_page_with_road_network(
     assert client.get(url("coverage"), {"j": "NOPE"}).status_code == 404
     east = client_for(people["east_dispatcher"])
     assert east.get(url("coverage"), {"j": "HKI-W"}).status_code == 404
+
+
+def test_feedback_form_records_a_timeline_entry(people: dict[str, Any]) -> None:
+    incident = make_incident(people["dispatcher"])
+    client = client_for(people["dispatcher"])
+    page = client.get(url("incident", incident.pk)).content.decode()
+    assert url("incident_feedback", incident.pk) in page
+    response = client.post(
+        url("incident_feedback", incident.pk), {"note": "已回访报警人"}, follow=True
+    )
+    assert "反馈已记录" in flash(response)
+    assert incident.timeline.filter(kind="feedback", note="已回访报警人").exists()
+    empty = client.post(url("incident_feedback", incident.pk), {"note": ""}, follow=True)
+    assert "请填写反馈内容" in " ".join(flash(empty))

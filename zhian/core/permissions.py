@@ -29,6 +29,9 @@ ACTION_ROLES: dict[str, frozenset[Role]] = {
     "incident.create": frozenset({Role.DISPATCHER, Role.PATROL_OFFICER, Role.COMMUNITY_OFFICER}),
     "incident.dispatch": frozenset({Role.DISPATCHER}),
     "incident.close": frozenset({Role.DISPATCHER, Role.SUPERVISOR}),
+    "incident.feedback": frozenset(
+        {Role.DISPATCHER, Role.PATROL_OFFICER, Role.COMMUNITY_OFFICER, Role.SUPERVISOR}
+    ),
     "caller.reveal": frozenset({Role.DISPATCHER, Role.SUPERVISOR}),
     "unit.view": frozenset(
         {

@@ -349,6 +349,24 @@ def dispatch_units(request: HttpRequest, incident_id: int, payload: DispatchIn) 
     return idempotent(request, user, operation)
 
 
+class FeedbackIn(Schema):
+    note: str = Field(..., min_length=1, max_length=500)
+
+
+@router.post("/incidents/{incident_id}/feedback", response={201: list[TimelineOut]})
+def add_feedback(request: HttpRequest, incident_id: int, payload: FeedbackIn) -> HttpResponse:
+    """Record a 反馈 on the timeline (officers' report back, or what the caller was told)."""
+    user = acting_user(request)
+    incident = selectors.access_incident(user, incident_id)
+
+    def operation() -> tuple[int, Any]:
+        incident_services.do_add_feedback(incident, acting_user=user, note=payload.note)
+        entries = incident.timeline.select_related("unit", "actor")
+        return 201, [TimelineOut.from_orm(e).model_dump(mode="json") for e in entries]
+
+    return idempotent(request, user, operation)
+
+
 @router.post("/incidents/{incident_id}/reveal-callers", tags=["personal data"])
 def reveal_callers(request: HttpRequest, incident_id: int, payload: RevealIn) -> Any:
     """Caller names and phones; the read is audited with the purpose given."""

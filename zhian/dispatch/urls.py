@@ -17,6 +17,9 @@ urlpatterns = [
     path("incidents/<int:incident_id>/close/", views.incident_close, name="incident_close"),
     path("incidents/<int:incident_id>/callers/", views.incident_callers, name="incident_callers"),
     path("incidents/<int:incident_id>/plan-step/", views.plan_step, name="plan_step"),
+    path(
+        "incidents/<int:incident_id>/feedback/", views.incident_feedback, name="incident_feedback"
+    ),
     path("assignments/<int:assignment_id>/step/", views.assignment_step, name="assignment_step"),
     path(
         "assignments/<int:assignment_id>/cancel/",

@@ -48,6 +48,7 @@ from zhian.dispatch.services.assignments import (
     do_reassign,
 )
 from zhian.dispatch.services.incidents import (
+    do_add_feedback,
     do_close_incident,
     do_create_incident,
     do_merge_incident,
@@ -412,6 +413,20 @@ def assignment_reassign(request: AuthenticatedRequest, assignment_id: int) -> Ht
         % {"old": assignment.unit.call_sign, "new": created.unit.call_sign},
     )
     return _back(assignment.incident_id)
+
+
+@login_required
+@require_POST
+def incident_feedback(request: AuthenticatedRequest, incident_id: int) -> HttpResponse:
+    incident = _access(request, incident_id)
+    if isinstance(incident, HttpResponse):
+        return incident
+    try:
+        do_add_feedback(incident, acting_user=request.user, note=request.POST.get("note", ""))
+    except ServiceError as exc:
+        return _failed(request, exc, _back(incident))
+    messages.success(request, _("反馈已记录"))
+    return _back(incident)
 
 
 @login_required

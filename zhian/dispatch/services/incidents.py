@@ -355,6 +355,22 @@ def do_close_incident(
     return incident
 
 
+@transaction.atomic
+def do_add_feedback(incident: Incident, *, acting_user: Any, note: str) -> None:
+    """Record a 反馈: what the attending officers report back, or what the caller was told."""
+    check_can(acting_user, "incident.feedback", incident.jurisdiction)
+    note = note.strip()
+    if not note:
+        raise ValidationFailed("请填写反馈内容", code="empty_feedback", fields={"note": "必填"})
+    if len(note) > 500:
+        raise ValidationFailed(
+            "反馈内容最多 500 字", code="feedback_too_long", fields={"note": "过长"}
+        )
+    add_timeline(incident, TimelineKind.FEEDBACK, actor=acting_user, note=note)
+    Incident.objects.filter(pk=incident.pk).update(updated_at=timezone.now())
+    audit.record(actor=acting_user, action="incident.feedback", obj=incident)
+
+
 def reveal_callers(incident: Incident, *, acting_user: Any, purpose: str) -> list[dict[str, Any]]:
     """Caller names and phones of an incident, logged with the purpose (查询事由)."""
     check_can(acting_user, "caller.reveal", incident.jurisdiction)

@@ -121,6 +121,7 @@ def do_record_positions(unit: Unit, fixes: list[PositionFix], *, acting_user: An
     UnitPosition.objects.bulk_create(
         [UnitPosition(unit=unit, at=f.at, lon=f.lon, lat=f.lat) for f in fixes]
     )
+    audit.record(actor=acting_user, action="unit.positions", obj=unit, data={"count": len(fixes)})
     latest = max(fixes, key=lambda f: f.at)
     if unit.position_at is None or latest.at >= unit.position_at:
         Unit.objects.filter(pk=unit.pk).update(
