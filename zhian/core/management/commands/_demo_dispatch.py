@@ -11,6 +11,7 @@ import numpy as np
 from django.utils import timezone
 
 from zhian.core.models import Jurisdiction, User
+from zhian.dispatch.models import Incident, Unit
 from zhian.dispatch.services.assignments import do_advance_assignment, do_dispatch_units
 from zhian.dispatch.services.incidents import IncidentInput, do_create_incident
 from zhian.dispatch.services.units import do_register_unit
@@ -76,10 +77,13 @@ def create_demo_dispatch(csv_path: Path, *, seed: int = 0) -> tuple[int, int]:
         )
     # Send the nearest free unit to the older third; the oldest few are on scene.
     free = {u.pk: u for u in units}
+
+    def distance2(unit: Unit, incident: Incident) -> float:
+        dx, dy = float(unit.lon or 0) - incident.lon, float(unit.lat or 0) - incident.lat
+        return dx * dx + dy * dy
+
     for incident in incidents[: OPEN_INCIDENTS // 3]:
-        nearest = min(
-            free.values(), key=lambda u: (u.lon - incident.lon) ** 2 + (u.lat - incident.lat) ** 2
-        )
+        nearest = min(free.values(), key=lambda u: distance2(u, incident))
         (assignment,) = do_dispatch_units(incident, [nearest.pk], acting_user=dispatcher)
         del free[nearest.pk]
         do_advance_assignment(assignment, "en_route", acting_user=dispatcher)
