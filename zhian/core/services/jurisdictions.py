@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from zhian.core import audit
-from zhian.core.errors import PreconditionFailed, ValidationFailed
+from zhian.core.concurrency import update_if_version
+from zhian.core.errors import ValidationFailed
 from zhian.core.geo import GeometryError, check_cells, h3_cover, to_geojson, validate_boundary
 from zhian.core.models.jurisdictions import Jurisdiction, JurisdictionCell, JurisdictionKind
 from zhian.core.scoping import check_can
@@ -241,21 +241,10 @@ def do_rename_jurisdiction(
     if not name or len(name) > 100:
         raise ValidationFailed("名称须为 1–100 个字符", code="invalid_name", field="name")
     before = {"name": jurisdiction.name, "name_en": jurisdiction.name_en}
-    updates: dict[str, Any] = {
-        "name": name,
-        "version": expected_version + 1,
-        "updated_at": timezone.now(),
-    }
+    updates: dict[str, Any] = {"name": name}
     if name_en is not None:
         updates["name_en"] = name_en.strip()[:100]
-    changed = Jurisdiction.objects.filter(pk=jurisdiction.pk, version=expected_version).update(
-        **updates
-    )
-    if not changed:
-        raise PreconditionFailed(
-            "该辖区已被他人修改，请刷新后重试", current_version=jurisdiction.version
-        )
-    jurisdiction.refresh_from_db()
+    update_if_version(jurisdiction, expected_version, "该辖区已被他人修改，请刷新后重试", **updates)
     audit.record(
         actor=acting_user,
         action="jurisdiction.rename",

@@ -15,15 +15,25 @@ from django.utils import timezone
 
 from zhian.analytics.routing import haversine_m
 from zhian.core import audit
+from zhian.core.concurrency import update_if_version
 from zhian.core.coords import gcj02_to_wgs84
-from zhian.core.errors import Conflict, PreconditionFailed, ValidationFailed
+from zhian.core.errors import Conflict, ValidationFailed
 from zhian.core.geo import point_cell
 from zhian.core.models import Jurisdiction
 from zhian.core.scoping import check_can, scoped
 from zhian.core.selectors import jurisdiction_at
-from zhian.dispatch.choices import ACTIVE_INCIDENT, Channel, IncidentStatus, TimelineKind
+from zhian.dispatch.choices import (
+    ACTIVE_INCIDENT,
+    Channel,
+    Disposition,
+    IncidentStatus,
+    TimelineKind,
+)
 from zhian.dispatch.models import Call, Incident, IncidentCategory, IncidentCounter
+from zhian.dispatch.services.assignments import release_assignments
 from zhian.dispatch.services.timeline import add_timeline, bump
+
+STALE_INCIDENT = "该警情已被他人修改，请刷新后重试"
 
 
 @dataclass(frozen=True)
@@ -262,10 +272,6 @@ def do_update_incident(
 ) -> Incident:
     """Change category, priority, address or narrative of an open incident."""
     check_can(acting_user, "incident.dispatch", incident.jurisdiction)
-    if incident.version != expected_version:
-        raise PreconditionFailed(
-            "该警情已被他人修改，请刷新后重试", current_version=incident.version
-        )
     if incident.status not in ACTIVE_INCIDENT:
         raise Conflict("已结束的警情不能修改", code="incident_closed")
     allowed = {"priority", "address", "narrative", "category_code"}
@@ -287,17 +293,15 @@ def do_update_incident(
         raise ValidationFailed("请填写事发地址", code="invalid_address")
     for key, value in changes.items():
         setattr(incident, key, value.strip() if isinstance(value, str) else value)
-    rows = Incident.objects.filter(pk=incident.pk, version=expected_version).update(
+    update_if_version(
+        incident,
+        expected_version,
+        STALE_INCIDENT,
         category=incident.category,
         priority=incident.priority,
         address=incident.address,
         narrative=incident.narrative,
-        version=expected_version + 1,
-        updated_at=timezone.now(),
     )
-    if not rows:
-        raise PreconditionFailed("该警情已被他人修改，请刷新后重试")
-    incident.version = expected_version + 1
     add_timeline(
         incident,
         TimelineKind.UPDATED,
@@ -313,9 +317,6 @@ def do_close_incident(
     incident: Incident, *, acting_user: Any, disposition: str, note: str, expected_version: int
 ) -> Incident:
     """Close with a disposition (处理结果). Units still out are released."""
-    from zhian.dispatch.choices import Disposition
-    from zhian.dispatch.services.assignments import release_assignments
-
     check_can(acting_user, "incident.close", incident.jurisdiction)
     if disposition not in Disposition.values:
         raise ValidationFailed(
@@ -323,26 +324,16 @@ def do_close_incident(
         )
     if incident.status not in ACTIVE_INCIDENT:
         raise Conflict("该警情已结束", code="incident_closed")
-    if incident.version != expected_version:
-        raise PreconditionFailed(
-            "该警情已被他人修改，请刷新后重试", current_version=incident.version
-        )
-    release_assignments(incident, acting_user=acting_user, note="警情结束")
-    incident.status = IncidentStatus.CLOSED
-    incident.disposition = disposition
-    incident.disposition_note = note.strip()
-    incident.closed_at = timezone.now()
-    rows = Incident.objects.filter(pk=incident.pk, version=expected_version).update(
-        status=incident.status,
+    update_if_version(
+        incident,
+        expected_version,
+        STALE_INCIDENT,
+        status=IncidentStatus.CLOSED,
         disposition=disposition,
-        disposition_note=incident.disposition_note,
-        closed_at=incident.closed_at,
-        version=expected_version + 1,
-        updated_at=timezone.now(),
+        disposition_note=note.strip(),
+        closed_at=timezone.now(),
     )
-    if not rows:
-        raise PreconditionFailed("该警情已被他人修改，请刷新后重试")
-    incident.version = expected_version + 1
+    release_assignments(incident, acting_user=acting_user, note="警情结束")
     add_timeline(
         incident,
         TimelineKind.CLOSED,
