@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 import importlib
+import os
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import PASSWORD, Role, UserFactory, build_tree
 
 TEST_OUTPUT = Path(__file__).resolve().parents[1] / "test-output"
@@ -43,6 +47,29 @@ def station_users(tree: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture
 def password() -> str:
     return PASSWORD
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """One headless Debian chromium for the session's browser tests."""
+    if not shutil.which(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (apt-get install chromium)")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # ORM teardown beside the loop
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def browser_context(chromium: Any) -> Iterator[Any]:
+    """A fresh browser profile (Simplified Chinese, 1440×900) per test."""
+    context = chromium.new_context(locale="zh-CN", viewport={"width": 1440, "height": 900})
+    context.set_default_timeout(10_000)
+    yield context
+    context.close()
 
 
 @pytest.fixture

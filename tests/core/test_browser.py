@@ -2,61 +2,25 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.browser import log_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = os.environ.get("ZHIAN_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not shutil.which(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (apt-get install chromium)")
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # ORM teardown beside the loop
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    yield page
-    context.close()
-
-
-def log_in(page: Any, live_server: Any, username: str, password: str) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+def page(browser_context: Any) -> Any:
+    return browser_context.new_page()
 
 
 def test_login_shows_jurisdictions_on_the_map(
     page: Any, live_server: Any, station_users: dict[str, Any], password: str, test_output: Path
 ) -> None:
     log_in(page, live_server, "leader", password)
-    page.wait_for_url(f"{live_server.url}/")
     page.wait_for_selector("#map[data-features]")
     assert page.get_attribute("#map", "data-features") == "2"  # the two stations
     assert page.locator("#map .leaflet-overlay-pane canvas, #map .leaflet-overlay-pane svg").count()
@@ -88,6 +52,6 @@ def test_language_switch_to_english(
 def test_wrong_password_keeps_the_form_with_a_message(
     page: Any, live_server: Any, station_users: dict[str, Any]
 ) -> None:
-    log_in(page, live_server, "leader", "not-the-password")
+    log_in(page, live_server, "leader", "not-the-password", succeed=False)
     assert page.locator("[role=alert]").inner_text().strip() == "用户名或密码错误"
     assert page.input_value("input[name=username]") == "leader"

@@ -5,63 +5,28 @@ Uses the Helsinki bureau, units and road network of tests/dispatch/conftest.py."
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.browser import log_in
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = os.environ.get("ZHIAN_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 LIVE_TIMEOUT_MS = 3000  # the issue asks for changes on the board within 2 s
 
 
-@pytest.fixture(scope="module")
-def dispatch_browser() -> Iterator[Any]:
-    if not shutil.which(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (apt-get install chromium)")
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # ORM teardown beside the loop
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
-@pytest.fixture
-def browser_context(dispatch_browser: Any) -> Iterator[Any]:
-    context = dispatch_browser.new_context(locale="zh-CN", viewport={"width": 1440, "height": 900})
-    context.set_default_timeout(10_000)
-    yield context
-    context.close()
-
-
-def log_in(page: Any, live_server: Any, username: str, password: str) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
-
-
 def test_call_taker_creates_dispatches_and_the_board_follows(
-    browser_context: Any, live_server: Any, people: dict[str, Any], units: dict[str, Any],
-    road_network: Path, password: str, test_output: Path,
+    browser_context: Any,
+    live_server: Any,
+    people: dict[str, Any],
+    units: dict[str, Any],
+    road_network: Path,
+    password: str,
+    test_output: Path,
 ) -> None:
     page = browser_context.new_page()
     log_in(page, live_server, people["dispatcher"].username, password)
@@ -143,9 +108,10 @@ def test_call_taker_creates_dispatches_and_the_board_follows(
     # A fresh board shows the same.
     fresh = browser_context.new_page()
     fresh.goto(f"{live_server.url}/dispatch/")
-    assert fresh.locator(
-        f".unit-group[data-status=en_route] li[data-unit='{first_unit}']"
-    ).count() == 1
+    assert (
+        fresh.locator(f".unit-group[data-status=en_route] li[data-unit='{first_unit}']").count()
+        == 1
+    )
     fresh.close()
 
     # --- One more change from the incident page reaches the open board within the limit.
