@@ -43,7 +43,7 @@ CLIENTS = 20
 WARMUP = 200
 MEASURED = 2000
 PACED = 1000
-PACED_RATE = 50.0  # incidents per second offered by all clients together
+PACED_RATE = 20.0  # incidents per second offered by all clients together
 GUNICORN = os.environ.get("ZHIAN_BENCH_GUNICORN", "-k gthread -w 4 --threads 4")
 CATEGORY = {"Assault": "0104", "Break and Enter": "0105", "Auto Theft": "0106",
             "Robbery": "0102", "Theft Over": "0101"}
@@ -133,7 +133,9 @@ def drive(
             response = conn.getresponse()
             body_text = response.read().decode(errors="replace")
             mine.append((time.perf_counter() - start) * 1000)
-            if response.status != 201:
+            if response.status == 422 and "outside_jurisdiction" in body_text:
+                pass  # one of the few 2020 records outside the demo bureau: a correct refusal
+            elif response.status != 201:
                 with lock:
                     errors[0] += 1
                     if errors[0] == 1:

@@ -1,0 +1,171 @@
+"""Forecast accuracy and cost on the Toronto MCI data (issue #3).
+
+Usage::
+
+    python bench/forecast.py                 # the 52 weeks of 2020 (reported figures)
+    python bench/forecast.py --quick         # 8 weeks, for a smoke run
+    python bench/forecast.py --start 2018-01-03 --weeks 104   # the selection period
+
+Prints the protocol, a table per scope (all categories; Break and Enter) of mean PAI
+and hit rate at 1 % and 5 % coverage and seconds per method, then the headline
+``bench:`` lines. The recommended method's backtest runs in a child process so that
+its time and peak resident memory (``ru_maxrss``, the whole process including the
+loaded data) are measured on their own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from zhian.analytics.datasets import toronto_mci_path
+from zhian.analytics.evaluation import BacktestResult, backtest
+from zhian.analytics.events import load_events
+from zhian.analytics.forecasters import BEST, make_forecaster
+
+COVERAGES = (0.01, 0.05)
+SCOPES = {"all": None, "bne": "Break and Enter"}
+DEFAULT_METHODS = "naive365,naive730,decay,kde,prospective,sepp,best"
+
+
+def _spec(name: str) -> tuple[str, dict[str, object]]:
+    """``name`` or ``name:param=value;param=value`` (for selection runs)."""
+    base, _, rest = name.partition(":")
+    params: dict[str, object] = {}
+    for item in filter(None, rest.split(";")):
+        k, _, v = item.partition("=")
+        params[k] = json.loads(v)
+    return base, params
+
+
+def run_backtest(
+    path: Path, methods: list[str], scope: str, start: str, weeks: int
+) -> BacktestResult:
+    events = load_events(path)
+    models = {}
+    for m in methods:
+        base, params = _spec(m)
+        models[m] = make_forecaster(base, **params)
+    return backtest(
+        events, models, start, weeks, coverages=COVERAGES, category=SCOPES[scope]
+    )
+
+
+def child(args: argparse.Namespace) -> None:
+    """Run one method's backtest and report scores, seconds and peak memory as JSON."""
+    t0 = time.perf_counter()
+    res = run_backtest(args.events, [args.child], args.scope, args.start, args.weeks)
+    total = time.perf_counter() - t0
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({
+        "rows": res.rows,
+        "seconds": res.seconds[args.child],
+        "wall": total,
+        "peak_mb": peak_kb / 1024,
+    }))
+
+
+def in_child(
+    args: argparse.Namespace, method: str, scope: str
+) -> tuple[BacktestResult, float, float]:
+    cmd = [
+        sys.executable, __file__, "--child", method, "--scope", scope,
+        "--events", str(args.events), "--start", args.start, "--weeks", str(args.weeks),
+    ]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    data = json.loads(out.strip().splitlines()[-1])
+    res = BacktestResult(coverages=COVERAGES, rows=data["rows"])
+    res.seconds = {method: data["seconds"]}
+    return res, float(data["seconds"]), float(data["peak_mb"])
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--events", type=Path, default=toronto_mci_path())
+    p.add_argument("--start", default="2020-01-01")
+    p.add_argument("--weeks", type=int, default=52)
+    p.add_argument("--quick", action="store_true", help="8 weeks only")
+    p.add_argument("--methods", default=DEFAULT_METHODS)
+    p.add_argument("--child", help=argparse.SUPPRESS)
+    p.add_argument("--scope", default="all", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.quick:
+        args.weeks = min(args.weeks, 8)
+    if args.child:
+        child(args)
+        return
+
+    t0 = time.perf_counter()
+    events = load_events(args.events)
+    load_s = time.perf_counter() - t0
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    best_label = f"best={BEST}"
+    print("Protocol")
+    print(f"  data: {args.events.name}, {len(events):,} events "
+          f"({events.local_date(int(events.t[0]))} to {events.local_date(int(events.t[-1]))}),"
+          f" loaded in {load_s:.1f} s; times local America/Toronto, projected to "
+          f"EPSG:{events.epsg}")
+    print(f"  windows: {args.weeks} consecutive windows of 7 x 24 h from local midnight of "
+          f"{args.start}; each method is fitted on events strictly before the window and "
+          "forecasts its 7 days")
+    print("  grid: 150 m squares aligned to multiples of 150 m in UTM; study area = cells "
+          "holding any training event of the scope (recomputed each window)")
+    print("  score: top ceil(c x n_cells) cells by risk, ties to the lower cell id; "
+          "PAI = hit share / flagged area share; events outside the study area count "
+          "as misses; means over windows")
+    print("  learned model: Poisson gradient boosting refitted every 4 weeks on 104 "
+          "weekly origins whose target windows end before the refit date; features "
+          "recomputed each window from all earlier events")
+    print("  parameters: defaults chosen on the 2018-2019 backtests "
+          "(--start 2018-01-03 --weeks 104), never on 2020")
+    print(f"  best: --method best = {BEST}; machine: {os.cpu_count()} CPUs")
+    print()
+
+    headline: dict[str, float] = {}
+    timing: dict[str, float] = {}
+    peak = 0.0
+    for scope in SCOPES:
+        others = [m for m in methods if m != "best"]
+        res = backtest(
+            events,
+            {m: make_forecaster(_spec(m)[0], **_spec(m)[1]) for m in others},
+            args.start,
+            args.weeks,
+            coverages=COVERAGES,
+            category=SCOPES[scope],
+        )
+        if "best" in methods:
+            bres, secs, mb = in_child(args, "best", scope)
+            for r in bres.rows:
+                r["method"] = best_label
+                res.rows.append(r)
+            res.seconds[best_label] = secs
+            timing[scope] = secs
+            peak = max(peak, mb)
+            headline[f"pai1_best_{scope}"] = res.mean(best_label, "pai", 0.01)
+        if "naive365" in methods:
+            headline[f"pai1_naive365_{scope}"] = res.mean("naive365", "pai", 0.01)
+        print(f"scope: {scope} ({SCOPES[scope] or 'all categories'}), "
+              f"{res.n_windows()} windows")
+        print(res.table(scope=scope))
+        print()
+
+    for scope in SCOPES:
+        for name in (f"pai1_best_{scope}", f"pai1_naive365_{scope}"):
+            if name in headline:
+                print(f"bench: {name} = {headline[name]:.2f}")
+    if timing:
+        print(f"bench: backtest_best = {timing['all']:.1f} s")
+        print(f"bench: backtest_peak_memory = {peak:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
