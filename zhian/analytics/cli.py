@@ -1,0 +1,195 @@
+"""Command line: ``python -m zhian.analytics {forecast,backtest,near-repeat,fairness}``.
+
+Bad input (a faulty row, a missing column, no training events before the date) prints
+one line naming the fault on stderr and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from zhian.analytics.evaluation import backtest
+from zhian.analytics.events import DAY, EventFileError, EventSet, load_events
+from zhian.analytics.fairness import fairness_report
+from zhian.analytics.forecasters import (
+    BEST,
+    METHODS,
+    EmptyTrainingWindowError,
+    Forecast,
+    make_forecaster,
+)
+from zhian.analytics.grids import SquareGrid
+from zhian.analytics.near_repeat import knox_test
+
+__all__ = ["main"]
+
+
+class UsageError(Exception):
+    """Input the user must fix; reported on one line, exit status 2."""
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _floats(text: str) -> list[float]:
+    try:
+        return [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of numbers: {text!r}") from None
+
+
+def _load(path: Path, timezone: str) -> EventSet:
+    try:
+        return load_events(path, timezone=timezone)
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except EventFileError as exc:
+        raise UsageError(f"{path}: {exc}") from None
+
+
+def _forecast(args: argparse.Namespace) -> tuple[EventSet, Forecast]:
+    events = _load(args.events, args.timezone)
+    model = make_forecaster(args.method, grid=SquareGrid(args.cell), category=args.category)
+    try:
+        model.fit(events, args.at)
+    except EmptyTrainingWindowError as exc:
+        raise UsageError(str(exc)) from None
+    return events, model.predict(args.at, args.horizon)
+
+
+def cmd_forecast(args: argparse.Namespace) -> None:
+    _, fc = _forecast(args)
+    out = sys.stdout if str(args.out) == "-" else args.out.open("w", newline="")
+    try:
+        w = csv.writer(out, lineterminator="\n")
+        w.writerow(["epsg", "x_min", "y_min", "size_m", "risk"])
+        for epsg, x0, y0, size, risk in fc.to_rows():
+            w.writerow([epsg, f"{x0:.12g}", f"{y0:.12g}", f"{size:.12g}", f"{risk:.6g}"])
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    if out is not sys.stdout:
+        print(f"wrote {len(fc.risk)} cells to {args.out}", file=sys.stderr)
+
+
+def cmd_backtest(args: argparse.Namespace) -> None:
+    events = _load(args.events, args.timezone)
+    names = [m.strip() for m in args.methods.split(",") if m.strip()]
+    models = {m: make_forecaster(m, grid=SquareGrid(args.cell)) for m in names}
+    cov = [c / 100 for c in args.coverage]
+    try:
+        res = backtest(
+            events, models, args.start, args.weeks, coverages=cov, category=args.category
+        )
+    except EmptyTrainingWindowError as exc:
+        raise UsageError(str(exc)) from None
+    scope = args.category or "all categories"
+    print(f"{res.n_windows()} weekly windows from {args.start}, scope: {scope}; "
+          "trained on events before each window; PAI and hit rate (%) are means")
+    print(res.table())
+
+
+def cmd_near_repeat(args: argparse.Namespace) -> None:
+    events = _load(args.events, args.timezone).of_category(args.category)
+    events = events.between(args.start, args.end)
+    if len(events) < 2:
+        raise UsageError("fewer than two events in the chosen period")
+    res = knox_test(
+        events,
+        space_bands=args.space_bands,
+        time_bands=args.time_bands,
+        permutations=args.permutations,
+        rng=args.seed,
+    )
+    print(res.table())
+
+
+def cmd_fairness(args: argparse.Namespace) -> None:
+    everything, fc = _forecast(args)
+    events = everything.of_category(args.category)
+    if args.column not in events.extra:
+        raise UsageError(f"the events have no {args.column!r} column")
+    ref = events.between(fc.start - 365 * DAY, fc.start)
+    rep = fairness_report(fc, ref, coverage=args.coverage / 100, column=args.column,
+                          labels_from=events.between(None, fc.start))
+    print(f"{args.method} forecast for {args.at}; event shares from the 365 days before")
+    print(rep.table())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m zhian.analytics",
+        description="Crime forecasting (预测预警), backtests and near-repeat analysis.",
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--events", type=Path, required=True, help="CSV(.gz) of events")
+        sp.add_argument("--category", help="only events of this category")
+        sp.add_argument("--timezone", default="America/Toronto",
+                        help="zone of times written without offset")
+
+    methods = ", ".join([*METHODS, "naiveN", f"best (= {BEST})"])
+    f = sub.add_parser("forecast", help="risk per cell for one window")
+    common(f)
+    f.add_argument("--at", type=_date, required=True, help="window start YYYY-MM-DD")
+    f.add_argument("--horizon", type=float, default=7.0, help="days (default 7)")
+    f.add_argument("--cell", type=float, default=150.0, help="cell side in metres")
+    f.add_argument("--method", default="best", help=methods)
+    f.add_argument("--out", type=Path, default=Path("-"), help="output CSV (- = stdout)")
+    f.set_defaults(func=cmd_forecast)
+
+    b = sub.add_parser("backtest", help="rolling-origin backtest over weekly windows")
+    common(b)
+    b.add_argument("--start", type=_date, required=True)
+    b.add_argument("--weeks", type=int, required=True)
+    b.add_argument("--methods", default="naive365,best", help=methods)
+    b.add_argument("--coverage", type=_floats, default=[1.0, 5.0],
+                   help="percent of the study area, comma separated")
+    b.add_argument("--cell", type=float, default=150.0)
+    b.set_defaults(func=cmd_backtest)
+
+    n = sub.add_parser("near-repeat", help="Knox test over space x time bands")
+    common(n)
+    n.add_argument("--start", type=_date, help="first day included")
+    n.add_argument("--end", type=_date, help="first day excluded")
+    n.add_argument("--space-bands", type=_floats, default=[0, 1, 100, 200, 300, 400, 500],
+                   help="distance band edges in metres")
+    n.add_argument("--time-bands", type=_floats, default=[0, 7, 14, 21, 28, 35, 42],
+                   help="time band edges in days (the last band is open)")
+    n.add_argument("--permutations", type=int, default=999)
+    n.add_argument("--seed", type=int, default=0)
+    n.set_defaults(func=cmd_near_repeat)
+
+    r = sub.add_parser("fairness", help="flagged area vs events per neighbourhood")
+    common(r)
+    r.add_argument("--at", type=_date, required=True)
+    r.add_argument("--horizon", type=float, default=7.0)
+    r.add_argument("--cell", type=float, default=150.0)
+    r.add_argument("--method", default="best", help=methods)
+    r.add_argument("--coverage", type=float, default=1.0, help="percent flagged")
+    r.add_argument("--column", default="neighbourhood")
+    r.set_defaults(func=cmd_fairness)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:  # bad parameter values (unknown method, coverage...)
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
