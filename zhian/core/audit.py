@@ -100,7 +100,8 @@ def record(
     actor_id = getattr(actor, "pk", None) if actor is not None else None
     actor_name = actor.get_username() if actor is not None else "system"
     payload_data = json.loads(json.dumps(data or {}, default=str))
-    with transaction.atomic():
+    # Inside the caller's transaction no savepoint is needed: a failure aborts it all.
+    with transaction.atomic(savepoint=False):
         _lock_chain()
         head = AuditEvent.objects.order_by("-seq").values("seq", "hash").first()
         seq = head["seq"] + 1 if head else 1

@@ -9,8 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 
 from zhian.analytics.routing import haversine_m
@@ -94,11 +93,20 @@ def locate(user: Any, lon: float, lat: float) -> Jurisdiction:
 
 
 def _next_number(bureau: Jurisdiction, at: datetime) -> str:
+    """Take the next number of the bureau's local day in one statement (an upsert that
+    returns the new value; SQLite ≥ 3.35 and PostgreSQL alike). The row stays locked
+    until the transaction commits, which serialises concurrent intakes of one bureau."""
     day = timezone.localtime(at).date()
-    counter, _ = IncidentCounter.objects.get_or_create(bureau=bureau, day=day)
-    IncidentCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
-    counter.refresh_from_db(fields=["last"])
-    return f"{bureau.code}-{day:%Y%m%d}-{counter.last:04d}"
+    table = IncidentCounter._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (bureau_id, day, last) VALUES (%s, %s, 1) "
+            f"ON CONFLICT (bureau_id, day) DO UPDATE SET last = {table}.last + 1 "
+            "RETURNING last",
+            [bureau.pk, day],
+        )
+        (last,) = cursor.fetchone()
+    return f"{bureau.code}-{day:%Y%m%d}-{last:04d}"
 
 
 @dataclass(frozen=True)
