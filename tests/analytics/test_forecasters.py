@@ -25,9 +25,12 @@ from zhian.analytics.forecasters import (
     make_forecaster,
     simulate_etas,
 )
-from zhian.analytics.grids import SquareGrid, StudyArea
+from zhian.analytics.grids import H3Grid, SquareGrid, StudyArea
 
-FAST = {"learned": {"n_origins": 8, "max_iter": 20}}
+FAST: dict[str, dict[str, object]] = {
+    "learned": {"n_origins": 8, "max_iter": 20},
+    "sepp": {"window": 120.0},
+}
 
 
 @pytest.fixture(scope="module")
@@ -232,3 +235,13 @@ def test_study_area_can_be_given(events: EventSet) -> None:
     area = StudyArea.from_events(SquareGrid(150.0), events.between(None, "2018-06-01"))
     fc = NaiveForecaster().fit(events, "2019-01-01", area=area).predict()
     assert fc.area is area
+
+
+@pytest.mark.parametrize("name", ["naive", "kde", "sepp"])
+def test_h3_cells_work_end_to_end(name: str, events: EventSet) -> None:
+    recent = events.between("2018-10-01", None)
+    model = make_forecaster(name, grid=H3Grid(9), **FAST.get(name, {}))
+    fc = model.fit(recent, "2019-03-01").predict(horizon=28)
+    assert fc.area.grid == H3Grid(9) and np.all(fc.area.area > 0)
+    s = score(fc, recent.between("2019-03-01", "2019-03-29"), [0.05])[0]
+    assert s.pai > 2  # hexagons of unequal area: PAI divides by the area flagged

@@ -109,8 +109,7 @@ def fairness_report(
     if column not in events.extra:
         raise ValueError(f"events have no {column!r} column")
     cell_lab = cell_regions(forecast, labels_from or events, column)
-    regions = sorted(set(cell_lab.tolist()) | set(events.extra[column].tolist()) - {""})
-    regions = [r for r in regions if r]
+    regions = sorted((set(cell_lab.tolist()) | set(events.extra[column].tolist())) - {""})
     index = {r: k for k, r in enumerate(regions)}
     m = len(regions)
     cell_idx = np.array([index.get(c, -1) for c in cell_lab], dtype=np.intp)

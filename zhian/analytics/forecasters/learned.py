@@ -11,7 +11,7 @@ from zhian.analytics.events import DAY
 from zhian.analytics.forecasters.base import Forecaster
 from zhian.analytics.grids import H3Grid, SquareGrid
 
-__all__ = ["LearnedForecaster", "lagged_features"]
+__all__ = ["LaggedCounts", "LearnedForecaster", "lagged_features"]
 
 WINDOWS = (7, 28, 91, 182, 365, 730)
 DECAYS = (3.0, 14.0, 30.0, 180.0, 730.0, 1460.0)
@@ -48,6 +48,95 @@ def _quantise(x: NDArray[np.float32], edges: list[NDArray[np.float32]]) -> NDArr
     ).astype(np.float32)
 
 
+class LaggedCounts:
+    """Features per cell at any origin, from one event history.
+
+    ``t`` (sorted epoch seconds), ``pos`` (study-area cell of each event; events outside
+    the area removed) and ``target`` (event is of the forecast category) describe the
+    history; ``smooth`` holds neighbour-sum matrices (3×3 and 5×5 blocks). Features at
+    an origin use only events strictly before it: target counts over 7…730 days,
+    counts of all categories over 28/365/730 days, exponentially decayed target counts
+    (3 days to 4 years), the same summed over each ``smooth`` matrix, days since the
+    cell's last target event, the count in the same week a year earlier, counts in the
+    same season of the three previous years, and week-of-year seasonality.
+    """
+
+    def __init__(
+        self,
+        t: NDArray[np.int64],
+        pos: NDArray[np.intp],
+        target: NDArray[np.bool_],
+        n_cells: int,
+        smooth: list[sparse.csr_matrix],
+    ) -> None:
+        self.t, self.pos, self.target, self.n = t, pos, target, n_cells
+        self.smooth = smooth
+        self.w_t = target.astype(np.float64)
+        self.ones = np.ones_like(self.w_t)
+        self.t_ref = int(t[-1]) if t.size else 0
+        self._weights: dict[float, NDArray[np.float64]] = {}
+
+    def count(self, lo: int, hi: int, *, every: bool = False) -> NDArray[np.float64]:
+        """Target (or, with ``every``, all) events per cell in ``[lo, hi)``."""
+        return _window_counts(
+            self.t, self.pos, self.ones if every else self.w_t, self.n, lo, hi
+        )
+
+    def decay(self, origin: int, tau: float) -> NDArray[np.float64]:
+        """Target events before ``origin`` weighted by ``exp(-age / tau days)``."""
+        b = int(np.searchsorted(self.t, origin))
+        if tau >= 365:
+            # exp(-(o - t)/τ) = exp(-(o - t_ref)/τ) · exp(-(t_ref - t)/τ): one exp per fit
+            w = self._weights.get(tau)
+            if w is None:
+                w = self.w_t * np.exp(-(self.t_ref - self.t) / (tau * DAY))
+                self._weights[tau] = w
+            scale = np.exp((self.t_ref - origin) / (tau * DAY))
+            return np.bincount(self.pos[:b], weights=w[:b], minlength=self.n) * scale
+        a = int(np.searchsorted(self.t, origin - round(6 * tau * DAY)))
+        age = (origin - self.t[a:b]) / (tau * DAY)
+        return np.bincount(
+            self.pos[a:b], weights=self.w_t[a:b] * np.exp(-age), minlength=self.n
+        ).astype(np.float64)
+
+    def at(self, origin: int) -> tuple[NDArray[np.float32], list[str]]:
+        """Feature matrix (cells × features) and feature names at ``origin``."""
+        cols: dict[str, NDArray[np.float64]] = {}
+        for w in WINDOWS:
+            cols[f"n{w}"] = self.count(origin - w * DAY, origin)
+        for w in (28, 365, 730):
+            cols[f"all{w}"] = self.count(origin - w * DAY, origin, every=True)
+        for tau in DECAYS:
+            cols[f"decay{tau:g}"] = self.decay(origin, tau)
+        cols["lastyear"] = self.count(origin - 365 * DAY, origin - 358 * DAY)
+        season = np.zeros(self.n)
+        for years in (1, 2, 3):
+            mid = origin - round(365.2425 * years * DAY)
+            season += self.count(mid - 42 * DAY, mid + 49 * DAY)
+        cols["season"] = season
+        smoothed = ("n28", "n365", "n730", "decay180", "all365")
+        block = np.column_stack([cols[name] for name in smoothed])
+        for k, s in enumerate(self.smooth, start=1):
+            summed = s @ block
+            for j, name in enumerate(smoothed):
+                cols[f"{name}_r{k}"] = summed[:, j]
+        # days since the last target event, capped at ten years
+        b = int(np.searchsorted(self.t, origin))
+        last = np.full(self.n, -10 * 365 * DAY, dtype=np.int64)
+        sel = self.target[:b]
+        np.maximum.at(last, self.pos[:b][sel], self.t[:b][sel])
+        cols["since"] = np.minimum((origin - last) / DAY, 3650.0)
+        year = 365.2425 * DAY
+        angle = 2 * np.pi * (origin % year) / year
+        cols["season_sin"] = np.full(self.n, np.sin(angle))
+        cols["season_cos"] = np.full(self.n, np.cos(angle))
+        names = list(cols)
+        x = np.empty((self.n, len(names)), dtype=np.float32)
+        for j, name in enumerate(names):
+            x[:, j] = cols[name]
+        return x, names
+
+
 def lagged_features(
     t: NDArray[np.int64],
     pos: NDArray[np.intp],
@@ -56,51 +145,8 @@ def lagged_features(
     origin: int,
     smooth: list[sparse.csr_matrix],
 ) -> tuple[NDArray[np.float32], list[str]]:
-    """Features per cell from events strictly before ``origin``.
-
-    ``t`` (sorted), ``pos`` (cell position, events outside the area removed) and
-    ``target`` (event is of the forecast category) describe the history. Features:
-    target counts over 7…730 days, counts of all categories over 28/365/730 days,
-    exponentially decayed target counts, the same summed over each ``smooth`` matrix
-    (3×3 and 5×5 blocks), days since the cell's last target event, the count in the
-    same week one year earlier, and week-of-year seasonality.
-    """
-    w_t = target.astype(np.float64)
-    ones = np.ones_like(w_t)
-    cols: dict[str, NDArray[np.float64]] = {}
-    for w in WINDOWS:
-        cols[f"n{w}"] = _window_counts(t, pos, w_t, n_cells, origin - w * DAY, origin)
-    for w in (28, 365, 730):
-        cols[f"all{w}"] = _window_counts(t, pos, ones, n_cells, origin - w * DAY, origin)
-    for tau in DECAYS:
-        a = int(np.searchsorted(t, origin - 6 * tau * DAY))
-        b = int(np.searchsorted(t, origin))
-        age = (origin - t[a:b]) / (tau * DAY)
-        cols[f"decay{tau:g}"] = np.bincount(
-            pos[a:b], weights=w_t[a:b] * np.exp(-age), minlength=n_cells
-        ).astype(np.float64)
-    cols["lastyear"] = _window_counts(
-        t, pos, w_t, n_cells, origin - 365 * DAY, origin - 358 * DAY
-    )
-    season = np.zeros(n_cells)
-    for years in (1, 2, 3):
-        mid = origin - round(365.2425 * years * DAY)
-        season += _window_counts(t, pos, w_t, n_cells, mid - 42 * DAY, mid + 49 * DAY)
-    cols["season"] = season
-    for k, s in enumerate(smooth, start=1):
-        for name in ("n28", "n365", "n730", "decay180", "all365"):
-            cols[f"{name}_r{k}"] = s @ cols[name]
-    # days since the last target event, capped at ten years
-    b = int(np.searchsorted(t, origin))
-    last = np.full(n_cells, -10 * 365 * DAY, dtype=np.int64)
-    sel = target[:b]
-    np.maximum.at(last, pos[:b][sel], t[:b][sel])
-    cols["since"] = np.minimum((origin - last) / DAY, 3650.0)
-    week = (origin / DAY / 7.0) % (365.2425 / 7.0) / (365.2425 / 7.0) * 2 * np.pi
-    cols["season_sin"] = np.full(n_cells, np.sin(week))
-    cols["season_cos"] = np.full(n_cells, np.cos(week))
-    names = list(cols)
-    return np.column_stack([cols[k] for k in names]).astype(np.float32), names
+    """Features per cell from events strictly before ``origin`` (see :class:`LaggedCounts`)."""
+    return LaggedCounts(t, pos, target, n_cells, smooth).at(origin)
 
 
 class LearnedForecaster(Forecaster):
@@ -200,20 +246,16 @@ class LearnedForecaster(Forecaster):
         )
         return ev.t[keep], pos[keep], target[keep]
 
-    def _base(self, t: NDArray[np.int64], pos: NDArray[np.intp], target: NDArray[np.bool_],
-              origin: int) -> NDArray[np.float64]:
+    def _base(self, feats: LaggedCounts, origin: int) -> NDArray[np.float64]:
         """Baseline expected count over ``horizon`` days (never zero)."""
-        age = (origin - t[: np.searchsorted(t, origin)]) / DAY
-        sel = target[: age.size]
-        w = np.exp(-age[sel] / self.base_decay)
-        dec = np.bincount(pos[: age.size][sel], weights=w, minlength=len(self.area_))
+        dec = feats.decay(origin, self.base_decay)
         return np.asarray((dec + 0.01) / self.base_decay * self.horizon, np.float64)
 
     def _fit(self) -> None:
         t, pos, target = self._history()
         n = len(self.area_)
-        self.smooth_ = [self.area_.neighbour_sum(1), self.area_.neighbour_sum(2)]
-        self.history_ = (t, pos, target)
+        smooth = [self.area_.neighbour_sum(1), self.area_.neighbour_sum(2)]
+        self.features_ = LaggedCounts(t, pos, target, n, smooth)
         trained = getattr(self, "trained_until_", None)
         if (
             trained is not None
@@ -226,19 +268,18 @@ class LearnedForecaster(Forecaster):
         seed = self.random_state
         rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
         h = round(self.horizon * DAY)
-        w_t = target.astype(np.float64)
+        feats = self.features_
         xs, ys, ws = [], [], []
         names: list[str] = []
         for k in range(self.n_origins):
             o = self.until_ - h - k * 7 * DAY
             if k and o - 365 * DAY < t[0]:
                 break
-            x, names = lagged_features(t, pos, target, n, o, self.smooth_)
-            since_col = names.index("since")
-            y = _window_counts(t, pos, w_t, n, o, o + h)
-            base = self._base(t, pos, target, o)
+            x, names = feats.at(o)
+            y = feats.count(o, o + h)
+            base = self._base(feats, o)
             # as at forecast time, learn only on cells that already had a target event
-            seen = x[:, since_col] < 3650.0
+            seen = x[:, names.index("since")] < 3650.0
             keep = seen & ((y > 0) | (rng.random(n) < self.subsample))
             wt = np.where(y > 0, 1.0, 1.0 / self.subsample)
             xs.append(x[keep])
@@ -266,8 +307,7 @@ class LearnedForecaster(Forecaster):
         self.trained_params_ = repr(self.get_params())
 
     def _predict(self, start: int, end: int) -> NDArray[np.float64]:
-        t, pos, target = self.history_
-        x, _ = lagged_features(t, pos, target, len(self.area_), self.until_, self.smooth_)
-        base = self._base(t, pos, target, self.until_)
+        x, _ = self.features_.at(self.until_)
+        base = self._base(self.features_, self.until_)
         rate = np.asarray(self.model_.predict(_quantise(x, self.edges_)), np.float64) * base
         return rate * ((end - start) / (self.horizon * DAY))

@@ -58,7 +58,6 @@ class ProspectiveForecaster(Forecaster):
     def _fit(self) -> None:
         self.recent_ = self.events_.between(self.until_ - round(self.window * DAY), None)
         cx, cy = self.area_.centroids
-        n = len(self.area_)
         if len(self.recent_) == 0:
             self.pairs_ = (np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0))
             return
@@ -68,7 +67,6 @@ class ProspectiveForecaster(Forecaster):
         )
         side = self.area_.cell_side()
         self.pairs_ = (found["i"], found["j"], 1.0 / (1.0 + found["v"] / side))
-        self.n_cells_ = n
 
     def _predict(self, start: int, end: int) -> NDArray[np.float64]:
         cell, ev, space = self.pairs_
