@@ -37,7 +37,6 @@ import argparse
 import heapq
 import json
 import math
-import os
 import re
 import sys
 import time
@@ -52,6 +51,8 @@ import pandas as pd
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.polygon import orient
+
+from zhian.analytics.datasets import shared_data_dir
 
 H3_RES = 9
 CSV_NAME = "toronto_mci_2014_2020.csv.gz"
@@ -86,14 +87,6 @@ _SUFFIX_RE = re.compile(r"\s*\(\d+\)\s*$")
 
 Cell = str
 Geometry = dict[str, Any]
-
-
-def shared_data_dir() -> Path:
-    """Directory of the shared real data sets (env ``ZHIAN_SHARED_DATA`` overrides)."""
-    env = os.environ.get(SHARED_DATA_ENV)
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
 
 def default_csv_path() -> Path:
