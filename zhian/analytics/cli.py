@@ -150,12 +150,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("backtest", help="rolling-origin backtest over weekly windows")
     common(b)
-    b.add_argument("--start", type=_date, required=True)
-    b.add_argument("--weeks", type=int, required=True)
+    b.add_argument("--start", type=_date, required=True, help="first window YYYY-MM-DD")
+    b.add_argument("--weeks", type=int, required=True, help="number of weekly windows")
     b.add_argument("--methods", default="naive365,best", help=methods)
     b.add_argument("--coverage", type=_floats, default=[1.0, 5.0],
                    help="percent of the study area, comma separated")
-    b.add_argument("--cell", type=float, default=150.0)
+    b.add_argument("--cell", type=float, default=150.0, help="cell side in metres")
     b.set_defaults(func=cmd_backtest)
 
     n = sub.add_parser("near-repeat", help="Knox test over space x time bands")
@@ -166,18 +166,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="distance band edges in metres")
     n.add_argument("--time-bands", type=_floats, default=[0, 7, 14, 21, 28, 35, 42],
                    help="time band edges in days (the last band is open)")
-    n.add_argument("--permutations", type=int, default=999)
-    n.add_argument("--seed", type=int, default=0)
+    n.add_argument("--permutations", type=int, default=999, help="Monte Carlo runs (default 999)")
+    n.add_argument("--seed", type=int, default=0, help="random seed of the permutations")
     n.set_defaults(func=cmd_near_repeat)
 
     r = sub.add_parser("fairness", help="flagged area vs events per neighbourhood")
     common(r)
-    r.add_argument("--at", type=_date, required=True)
-    r.add_argument("--horizon", type=float, default=7.0)
-    r.add_argument("--cell", type=float, default=150.0)
+    r.add_argument("--at", type=_date, required=True, help="window start YYYY-MM-DD")
+    r.add_argument("--horizon", type=float, default=7.0, help="days (default 7)")
+    r.add_argument("--cell", type=float, default=150.0, help="cell side in metres")
     r.add_argument("--method", default="best", help=methods)
     r.add_argument("--coverage", type=float, default=1.0, help="percent flagged")
-    r.add_argument("--column", default="neighbourhood")
+    r.add_argument("--column", default="neighbourhood", help="area column of the CSV")
     r.set_defaults(func=cmd_fairness)
     return p
 

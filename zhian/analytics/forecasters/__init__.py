@@ -10,11 +10,13 @@ learned model has the best mean over the two scopes and is ``BEST``. No ensemble
 offered: the mean of ``learned`` and ``decay`` scored 15.02 / 10.03, and the mean of
 ``learned`` and ``sepp`` 15.01 for all categories, so neither earned its cost.
 
-How far counts can go: for the 52 weeks of 2020, ranking cells by their count over
-the two years centred on each week (future included, the week itself left out), an
-oracle no forecaster can be, gives PAI@1 % 14.81 for all categories and 10.73 for
-Break and Enter, against 14.54 and 10.45 for the 365-day count. Beyond that a method
-must foresee the week's own fluctuations, which past events barely reveal on this data.
+How far any forecast can go: :class:`zhian.analytics.ceiling.HindsightCounts`, an
+oracle that ranks cells by the events one or two years before *and after* each week
+(the week itself left out), reaches PAI@1 % 14.82 for all categories and 11.43 for
+Break and Enter in 2020, against 14.54 and 10.45 for the 365-day count (15.21 and
+10.62 in 2018–2019, against 14.84 and 8.92). Beyond that a method must foresee the
+week's own chance variation, which past events do not reveal; see
+``docs/forecasting.md``.
 """
 
 from __future__ import annotations
