@@ -480,3 +480,15 @@ def test_feedback_form_records_a_timeline_entry(people: dict[str, Any]) -> None:
     assert incident.timeline.filter(kind="feedback", note="已回访报警人").exists()
     empty = client.post(url("incident_feedback", incident.pk), {"note": ""}, follow=True)
     assert "请填写反馈内容" in " ".join(flash(empty))
+
+
+def test_category_names_follow_the_ui_language(people: dict[str, Any], settings: Any) -> None:
+    incident = make_incident(people["dispatcher"], code="0104")
+    client = client_for(people["dispatcher"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert "Assault" in client.get(url("incident", incident.pk)).content.decode()
+    assert ">Assault</option>" in client.get(url("intake")).content.decode()
+    assert "Assault" in client.get(url("incidents")).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    page = client.get(url("incident", incident.pk)).content.decode()
+    assert "故意伤害" in page and "Assault" not in page

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from zhian.dispatch.choices import (
@@ -45,6 +46,12 @@ class IncidentCategory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active UI language (English when set and chosen)."""
+        english = (get_language() or "").startswith("en")
+        return self.name_en if english and self.name_en else self.name
 
     @property
     def top(self) -> IncidentCategory:

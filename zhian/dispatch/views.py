@@ -3,7 +3,8 @@ and 1-3-5 coverage. Views parse, authorise, call a service and render; nothing e
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.contrib import messages
@@ -84,6 +85,30 @@ def _failed(request: AuthenticatedRequest, exc: ServiceError, back: HttpResponse
         return _error_page(request, exc)
     messages.error(request, exc.message)
     return back
+
+
+class _ServiceForm(Protocol):
+    def add_service_error(self, exc: ValidationFailed) -> None: ...
+    def add_error(self, field: str | None, error: Any) -> None: ...
+
+
+def _submit(
+    request: AuthenticatedRequest, form: _ServiceForm, action: Callable[[], object]
+) -> HttpResponse | int | None:
+    """Run a valid form's service call. None when it succeeded; the error page when the
+    row is out of scope or the action not allowed; otherwise the status to render the form
+    with, after putting the service's message on it (on the field it names, if any)."""
+    try:
+        action()
+    except ValidationFailed as exc:
+        form.add_service_error(exc)
+        return 422
+    except (NotFound, PermissionDenied) as exc:
+        return _error_page(request, exc)
+    except ServiceError as exc:
+        form.add_error(None, exc.message)
+        return exc.status
+    return None
 
 
 def _forbidden(request: AuthenticatedRequest, message: str) -> HttpResponse:
@@ -499,20 +524,19 @@ def incident_edit(request: AuthenticatedRequest, incident_id: int) -> HttpRespon
         if not changes:
             messages.info(request, _("没有修改"))
             return _back(incident)
-        try:
-            do_update_incident(
+        outcome = _submit(
+            request,
+            form,
+            lambda: do_update_incident(
                 incident, acting_user=request.user, expected_version=d["version"], **changes
-            )
-        except ValidationFailed as exc:
-            form.add_service_error(exc)
-        except (NotFound, PermissionDenied) as exc:
-            return _error_page(request, exc)
-        except ServiceError as exc:
-            form.add_error(None, exc.message)
-            status = exc.status
-        else:
+            ),
+        )
+        if outcome is None:
             messages.success(request, _("警情信息已更新"))
             return _back(incident)
+        if isinstance(outcome, HttpResponse):
+            return outcome
+        status = outcome
     context = _detail_context(request, incident)
     context["edit_form"] = form
     context["edit_open"] = True
@@ -529,24 +553,23 @@ def incident_close(request: AuthenticatedRequest, incident_id: int) -> HttpRespo
     form = CloseForm(request.POST)
     status = 422
     if form.is_valid():
-        try:
-            do_close_incident(
+        outcome = _submit(
+            request,
+            form,
+            lambda: do_close_incident(
                 incident,
                 acting_user=request.user,
                 disposition=form.cleaned_data["disposition"],
                 note=form.cleaned_data["note"],
                 expected_version=form.cleaned_data["version"],
-            )
-        except ValidationFailed as exc:
-            form.add_service_error(exc)
-        except (NotFound, PermissionDenied) as exc:
-            return _error_page(request, exc)
-        except ServiceError as exc:
-            form.add_error(None, exc.message)
-            status = exc.status
-        else:
+            ),
+        )
+        if outcome is None:
             messages.success(request, _("警情已结束"))
             return _back(incident)
+        if isinstance(outcome, HttpResponse):
+            return outcome
+        status = outcome
     context = _detail_context(request, incident)
     context["close_form"] = form
     return render(request, "dispatch/incident_detail.html", context, status=status)
@@ -608,7 +631,7 @@ def _board_context(user: Any, token: str) -> dict[str, Any]:
             {
                 "id": row["incident"].pk,
                 "number": row["incident"].number,
-                "category": row["incident"].category.name,
+                "category": row["incident"].category.display_name,
                 "priority": row["incident"].priority,
                 "lonlat": _lonlat(row["incident"]),
                 "url": reverse("dispatch:incident", args=[row["incident"].pk]),
