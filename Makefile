@@ -58,7 +58,7 @@ bench: $(BIN)/.installed  ## run every benchmark in bench/, printing tables and 
 	@for f in bench/[!_]*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 messages: $(BIN)/.installed  ## refresh the English catalogue after changing UI text
-	cd zhian && ../$(MANAGE) makemessages -l en --no-obsolete && ../$(MANAGE) compilemessages -l en
+	cd zhian && ../$(BIN)/python ../manage.py makemessages -l en --no-obsolete && ../$(BIN)/python ../manage.py compilemessages -l en
 
 clean:  ## remove the venv, the local database and caches
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache test-output

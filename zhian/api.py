@@ -2,21 +2,26 @@
 
 Authentication is a bearer token (``Authorization: Bearer zt_…``) or the web session (with
 CSRF). Every error is ``application/problem+json`` (RFC 9457) with a stable ``code``.
+Every POST honours ``Idempotency-Key`` (:mod:`zhian.core.idempotency`): a retry with the
+same key and body replays the first response (header ``Idempotent-Replayed: true``).
 """
 
 from __future__ import annotations
 
 import json
+from http import HTTPStatus
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, SessionAuth
 
 from zhian.core.errors import ServiceError
+from zhian.core.idempotency import idempotent_posts
 from zhian.core.services.tokens import user_for_token
 
 
@@ -59,7 +64,9 @@ def problem(
 
 @api.exception_handler(ServiceError)
 def _service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
-    return problem(request, exc.status, exc.code, exc.message, **exc.extra)
+    return problem(
+        request, exc.status, exc.code, HTTPStatus(exc.status).phrase, exc.message, **exc.extra
+    )
 
 
 @api.exception_handler(NinjaValidationError)
@@ -68,17 +75,17 @@ def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
         {"loc": list(e.get("loc", [])), "msg": e.get("msg", ""), "type": e.get("type", "")}
         for e in exc.errors
     ]
-    return problem(request, 422, "invalid_request", "请求参数有误", errors=errors)
+    return problem(request, 422, "invalid_request", _("请求参数有误"), errors=errors)
 
 
 @api.exception_handler(AuthenticationError)
 def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return problem(request, 401, "unauthenticated", "需要登录或有效的 API 令牌")
+    return problem(request, 401, "unauthenticated", _("需要登录或有效的 API 令牌"))
 
 
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return problem(request, 404, "not_found", "未找到")
+    return problem(request, 404, "not_found", _("未找到"))
 
 
 @api.exception_handler(HttpError)
@@ -94,10 +101,23 @@ def acting_user(request: HttpRequest) -> Any:
     return user
 
 
+def _key_owner(request: HttpRequest) -> Any:
+    """The user an ``Idempotency-Key`` belongs to: whoever the API's own schemes accept."""
+    for scheme in api.auth if isinstance(api.auth, list | tuple) else ():
+        try:
+            user = scheme(request)
+        except Exception:  # a failed check (bad CSRF, ...) is the view's to report
+            return None
+        if user is not None:
+            return user
+    return None
+
+
 def register_routers() -> None:
     from zhian.core.api import router as core_router
     from zhian.dispatch.api import router as dispatch_router
 
+    api.add_decorator(idempotent_posts(_key_owner, _service_error), mode="view")
     api.add_router("/", core_router)
     api.add_router("/", dispatch_router)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from zhian.core.models import AuditEvent
+from zhian.core.models.idempotency import IdempotencyRecord
 from zhian.core.services.tokens import do_create_token
 from zhian.dispatch.models import Incident, Unit, UnitPosition
 
@@ -228,3 +230,44 @@ def test_feedback_endpoint(people: dict[str, Any]) -> None:
         post(client, f"/api/v1/incidents/{incident['id']}/feedback", {"note": ""}).status_code
         == 422
     )
+
+
+def test_a_retried_unit_acknowledgement_replays_instead_of_409(
+    people: dict[str, Any], units: Any
+) -> None:
+    """A 到达 sent twice over a flaky mobile link: the retry gets the first answer."""
+    client = client_for(people["dispatcher"])
+    incident = post(client, "/api/v1/incidents", INCIDENT).json()
+    sent = post(
+        client, f"/api/v1/incidents/{incident['id']}/dispatch", {"unit_ids": [units["W-01"].pk]}
+    ).json()
+    path = f"/api/v1/assignments/{sent[0]['id']}/steps"
+    first = post(client, path, {"step": "on_scene"}, **{"Idempotency-Key": "ack-1"})
+    again = post(client, path, {"step": "on_scene"}, **{"Idempotency-Key": "ack-1"})
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    # without a key the same retry is a second, illegal transition
+    assert post(client, path, {"step": "on_scene"}).status_code == 409
+    timeline = client.get(f"/api/v1/incidents/{incident['id']}/timeline").json()
+    assert [e["kind"] for e in timeline].count("on_scene") == 1
+    # another user's identical key is theirs alone
+    other = client_for(people["east_dispatcher"])
+    refused = post(other, path, {"step": "on_scene"}, **{"Idempotency-Key": "ack-1"})
+    assert refused.status_code == 404
+    overlong = post(client, path, {"step": "cleared"}, **{"Idempotency-Key": "k" * 256})
+    assert overlong.status_code == 422
+    assert overlong.json()["code"] == "invalid_idempotency_key"
+    assert overlong["Content-Type"].startswith("application/problem+json")
+
+
+def test_revealing_callers_with_a_key_is_audited_every_time(people: dict[str, Any]) -> None:
+    client = client_for(people["dispatcher"])
+    incident = post(client, "/api/v1/incidents", INCIDENT).json()
+    path = f"/api/v1/incidents/{incident['id']}/reveal-callers"
+    for _ in range(2):
+        rows = post(client, path, {"purpose": "回拨核实"}, **{"Idempotency-Key": "r-1"})
+        assert rows.status_code == 200 and "Idempotent-Replayed" not in rows
+    assert AuditEvent.objects.filter(action="personal_data.read").count() == 2
+    stored = IdempotencyRecord.objects.values_list("body", flat=True)
+    assert not any("13800000000" in json.dumps(b, ensure_ascii=False) for b in stored)

@@ -6,12 +6,14 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
 
 from zhian.api import acting_user
 from zhian.core import selectors
 from zhian.core.errors import PreconditionRequired, ValidationFailed
+from zhian.core.idempotency import response_not_stored
 from zhian.core.services import jurisdictions as jurisdiction_services
 from zhian.core.services import tokens as token_services
 
@@ -151,9 +153,9 @@ def if_match_version(request: HttpRequest) -> int:
     """The version named by ``If-Match`` (``3`` or ``"3"``); required on every update."""
     raw = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
     if not raw:
-        raise PreconditionRequired("更新需要 If-Match 头（上次读取到的 version）")
+        raise PreconditionRequired(_("更新需要 If-Match 头（上次读取到的 version）"))
     if not raw.isdigit():
-        raise ValidationFailed("If-Match 须为整数版本号", code="invalid_if_match")
+        raise ValidationFailed(_("If-Match 须为整数版本号"), code="invalid_if_match")
     return int(raw)
 
 
@@ -163,6 +165,7 @@ def list_tokens(request: HttpRequest) -> Any:
 
 
 @router.post("/tokens", response={201: TokenCreated}, tags=["accounts"])
+@response_not_stored
 def create_token(request: HttpRequest, payload: TokenIn) -> Any:
     """Issue a token for yourself. Not replayable by ``Idempotency-Key``: the secret is
     never stored, so a lost response means issuing a new token and revoking the old one."""

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db import connection, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from zhian.core.errors import ValidationFailed
 from zhian.core.models.audit import GENESIS_HASH, AuditEvent
@@ -131,7 +132,7 @@ def record_personal_data_read(
     """Log a read of a person's data (查询事由 required)."""
     purpose = purpose.strip()
     if len(purpose) < 2:
-        raise ValidationFailed("查看个人信息必须填写事由", code="purpose_required")
+        raise ValidationFailed(_("查看个人信息必须填写事由"), code="purpose_required")
     return record(
         actor=actor,
         action="personal_data.read",

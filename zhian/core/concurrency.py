@@ -6,14 +6,16 @@ from typing import Any
 
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 from zhian.core.errors import PreconditionFailed
 
-STALE_MESSAGE = "该记录已被他人修改，请刷新后重试"
+STALE_MESSAGE = gettext_lazy("该记录已被他人修改，请刷新后重试")
 
 
 def update_if_version(
-    obj: models.Model, expected_version: int, message: str = STALE_MESSAGE, **fields: Any
+    obj: models.Model, expected_version: int, message: str | Promise = STALE_MESSAGE, **fields: Any
 ) -> None:
     """Set ``fields`` and move ``version`` on, in one conditional UPDATE; raise
     PreconditionFailed (412) when the stored version is not ``expected_version``.
@@ -24,6 +26,6 @@ def update_if_version(
     model = type(obj)
     if not model._default_manager.filter(pk=obj.pk, version=expected_version).update(**fields):
         current = model._default_manager.filter(pk=obj.pk).values_list("version", flat=True).first()
-        raise PreconditionFailed(message, current_version=current)
+        raise PreconditionFailed(str(message), current_version=current)
     for name, value in fields.items():
         setattr(obj, name, value)

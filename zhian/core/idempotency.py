@@ -1,8 +1,17 @@
-"""``Idempotency-Key`` on POST: a replay returns the first response instead of acting twice.
+"""``Idempotency-Key`` on every API POST: a retry returns the first response instead of
+acting twice.
 
-The operation and the stored response commit in one transaction, so a key is either
-unused or bound to a completed response; a concurrent duplicate loses on the unique
-constraint, rolls back its own work and answers with the winner's response.
+:func:`idempotent_posts` is a view decorator the API installs once for all operations
+(django-ninja's "view" mode), so no handler can forget it. For a POST with the header it
+names the user the key belongs to, replays a stored response for a repeated key and
+request, refuses the key with another request (422), and otherwise runs the view and its
+record in one transaction: a key is either unused or bound to a completed 2xx response.
+A concurrent duplicate loses on the unique constraint, rolls back its own work and
+answers with the winner's response. Refused requests (4xx) are not recorded, so a
+corrected retry with the same key runs.
+
+Operations marked :func:`response_not_stored` (a response holding a secret or personal
+data) ignore the key: their responses are never copied into the record table.
 """
 
 from __future__ import annotations
@@ -10,67 +19,123 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from typing import Any
+from functools import wraps
+from typing import Any, TypeVar
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.utils.translation import gettext as _
 
-from zhian.core.errors import ValidationFailed
+from zhian.core.errors import ServiceError, ValidationFailed
 from zhian.core.models.idempotency import IdempotencyRecord
 
 MAX_KEY_LENGTH = 255
 
+View = Callable[..., HttpResponseBase]
+F = TypeVar("F", bound=Callable[..., Any])
 
-def _json_response(status: int, body: Any, replayed: bool = False) -> HttpResponse:
+_NOT_STORED = "zhian_response_not_stored"
+
+
+def response_not_stored(func: F) -> F:
+    """Mark an API operation whose response must never be stored for replay (an API
+    token's secret, callers' personal data): it runs anew on every retry."""
+    setattr(func, _NOT_STORED, True)
+    return func
+
+
+def _stores_responses(view: View) -> bool:
+    """False for an operation marked :func:`response_not_stored` (``view`` is the bound
+    ``run`` of a django-ninja operation, whose ``view_func`` is the endpoint)."""
+    endpoint = getattr(getattr(view, "__self__", None), "view_func", None)
+    return not getattr(endpoint, _NOT_STORED, False)
+
+
+def _replay(record: IdempotencyRecord) -> HttpResponse:
+    content = "" if record.body == "" else json.dumps(record.body, ensure_ascii=False)
     response = HttpResponse(
-        json.dumps(body, ensure_ascii=False, default=str),
-        status=status,
-        content_type="application/json; charset=utf-8",
+        content, status=record.status, content_type="application/json; charset=utf-8"
     )
-    if replayed:
-        response["Idempotent-Replayed"] = "true"
+    response["Idempotent-Replayed"] = "true"
     return response
 
 
-def idempotent(
-    request: HttpRequest, user: Any, operation: Callable[[], tuple[int, Any]]
-) -> HttpResponse:
-    """Run ``operation`` (returning status and a JSON-ready body) at most once per key."""
-    key = request.headers.get("Idempotency-Key", "").strip()
-    if not key:
-        status, body = operation()
-        return _json_response(status, body)
+def _digest(request: HttpRequest) -> str:
+    head = (request.method or "POST").encode() + b" " + request.get_full_path().encode()
+    return hashlib.sha256(head + b"\n" + request.body).hexdigest()
+
+
+def _stored(user: Any, key: str, digest: str) -> HttpResponse | None:
+    record = IdempotencyRecord.objects.filter(user=user, key=key).first()
+    if record is None:
+        return None
+    if record.request_hash != digest:
+        raise ValidationFailed(
+            _("同一 Idempotency-Key 已用于不同的请求"), code="idempotency_key_reused"
+        )
+    return _replay(record)
+
+
+def run_once(
+    request: HttpRequest, user: Any, key: str, view: Callable[[], HttpResponseBase]
+) -> HttpResponseBase:
+    """Run ``view`` at most once for ``user`` and ``key`` (see the module docstring)."""
     if len(key) > MAX_KEY_LENGTH:
         raise ValidationFailed(
-            "Idempotency-Key 过长（最多 255 个字符）", code="invalid_idempotency_key"
+            _("Idempotency-Key 过长（最多 255 个字符）"), code="invalid_idempotency_key"
         )
-    digest = hashlib.sha256(
-        (request.method or "POST").encode() + b" " + request.path.encode() + b"\n" + request.body
-    ).hexdigest()
-
-    def stored() -> HttpResponse | None:
-        record = IdempotencyRecord.objects.filter(user=user, key=key).first()
-        if record is None:
-            return None
-        if record.request_hash != digest:
-            raise ValidationFailed(
-                "同一 Idempotency-Key 已用于不同的请求", code="idempotency_key_reused"
-            )
-        return _json_response(record.status, record.body, replayed=True)
-
-    previous = stored()
+    digest = _digest(request)
+    previous = _stored(user, key, digest)
     if previous is not None:
         return previous
     try:
         with transaction.atomic():
-            status, body = operation()
-            body = json.loads(json.dumps(body, default=str))
-            IdempotencyRecord.objects.create(
-                user=user, key=key, request_hash=digest, status=status, body=body
-            )
+            response = view()
+            if 200 <= response.status_code < 300:
+                content = getattr(response, "content", b"")
+                IdempotencyRecord.objects.create(
+                    user=user,
+                    key=key,
+                    request_hash=digest,
+                    status=response.status_code,
+                    body=json.loads(content) if content else "",
+                )
     except IntegrityError:
-        replay = stored()
+        replay = _stored(user, key, digest)
         if replay is None:
             raise
         return replay
-    return _json_response(status, body)
+    return response
+
+
+def idempotent_posts(
+    authenticate: Callable[[HttpRequest], Any],
+    on_error: Callable[[HttpRequest, ServiceError], HttpResponseBase],
+) -> Callable[[View], View]:
+    """View decorator: ``Idempotency-Key`` for every POST of the views it wraps.
+
+    ``authenticate(request)`` returns the user the key belongs to, or None to let the
+    view answer (401) without idempotency; ``on_error`` renders a refused key.
+    """
+
+    def decorate(view: View) -> View:
+        if not _stores_responses(view):
+            return view
+
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            key = request.headers.get("Idempotency-Key", "").strip()
+            if request.method != "POST" or not key:
+                return view(request, *args, **kwargs)
+            user = authenticate(request)
+            if user is None:
+                return view(request, *args, **kwargs)
+            try:
+                return run_once(request, user, key, lambda: view(request, *args, **kwargs))
+            except ServiceError as exc:
+                return on_error(request, exc)
+
+        return wrapper
+
+    return decorate

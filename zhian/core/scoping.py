@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from zhian.core.errors import NotFound, PermissionDenied
 from zhian.core.models.jurisdictions import Jurisdiction
@@ -68,5 +69,5 @@ def check_can(user: Any, action: str, jurisdiction: Jurisdiction) -> None:
     if can(user, action, jurisdiction):
         return
     if can(user, "jurisdiction.view", jurisdiction):
-        raise PermissionDenied("您的角色无权执行此操作", code="forbidden_action", action=action)
-    raise NotFound("未找到该记录")
+        raise PermissionDenied(_("您的角色无权执行此操作"), code="forbidden_action", action=action)
+    raise NotFound(_("未找到该记录"))

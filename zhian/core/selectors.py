@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from zhian.core.errors import NotFound
 from zhian.core.geo import contains, nearby_cells
@@ -32,7 +33,7 @@ def access_jurisdiction(user: Any, code: str) -> Jurisdiction:
     """The jurisdiction with ``code`` if the user may see it; NotFound otherwise."""
     found = jurisdictions_for(user).filter(code=code).first()
     if found is None:
-        raise NotFound(f"未找到辖区 {code}")
+        raise NotFound(_("未找到辖区 %(code)s") % {"code": code})
     return found
 
 

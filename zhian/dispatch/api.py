@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from django.http import HttpRequest, HttpResponse
-from ninja import Field, Router, Schema
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
 
 from zhian.api import acting_user
 from zhian.core import selectors as core_selectors
 from zhian.core.api import if_match_version
-from zhian.core.idempotency import idempotent
+from zhian.core.idempotency import response_not_stored
 from zhian.dispatch import selectors
+from zhian.dispatch.models import Incident
 from zhian.dispatch.services import assignments as assignment_services
 from zhian.dispatch.services import incidents as incident_services
 from zhian.dispatch.services import plans as plan_services
@@ -199,8 +201,15 @@ class PositionsIn(Schema):
     positions: list[PositionIn] = Field(..., min_length=1, max_length=1000)
 
 
-def _incident_out(incident: Any) -> dict[str, Any]:
-    return IncidentOut.from_orm(incident).model_dump(mode="json")
+@dataclass
+class _Created:
+    """An incident plus the duplicates found at intake, read as one :class:`IncidentCreated`."""
+
+    incident: Incident
+    probable_duplicates: list[dict[str, Any]]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.incident, name)
 
 
 def _duplicate_out(incident: Any, distance_m: float) -> dict[str, Any]:
@@ -213,32 +222,28 @@ def _duplicate_out(incident: Any, distance_m: float) -> dict[str, Any]:
 
 
 @router.post("/incidents", response={201: IncidentCreated})
-def create_incident(request: HttpRequest, payload: IncidentIn) -> HttpResponse:
-    """Record an incident (接警). Honours ``Idempotency-Key``: a retried POST returns the
-    first response instead of creating a second incident."""
+def create_incident(request: HttpRequest, payload: IncidentIn) -> Status[Any]:
+    """Record an incident (接警). With ``Idempotency-Key`` (as on every POST) a retried
+    request returns the first response instead of creating a second incident."""
     user = acting_user(request)
-
-    def operation() -> tuple[int, Any]:
-        intake = incident_services.do_intake(
-            incident_services.IncidentInput(
-                channel=payload.channel,
-                category_code=payload.category,
-                address=payload.address,
-                lon=payload.lon,
-                lat=payload.lat,
-                crs=payload.crs,
-                priority=payload.priority,
-                narrative=payload.narrative,
-                caller_name=payload.caller_name,
-                caller_phone=payload.caller_phone,
-                received_at=payload.received_at,
-            ),
-            acting_user=user,
-        )
-        duplicates = [_duplicate_out(d, m) for d, m in intake.probable_duplicates]
-        return 201, {**_incident_out(intake.incident), "probable_duplicates": duplicates}
-
-    return idempotent(request, user, operation)
+    intake = incident_services.do_intake(
+        incident_services.IncidentInput(
+            channel=payload.channel,
+            category_code=payload.category,
+            address=payload.address,
+            lon=payload.lon,
+            lat=payload.lat,
+            crs=payload.crs,
+            priority=payload.priority,
+            narrative=payload.narrative,
+            caller_name=payload.caller_name,
+            caller_phone=payload.caller_phone,
+            received_at=payload.received_at,
+        ),
+        acting_user=user,
+    )
+    duplicates = [_duplicate_out(d, m) for d, m in intake.probable_duplicates]
+    return Status(201, _Created(intake.incident, duplicates))
 
 
 @router.get("/incidents", response=list[IncidentOut])
@@ -335,18 +340,12 @@ def incident_recommendations(request: HttpRequest, incident_id: int, k: int = 5)
 
 
 @router.post("/incidents/{incident_id}/dispatch", response={201: list[AssignmentOut]})
-def dispatch_units(request: HttpRequest, incident_id: int, payload: DispatchIn) -> HttpResponse:
-    """Send units (派警). Honours ``Idempotency-Key``."""
+def dispatch_units(request: HttpRequest, incident_id: int, payload: DispatchIn) -> Status[Any]:
+    """Send units (派警)."""
     user = acting_user(request)
     incident = selectors.access_incident(user, incident_id)
-
-    def operation() -> tuple[int, Any]:
-        created = assignment_services.do_dispatch_units(
-            incident, payload.unit_ids, acting_user=user
-        )
-        return 201, [AssignmentOut.from_orm(a).model_dump(mode="json") for a in created]
-
-    return idempotent(request, user, operation)
+    created = assignment_services.do_dispatch_units(incident, payload.unit_ids, acting_user=user)
+    return Status(201, created)
 
 
 class FeedbackIn(Schema):
@@ -354,22 +353,19 @@ class FeedbackIn(Schema):
 
 
 @router.post("/incidents/{incident_id}/feedback", response={201: list[TimelineOut]})
-def add_feedback(request: HttpRequest, incident_id: int, payload: FeedbackIn) -> HttpResponse:
+def add_feedback(request: HttpRequest, incident_id: int, payload: FeedbackIn) -> Status[Any]:
     """Record a 反馈 on the timeline (officers' report back, or what the caller was told)."""
     user = acting_user(request)
     incident = selectors.access_incident(user, incident_id)
-
-    def operation() -> tuple[int, Any]:
-        incident_services.do_add_feedback(incident, acting_user=user, note=payload.note)
-        entries = incident.timeline.select_related("unit", "actor")
-        return 201, [TimelineOut.from_orm(e).model_dump(mode="json") for e in entries]
-
-    return idempotent(request, user, operation)
+    incident_services.do_add_feedback(incident, acting_user=user, note=payload.note)
+    return Status(201, list(incident.timeline.select_related("unit", "actor")))
 
 
 @router.post("/incidents/{incident_id}/reveal-callers", tags=["personal data"])
+@response_not_stored
 def reveal_callers(request: HttpRequest, incident_id: int, payload: RevealIn) -> Any:
-    """Caller names and phones; the read is audited with the purpose given."""
+    """Caller names and phones; the read is audited with the purpose given. Every call is
+    a new audited read: ``Idempotency-Key`` is ignored and the response never stored."""
     user = acting_user(request)
     incident = selectors.access_incident(user, incident_id)
     return incident_services.reveal_callers(incident, acting_user=user, purpose=payload.purpose)
@@ -384,15 +380,11 @@ def incident_plans(request: HttpRequest, incident_id: int) -> Any:
 @router.post("/incidents/{incident_id}/plans/{plan_id}/steps/{step}", response={201: dict})
 def complete_plan_step(
     request: HttpRequest, incident_id: int, plan_id: int, step: int
-) -> HttpResponse:
+) -> Status[Any]:
     user = acting_user(request)
     incident = selectors.access_incident(user, incident_id)
-
-    def operation() -> tuple[int, Any]:
-        done = plan_services.do_complete_plan_step(incident, plan_id, step, acting_user=user)
-        return 201, {"plan_id": plan_id, "step": step, "done_at": done.done_at.isoformat()}
-
-    return idempotent(request, user, operation)
+    done = plan_services.do_complete_plan_step(incident, plan_id, step, acting_user=user)
+    return Status(201, {"plan_id": plan_id, "step": step, "done_at": done.done_at.isoformat()})
 
 
 @router.post("/assignments/{assignment_id}/steps", response=AssignmentOut)
@@ -425,23 +417,19 @@ def list_units(request: HttpRequest, status: str | None = None) -> Any:
 
 
 @router.post("/units", response={201: UnitOut})
-def register_unit(request: HttpRequest, payload: UnitIn) -> HttpResponse:
+def register_unit(request: HttpRequest, payload: UnitIn) -> Status[Any]:
     user = acting_user(request)
     station = core_selectors.access_jurisdiction(user, payload.station)
-
-    def operation() -> tuple[int, Any]:
-        unit = unit_services.do_register_unit(
-            acting_user=user,
-            call_sign=payload.call_sign,
-            station=station,
-            kind=payload.kind,
-            capabilities=payload.capabilities,
-            lon=payload.lon,
-            lat=payload.lat,
-        )
-        return 201, UnitOut.from_orm(unit).model_dump(mode="json")
-
-    return idempotent(request, user, operation)
+    unit = unit_services.do_register_unit(
+        acting_user=user,
+        call_sign=payload.call_sign,
+        station=station,
+        kind=payload.kind,
+        capabilities=payload.capabilities,
+        lon=payload.lon,
+        lat=payload.lat,
+    )
+    return Status(201, unit)
 
 
 @router.get("/units/{unit_id}", response=UnitOut)
@@ -460,16 +448,12 @@ def set_availability(request: HttpRequest, unit_id: int, payload: AvailabilityIn
 
 
 @router.post("/units/{unit_id}/positions", response={201: dict})
-def record_positions(request: HttpRequest, unit_id: int, payload: PositionsIn) -> HttpResponse:
+def record_positions(request: HttpRequest, unit_id: int, payload: PositionsIn) -> Status[Any]:
     """AVL feed (车载定位): one or more fixes; the newest becomes the unit's position."""
     user = acting_user(request)
     unit = selectors.access_unit(user, unit_id)
-
-    def operation() -> tuple[int, Any]:
-        fixes = [unit_services.PositionFix(p.lon, p.lat, p.at) for p in payload.positions]
-        return 201, {"stored": unit_services.do_record_positions(unit, fixes, acting_user=user)}
-
-    return idempotent(request, user, operation)
+    fixes = [unit_services.PositionFix(p.lon, p.lat, p.at) for p in payload.positions]
+    return Status(201, {"stored": unit_services.do_record_positions(unit, fixes, acting_user=user)})
 
 
 class PositionOut(Schema):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Max, QuerySet
+from django.utils.translation import gettext as _
 
 from zhian.core.errors import NotFound
 from zhian.core.scoping import scope_q, scoped
@@ -26,7 +27,7 @@ def incidents_for(
 def access_incident(user: Any, incident_id: int) -> Incident:
     incident = incidents_for(user).filter(pk=incident_id).first()
     if incident is None:
-        raise NotFound("未找到该警情")
+        raise NotFound(_("未找到该警情"))
     return incident
 
 
@@ -40,7 +41,7 @@ def units_for(user: Any, *, status: str | None = None) -> QuerySet[Unit]:
 def access_unit(user: Any, unit_id: int) -> Unit:
     unit = units_for(user).filter(pk=unit_id).first()
     if unit is None:
-        raise NotFound("未找到该警力")
+        raise NotFound(_("未找到该警力"))
     return unit
 
 
@@ -57,7 +58,7 @@ def access_assignment(user: Any, assignment_id: int) -> Assignment:
         .first()
     )
     if assignment is None:
-        raise NotFound("未找到该任务")
+        raise NotFound(_("未找到该任务"))
     return assignment
 
 

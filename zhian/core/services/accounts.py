@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from zhian.core import audit
 from zhian.core.errors import ServiceError, ValidationFailed
@@ -48,7 +50,7 @@ def check_login_allowed(username: str, ip: str | None) -> None:
     limit = settings.ZHIAN_LOGIN_MAX_FAILURES
     if by_user >= limit or by_ip >= limit * 4:
         minutes = settings.ZHIAN_LOGIN_LOCKOUT_SECONDS // 60
-        raise LoginLocked(f"登录失败次数过多，请 {minutes} 分钟后再试")
+        raise LoginLocked(_("登录失败次数过多，请 %(minutes)d 分钟后再试") % {"minutes": minutes})
 
 
 def do_log_in(request: HttpRequest, username: str, password: str) -> User:
@@ -66,7 +68,7 @@ def do_log_in(request: HttpRequest, username: str, password: str) -> User:
                 outcome="failure",
                 data={"username": username[:150], "ip": ip},
             )
-        raise LoginFailed("用户名或密码错误")
+        raise LoginFailed(_("用户名或密码错误"))
     with transaction.atomic():
         LoginFailure.objects.filter(username__iexact=username).delete()
         audit.record(actor=user, action="auth.login", data={"ip": ip})
@@ -76,7 +78,7 @@ def do_log_in(request: HttpRequest, username: str, password: str) -> User:
 def prune_login_failures() -> int:
     """Drop failures older than the lock-out window (a periodic job)."""
     cutoff = timezone.now() - timedelta(seconds=settings.ZHIAN_LOGIN_LOCKOUT_SECONDS)
-    deleted, _ = LoginFailure.objects.filter(at__lt=cutoff).delete()
+    deleted, _by_model = LoginFailure.objects.filter(at__lt=cutoff).delete()
     return deleted
 
 
@@ -91,12 +93,16 @@ def do_create_user(
 ) -> User:
     """Create a staff account with its roles; the password must pass the site's rules."""
     if User.objects.filter(username__iexact=username).exists():
-        raise ValidationFailed(f"用户名 {username} 已存在", code="duplicate_username")
+        raise ValidationFailed(
+            _("用户名 %(username)s 已存在") % {"username": username}, code="duplicate_username"
+        )
     user = User(username=username, display_name=display_name)
     try:
         validate_password(password, user)
     except ValidationError as exc:
-        raise ValidationFailed("；".join(exc.messages), code="weak_password") from exc
+        raise ValidationFailed(
+            pgettext("sentence separator", "；").join(exc.messages), code="weak_password"
+        ) from exc
     user.set_password(password)
     user.save()
     for role, jurisdiction in roles:

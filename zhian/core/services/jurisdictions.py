@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from zhian.core import audit
 from zhian.core.concurrency import update_if_version
@@ -239,12 +240,14 @@ def do_rename_jurisdiction(
     check_can(acting_user, "jurisdiction.change", jurisdiction)
     name = name.strip()
     if not name or len(name) > 100:
-        raise ValidationFailed("名称须为 1–100 个字符", code="invalid_name", field="name")
+        raise ValidationFailed(_("名称须为 1–100 个字符"), code="invalid_name", field="name")
     before = {"name": jurisdiction.name, "name_en": jurisdiction.name_en}
     updates: dict[str, Any] = {"name": name}
     if name_en is not None:
         updates["name_en"] = name_en.strip()[:100]
-    update_if_version(jurisdiction, expected_version, "该辖区已被他人修改，请刷新后重试", **updates)
+    update_if_version(
+        jurisdiction, expected_version, _("该辖区已被他人修改，请刷新后重试"), **updates
+    )
     audit.record(
         actor=acting_user,
         action="jurisdiction.rename",

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from zhian.core import audit
 from zhian.core.errors import NotFound, ValidationFailed
@@ -29,10 +30,12 @@ def do_create_token(
     """Issue a token for the acting user. The secret is returned once and never stored."""
     name = name.strip()
     if not name or len(name) > 100:
-        raise ValidationFailed("请填写令牌用途（1–100 个字符）", code="invalid_name", field="name")
+        raise ValidationFailed(
+            _("请填写令牌用途（1–100 个字符）"), code="invalid_name", field="name"
+        )
     if expires_in_days is not None and not 1 <= expires_in_days <= MAX_LIFETIME_DAYS:
         raise ValidationFailed(
-            f"有效期须在 1–{MAX_LIFETIME_DAYS} 天之间",
+            _("有效期须在 1–%(max)d 天之间") % {"max": MAX_LIFETIME_DAYS},
             code="invalid_expiry",
             field="expires_in_days",
         )
@@ -53,7 +56,7 @@ def do_revoke_token(*, acting_user: User, token_id: int) -> ApiToken:
     """Revoke one of the acting user's tokens (idempotent)."""
     token = ApiToken.objects.filter(pk=token_id, user=acting_user).first()
     if token is None:
-        raise NotFound("未找到该令牌")
+        raise NotFound(_("未找到该令牌"))
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from zhian.core import audit
 from zhian.core.errors import Conflict, NotFound, ValidationFailed
@@ -56,13 +57,13 @@ def do_dispatch_units(
     the same unit cannot both win)."""
     check_can(acting_user, "incident.dispatch", incident.jurisdiction)
     if incident.status not in ACTIVE_INCIDENT:
-        raise Conflict("该警情已结束，不能派警", code="incident_closed")
+        raise Conflict(_("该警情已结束，不能派警"), code="incident_closed")
     if not unit_ids:
-        raise ValidationFailed("请选择要派出的警力", code="no_units")
+        raise ValidationFailed(_("请选择要派出的警力"), code="no_units")
     units = {u.pk: u for u in Unit.objects.select_related("station").filter(pk__in=set(unit_ids))}
     missing = [i for i in unit_ids if i not in units]
     if missing:
-        raise NotFound(f"警力 {missing[0]} 不存在")
+        raise NotFound(_("警力 %(unit_id)s 不存在") % {"unit_id": missing[0]})
     now = timezone.now()
     created = []
     for unit_id in dict.fromkeys(unit_ids):
@@ -70,7 +71,8 @@ def do_dispatch_units(
         check_can(acting_user, "unit.view", unit.station)
         if unit.status != UnitStatus.AVAILABLE:
             raise Conflict(
-                f"{unit.call_sign} 当前为“{UnitStatus(unit.status).label}”，不能派出",
+                _("%(unit)s 当前为“%(status)s”，不能派出")
+                % {"unit": unit.call_sign, "status": UnitStatus(unit.status).label},
                 code="unit_not_available",
                 unit=unit.call_sign,
             )
@@ -85,7 +87,8 @@ def do_dispatch_units(
                 )
         except IntegrityError:
             raise Conflict(
-                f"{unit.call_sign} 刚被派往其他警情", code="unit_not_available"
+                _("%(unit)s 刚被派往其他警情") % {"unit": unit.call_sign},
+                code="unit_not_available",
             ) from None
         set_status(unit, UnitStatus.DISPATCHED)
         eta = assignment.eta_seconds
@@ -114,14 +117,14 @@ def do_advance_assignment(assignment: Assignment, step: str, *, acting_user: Any
     incident = assignment.incident
     check_can(acting_user, "unit.report", assignment.unit.station)
     if step not in STEPS:
-        raise ValidationFailed(f"未知步骤 {step}", code="invalid_step")
+        raise ValidationFailed(_("未知步骤 %(step)s") % {"step": step}, code="invalid_step")
     if not assignment.active:
-        raise Conflict("该任务已结束或已撤回", code="assignment_inactive")
+        raise Conflict(_("该任务已结束或已撤回"), code="assignment_inactive")
     unit_status, stamp, kind = STEPS[step]
     unit = Unit.objects.get(pk=assignment.unit_id)
     if step == "cleared" and unit.status not in (UnitStatus.ON_SCENE, UnitStatus.TRANSPORTING):
         raise Conflict(
-            f"{unit.call_sign} 尚未到达现场，不能处置完毕；未出警请撤回",
+            _("%(unit)s 尚未到达现场，不能处置完毕；未出警请撤回") % {"unit": unit.call_sign},
             code="illegal_transition",
         )
     check_transition(unit, unit_status)
@@ -160,7 +163,7 @@ def do_cancel_assignment(assignment: Assignment, *, acting_user: Any, note: str 
     """Call a unit back (撤回); it becomes available again."""
     check_can(acting_user, "incident.dispatch", assignment.incident.jurisdiction)
     if not assignment.active:
-        raise Conflict("该任务已结束或已撤回", code="assignment_inactive")
+        raise Conflict(_("该任务已结束或已撤回"), code="assignment_inactive")
     _cancel(assignment, acting_user=acting_user, note=note or "撤回")
     _roll_up(assignment.incident)
     audit.record(actor=acting_user, action="assignment.cancel", obj=assignment)
@@ -172,7 +175,7 @@ def do_reassign(assignment: Assignment, new_unit_id: int, *, acting_user: Any) -
     """Replace a unit on an incident by another (改派)."""
     check_can(acting_user, "incident.dispatch", assignment.incident.jurisdiction)
     if not assignment.active:
-        raise Conflict("该任务已结束或已撤回", code="assignment_inactive")
+        raise Conflict(_("该任务已结束或已撤回"), code="assignment_inactive")
     _cancel(assignment, acting_user=acting_user, note="改派")
     (created,) = do_dispatch_units(assignment.incident, [new_unit_id], acting_user=acting_user)
     return created

@@ -11,6 +11,8 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from zhian.analytics.routing import haversine_m
 from zhian.core import audit
@@ -32,7 +34,7 @@ from zhian.dispatch.models import Call, Incident, IncidentCategory, IncidentCoun
 from zhian.dispatch.services.assignments import release_assignments
 from zhian.dispatch.services.timeline import add_timeline, bump
 
-STALE_INCIDENT = "该警情已被他人修改，请刷新后重试"
+STALE_INCIDENT = gettext_lazy("该警情已被他人修改，请刷新后重试")
 
 
 @dataclass(frozen=True)
@@ -55,24 +57,28 @@ class IncidentInput:
 def _validate(data: IncidentInput) -> tuple[IncidentCategory, float, float]:
     errors: dict[str, str] = {}
     if data.channel not in Channel.values:
-        errors["channel"] = "报警方式无效"
+        errors["channel"] = _("报警方式无效")
     category = IncidentCategory.objects.filter(code=data.category_code, active=True).first()
     if category is None:
-        errors["category"] = f"警情类别 {data.category_code} 不存在或已停用"
+        errors["category"] = _("警情类别 %(code)s 不存在或已停用") % {"code": data.category_code}
     if not data.address.strip():
-        errors["address"] = "请填写事发地址"
+        errors["address"] = _("请填写事发地址")
     if data.crs not in {"wgs84", "gcj02"}:
-        errors["crs"] = "坐标系须为 wgs84 或 gcj02"
+        errors["crs"] = _("坐标系须为 wgs84 或 gcj02")
     if not (-180 <= data.lon <= 180 and -90 <= data.lat <= 90):
-        errors["lon"] = "坐标超出范围"
+        errors["lon"] = _("坐标超出范围")
     if data.priority is not None and data.priority not in (1, 2, 3, 4):
-        errors["priority"] = "优先级须为 1–4"
+        errors["priority"] = _("优先级须为 1–4")
     if len(data.caller_phone) > 32 or (
         data.caller_phone and not data.caller_phone.replace("-", "").replace(" ", "").isdigit()
     ):
-        errors["caller_phone"] = "电话号码只能包含数字、空格和“-”"
+        errors["caller_phone"] = _("电话号码只能包含数字、空格和“-”")
     if errors:
-        raise ValidationFailed("；".join(errors.values()), code="invalid_incident", fields=errors)
+        raise ValidationFailed(
+            pgettext("sentence separator", "；").join(errors.values()),
+            code="invalid_incident",
+            fields=errors,
+        )
     lon, lat = data.lon, data.lat
     if data.crs == "gcj02":
         lon, lat = gcj02_to_wgs84(lon, lat)
@@ -85,9 +91,9 @@ def locate(user: Any, lon: float, lat: float) -> Jurisdiction:
     found = jurisdiction_at(user, "incident.create", lon, lat)
     if found is None:
         raise ValidationFailed(
-            "事发地点不在您的辖区内，请核对坐标或转报相邻单位",
+            _("事发地点不在您的辖区内，请核对坐标或转报相邻单位"),
             code="outside_jurisdiction",
-            fields={"lon": "不在辖区内"},
+            fields={"lon": _("不在辖区内")},
         )
     return found
 
@@ -247,11 +253,11 @@ def do_merge_incident(duplicate: Incident, *, into: Incident, acting_user: Any) 
     check_can(acting_user, "incident.dispatch", duplicate.jurisdiction)
     check_can(acting_user, "incident.dispatch", into.jurisdiction)
     if duplicate.pk == into.pk:
-        raise ValidationFailed("不能与自身合并", code="merge_self")
+        raise ValidationFailed(_("不能与自身合并"), code="merge_self")
     if duplicate.status not in ACTIVE_INCIDENT or into.status not in ACTIVE_INCIDENT:
-        raise Conflict("只能合并未结束的警情", code="merge_closed")
+        raise Conflict(_("只能合并未结束的警情"), code="merge_closed")
     if duplicate.assignments.filter(active=True).exists():
-        raise Conflict("该警情已有出警警力，请先撤回或改派", code="merge_has_units")
+        raise Conflict(_("该警情已有出警警力，请先撤回或改派"), code="merge_has_units")
     moved = Call.objects.filter(incident=duplicate).update(incident=into)
     duplicate.status = IncidentStatus.MERGED
     duplicate.merged_into = into
@@ -281,11 +287,14 @@ def do_update_incident(
     """Change category, priority, address or narrative of an open incident."""
     check_can(acting_user, "incident.dispatch", incident.jurisdiction)
     if incident.status not in ACTIVE_INCIDENT:
-        raise Conflict("已结束的警情不能修改", code="incident_closed")
+        raise Conflict(_("已结束的警情不能修改"), code="incident_closed")
     allowed = {"priority", "address", "narrative", "category_code"}
     unknown = set(changes) - allowed
     if unknown:
-        raise ValidationFailed(f"不能修改字段：{', '.join(sorted(unknown))}", code="invalid_field")
+        raise ValidationFailed(
+            _("不能修改字段：%(fields)s") % {"fields": ", ".join(sorted(unknown))},
+            code="invalid_field",
+        )
     before = {k: getattr(incident, k) for k in ("priority", "address", "narrative")}
     before["category"] = incident.category.code
     if "category_code" in changes:
@@ -293,12 +302,12 @@ def do_update_incident(
             code=changes.pop("category_code"), active=True
         ).first()
         if category is None:
-            raise ValidationFailed("警情类别不存在或已停用", code="invalid_category")
+            raise ValidationFailed(_("警情类别不存在或已停用"), code="invalid_category")
         incident.category = category
     if "priority" in changes and changes["priority"] not in (1, 2, 3, 4):
-        raise ValidationFailed("优先级须为 1–4", code="invalid_priority")
+        raise ValidationFailed(_("优先级须为 1–4"), code="invalid_priority")
     if "address" in changes and not str(changes["address"]).strip():
-        raise ValidationFailed("请填写事发地址", code="invalid_address")
+        raise ValidationFailed(_("请填写事发地址"), code="invalid_address")
     for key, value in changes.items():
         setattr(incident, key, value.strip() if isinstance(value, str) else value)
     update_if_version(
@@ -328,10 +337,10 @@ def do_close_incident(
     check_can(acting_user, "incident.close", incident.jurisdiction)
     if disposition not in Disposition.values:
         raise ValidationFailed(
-            "请选择处理结果", code="invalid_disposition", fields={"disposition": "必填"}
+            _("请选择处理结果"), code="invalid_disposition", fields={"disposition": _("必填")}
         )
     if incident.status not in ACTIVE_INCIDENT:
-        raise Conflict("该警情已结束", code="incident_closed")
+        raise Conflict(_("该警情已结束"), code="incident_closed")
     update_if_version(
         incident,
         expected_version,
@@ -360,10 +369,12 @@ def do_add_feedback(incident: Incident, *, acting_user: Any, note: str) -> None:
     check_can(acting_user, "incident.feedback", incident.jurisdiction)
     note = note.strip()
     if not note:
-        raise ValidationFailed("请填写反馈内容", code="empty_feedback", fields={"note": "必填"})
+        raise ValidationFailed(
+            _("请填写反馈内容"), code="empty_feedback", fields={"note": _("必填")}
+        )
     if len(note) > 500:
         raise ValidationFailed(
-            "反馈内容最多 500 字", code="feedback_too_long", fields={"note": "过长"}
+            _("反馈内容最多 500 字"), code="feedback_too_long", fields={"note": _("过长")}
         )
     add_timeline(incident, TimelineKind.FEEDBACK, actor=acting_user, note=note)
     Incident.objects.filter(pk=incident.pk).update(updated_at=timezone.now())

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from zhian.core import audit
 from zhian.core.errors import Conflict, NotFound, ValidationFailed
@@ -48,16 +49,16 @@ def do_complete_plan_step(
     check_can(acting_user, "incident.dispatch", incident.jurisdiction)
     plan = next((p for p in plans_for(incident) if p.pk == plan_id), None)
     if plan is None:
-        raise NotFound("该警情没有这个预案")
+        raise NotFound(_("该警情没有这个预案"))
     if not 0 <= step < len(plan.steps):
-        raise ValidationFailed("预案步骤不存在", code="invalid_step")
+        raise ValidationFailed(_("预案步骤不存在"), code="invalid_step")
     try:
         with transaction.atomic():
             done = PlanStepDone.objects.create(
                 incident=incident, plan=plan, step=step, done_at=timezone.now(), done_by=acting_user
             )
     except IntegrityError:
-        raise Conflict("该步骤已完成", code="step_done") from None
+        raise Conflict(_("该步骤已完成"), code="step_done") from None
     add_timeline(
         incident, TimelineKind.PLAN_STEP, actor=acting_user, note=f"{plan.name}：{plan.steps[step]}"
     )

@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from zhian.analytics.coverage import (
     coverage_135,
@@ -39,8 +41,8 @@ _lock = threading.Lock()
 _graphs: dict[str, RoadGraph] = {}
 
 METHOD_NOTES = {
-    "road_network": "按道路网络行车时间估算",
-    "straight_line": "未加载路网：按直线距离 × 绕行系数估算",
+    "road_network": gettext_lazy("按道路网络行车时间估算"),
+    "straight_line": gettext_lazy("未加载路网：按直线距离 × 绕行系数估算"),
 }
 
 
@@ -98,7 +100,7 @@ def recommend_for_incident(incident: Incident, *, acting_user: Any, k: int = 5) 
     """The k available units with the earliest estimated arrival (可调派警力推荐)."""
     units = available_units(acting_user)
     if not units:
-        return Suggestions([], "none", "没有可派的空闲警力")
+        return Suggestions([], "none", _("没有可派的空闲警力"))
     result = recommend_units(
         road_graph(),
         (incident.lon, incident.lat),
@@ -113,10 +115,14 @@ def recommend_for_incident(incident: Incident, *, acting_user: Any, k: int = 5) 
             result.unit_ids, result.eta_s, result.distance_m, result.unit_method, strict=True
         )
     ]
-    note = METHOD_NOTES[result.method]
+    note = str(METHOD_NOTES[result.method])
     off_road = sum(r.method != "road_network" for r in rows)
     if off_road and result.method == "road_network":
-        note += f"（其中 {off_road} 个警力离道路较远，按直线估算）"
+        note += ngettext(
+            "（其中 %(n)d 个警力离道路较远，按直线估算）",
+            "（其中 %(n)d 个警力离道路较远，按直线估算）",
+            off_road,
+        ) % {"n": off_road}
     return Suggestions(rows, result.method, note)
 
 
@@ -128,7 +134,10 @@ def coverage_for(
     coverage the most."""
     graph = road_graph()
     if graph is None:
-        return {"available": False, "note": "未配置路网（ZHIAN_ROAD_NETWORK），无法计算 1-3-5 覆盖"}
+        return {
+            "available": False,
+            "note": _("未配置路网（ZHIAN_ROAD_NETWORK），无法计算 1-3-5 覆盖"),
+        }
     units = [
         u for u in available_units(acting_user) if u.station.path.startswith(jurisdiction.path)
     ]

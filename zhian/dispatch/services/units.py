@@ -9,6 +9,8 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from zhian.core import audit
 from zhian.core.errors import Conflict, PreconditionFailed, ValidationFailed
@@ -35,13 +37,15 @@ def do_register_unit(
     check_can(acting_user, "unit.manage", station)
     call_sign = call_sign.strip()
     if not call_sign or len(call_sign) > 32:
-        raise ValidationFailed("呼号须为 1–32 个字符", code="invalid_call_sign")
+        raise ValidationFailed(_("呼号须为 1–32 个字符"), code="invalid_call_sign")
     if station.kind != JurisdictionKind.STATION:
-        raise ValidationFailed("警力须隶属于派出所", code="invalid_station")
+        raise ValidationFailed(_("警力须隶属于派出所"), code="invalid_station")
     if kind not in UnitKind.values:
-        raise ValidationFailed("警力类型无效", code="invalid_kind")
+        raise ValidationFailed(_("警力类型无效"), code="invalid_kind")
     if Unit.objects.filter(call_sign=call_sign).exists():
-        raise ValidationFailed(f"呼号 {call_sign} 已存在", code="duplicate_call_sign")
+        raise ValidationFailed(
+            _("呼号 %(call_sign)s 已存在") % {"call_sign": call_sign}, code="duplicate_call_sign"
+        )
     unit = Unit.objects.create(
         call_sign=call_sign,
         station=station,
@@ -58,12 +62,22 @@ def do_register_unit(
 def check_transition(unit: Unit, new_status: str) -> None:
     """Raise with a readable message when the status machine forbids the change."""
     if new_status not in UnitStatus.values:
-        raise ValidationFailed(f"未知状态 {new_status}", code="invalid_status")
+        raise ValidationFailed(
+            _("未知状态 %(status)s") % {"status": new_status}, code="invalid_status"
+        )
     if new_status not in UNIT_TRANSITIONS[unit.status]:
-        allowed = "、".join(str(UnitStatus(s).label) for s in sorted(UNIT_TRANSITIONS[unit.status]))
+        allowed = pgettext("list separator", "、").join(
+            str(UnitStatus(s).label) for s in sorted(UNIT_TRANSITIONS[unit.status])
+        )
         current, wanted = UnitStatus(unit.status).label, UnitStatus(new_status).label
         raise Conflict(
-            f"{unit.call_sign} 不能从“{current}”变为“{wanted}”（可变为：{allowed}）",
+            _("%(unit)s 不能从“%(current)s”变为“%(wanted)s”（可变为：%(allowed)s）")
+            % {
+                "unit": unit.call_sign,
+                "current": current,
+                "wanted": wanted,
+                "allowed": allowed,
+            },
             code="illegal_transition",
             current=unit.status,
             requested=new_status,
@@ -84,11 +98,14 @@ def do_set_unit_availability(
     """Put a unit in or out of service (空闲 ⇄ 不可用). Task states move through assignments."""
     check_can(acting_user, "unit.report", unit.station)
     if expected_version is not None and unit.version != expected_version:
-        raise PreconditionFailed("该警力状态已变化，请刷新后重试", current_version=unit.version)
+        raise PreconditionFailed(_("该警力状态已变化，请刷新后重试"), current_version=unit.version)
     if status not in (UnitStatus.AVAILABLE, UnitStatus.UNAVAILABLE) and status in UnitStatus.values:
-        raise Conflict("出发、到达等状态请在警情任务中上报", code="use_assignment")
+        raise Conflict(_("出发、到达等状态请在警情任务中上报"), code="use_assignment")
     if unit.assignments.filter(active=True).exists():
-        raise Conflict(f"{unit.call_sign} 有进行中的任务，请先完成或撤回", code="unit_busy")
+        raise Conflict(
+            _("%(unit)s 有进行中的任务，请先完成或撤回") % {"unit": unit.call_sign},
+            code="unit_busy",
+        )
     before = unit.status
     set_status(unit, status)
     audit.record(
@@ -109,15 +126,21 @@ def do_record_positions(unit: Unit, fixes: list[PositionFix], *, acting_user: An
     """Store AVL fixes (车载定位); the latest one becomes the unit's position."""
     check_can(acting_user, "unit.report", unit.station)
     if not fixes:
-        raise ValidationFailed("没有定位数据", code="no_positions")
+        raise ValidationFailed(_("没有定位数据"), code="no_positions")
     if len(fixes) > MAX_POSITIONS_PER_REQUEST:
-        raise ValidationFailed(f"一次最多 {MAX_POSITIONS_PER_REQUEST} 个定位点", code="too_many")
+        raise ValidationFailed(
+            _("一次最多 %(max)d 个定位点") % {"max": MAX_POSITIONS_PER_REQUEST}, code="too_many"
+        )
     horizon = timezone.now() + timedelta(minutes=5)
     for i, fix in enumerate(fixes):
         if not (-180 <= fix.lon <= 180 and -90 <= fix.lat <= 90):
-            raise ValidationFailed(f"第 {i + 1} 个定位点坐标超出范围", code="invalid_position")
+            raise ValidationFailed(
+                _("第 %(n)d 个定位点坐标超出范围") % {"n": i + 1}, code="invalid_position"
+            )
         if fix.at > horizon:
-            raise ValidationFailed(f"第 {i + 1} 个定位点时间在未来", code="invalid_position")
+            raise ValidationFailed(
+                _("第 %(n)d 个定位点时间在未来") % {"n": i + 1}, code="invalid_position"
+            )
     UnitPosition.objects.bulk_create(
         [UnitPosition(unit=unit, at=f.at, lon=f.lon, lat=f.lat) for f in fixes]
     )

@@ -1,0 +1,64 @@
+"""``Idempotency-Key`` on every API POST (zhian.core.idempotency), through the real API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from zhian.core.models import ApiToken
+from zhian.core.models.idempotency import IdempotencyRecord
+from zhian.core.services.tokens import do_create_token
+
+pytestmark = pytest.mark.django_db
+
+
+def bearer_client(user: Any) -> Client:
+    _, secret = do_create_token(acting_user=user, name="t")
+    return Client(headers={"Authorization": f"Bearer {secret}"})
+
+
+def post(client: Client, path: str, body: Any, key: str) -> Any:
+    return client.post(
+        path, body, content_type="application/json", headers={"Idempotency-Key": key}
+    )
+
+
+def test_token_secrets_are_never_stored_for_replay(station_users: dict[str, Any]) -> None:
+    client = bearer_client(station_users["admin1"])
+    first = post(client, "/api/v1/tokens", {"name": "脚本"}, "tok-1")
+    again = post(client, "/api/v1/tokens", {"name": "脚本"}, "tok-1")
+    assert first.status_code == again.status_code == 201
+    assert first.json()["secret"] != again.json()["secret"]
+    assert "Idempotent-Replayed" not in again
+    assert ApiToken.objects.filter(name="脚本").count() == 2
+    assert not IdempotencyRecord.objects.exists()
+
+
+def test_refused_requests_are_not_recorded_so_a_corrected_retry_runs(
+    station_users: dict[str, Any],
+) -> None:
+    client = bearer_client(station_users["admin1"])
+    path = "/api/v1/jurisdictions/S1"
+    # PATCH is not a POST: the key plays no part and If-Match guards it instead
+    assert client.patch(path, {"name": "新名"}, content_type="application/json").status_code == 428
+    bad = post(client, "/api/v1/tokens", {"name": ""}, "retry-1")
+    assert bad.status_code == 422
+    assert not IdempotencyRecord.objects.exists()
+    good = post(client, "/api/v1/tokens", {"name": "好"}, "retry-1")
+    assert good.status_code == 201
+
+
+def test_unauthenticated_or_csrf_failing_posts_with_a_key_are_refused_cleanly(
+    station_users: dict[str, Any],
+) -> None:
+    anonymous = post(Client(), "/api/v1/tokens", {"name": "x"}, "anon-1")
+    assert anonymous.status_code == 401
+    assert anonymous.json()["code"] == "unauthenticated"
+    session = Client(enforce_csrf_checks=True)
+    session.force_login(station_users["admin1"])
+    no_csrf = post(session, "/api/v1/tokens", {"name": "x"}, "csrf-1")
+    assert no_csrf.status_code in (401, 403)
+    assert not IdempotencyRecord.objects.exists()
+    assert not ApiToken.objects.exists()
