@@ -27,7 +27,13 @@ from zhian.core.services.tokens import user_for_token
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = user_for_token(token)
+        # Looked up once per request (the Idempotency-Key check asks before the view does).
+        known = request.__dict__.get("_zhian_token")
+        if known is not None and known[0] == token:
+            user = known[1]
+        else:
+            user = user_for_token(token)
+            request.__dict__["_zhian_token"] = (token, user)
         if user is not None:
             request.user = user
         return user

@@ -24,16 +24,16 @@ def scope_paths(user: Any, action: str) -> list[str] | None:
         return []
     if user.is_superuser:
         return None
+    held = user.__dict__.get("_zhian_role_paths")
+    if held is None:
+        # Every role the user holds, once per user object (one request); each action's
+        # scope is then derived without another query.
+        held = list(user.role_assignments.values_list("role", "jurisdiction__path"))
+        user.__dict__["_zhian_role_paths"] = held
     cache: dict[str, list[str]] = user.__dict__.setdefault("_zhian_scope_cache", {})
     if action not in cache:
-        roles = [str(r) for r in roles_for(action)]
-        paths = sorted(
-            set(
-                user.role_assignments.filter(role__in=roles).values_list(
-                    "jurisdiction__path", flat=True
-                )
-            )
-        )
+        roles = {str(r) for r in roles_for(action)}
+        paths = sorted({path for role, path in held if role in roles})
         # Drop paths already covered by a shorter one.
         cache[action] = [p for p in paths if not any(p != q and p.startswith(q) for q in paths)]
     return cache[action]
