@@ -18,6 +18,7 @@ from zhian.analytics.forecasters import (
     NaiveForecaster,
     NotFittedError,
     ProspectiveForecaster,
+    RecommendedForecaster,
     SeppForecaster,
     clone,
     fit_etas,
@@ -245,3 +246,22 @@ def test_h3_cells_work_end_to_end(name: str, events: EventSet) -> None:
     assert fc.area.grid == H3Grid(9) and np.all(fc.area.area > 0)
     s = score(fc, recent.between("2019-03-01", "2019-03-29"), [0.05])[0]
     assert s.pai > 2  # hexagons of unequal area: PAI divides by the area flagged
+
+
+@pytest.mark.parametrize(
+    ("category", "method"),
+    [(None, "decay"), ("Break and Enter", "learned"), ("Assault", "decay"), ("Fraud", "decay")],
+)
+def test_best_is_the_method_recommended_for_the_category(
+    category: str | None, method: str
+) -> None:
+    ev = synthetic_events(np.random.default_rng(3), days=500, per_day=12.0)
+    if category == "Fraud":  # a category the selection never saw
+        ev = ev.replace(category=np.where(ev.category == "Assault", "Fraud", ev.category))
+    until = "2019-03-01"
+    best = make_forecaster("best", category=category)
+    assert isinstance(best, RecommendedForecaster) and best.method == method
+    direct = make_forecaster(method, category=category)
+    fc = best.fit(ev, until).predict(until, 7.0)
+    assert fc.method == f"best={method}"
+    assert np.allclose(fc.risk, direct.fit(ev, until, area=fc.area).predict(until, 7.0).risk)

@@ -20,7 +20,6 @@ from zhian.analytics.evaluation import (
 from zhian.analytics.events import EventFileError, EventSet, load_events, utm_epsg
 from zhian.analytics.fairness import FairnessReport, fairness_report
 from zhian.analytics.forecasters import (
-    BEST,
     METHODS,
     EmptyTrainingWindowError,
     Forecast,
@@ -30,6 +29,7 @@ from zhian.analytics.forecasters import (
     NaiveForecaster,
     NotFittedError,
     ProspectiveForecaster,
+    RecommendedForecaster,
     SeppForecaster,
     clone,
     make_forecaster,
@@ -38,7 +38,6 @@ from zhian.analytics.grids import H3Grid, SquareGrid, StudyArea
 from zhian.analytics.near_repeat import KnoxResult, knox_test
 
 __all__ = [
-    "BEST",
     "COVERAGES",
     "METHODS",
     "BacktestResult",
@@ -55,6 +54,7 @@ __all__ = [
     "NaiveForecaster",
     "NotFittedError",
     "ProspectiveForecaster",
+    "RecommendedForecaster",
     "Score",
     "SeppForecaster",
     "SquareGrid",

@@ -17,7 +17,6 @@ from zhian.analytics.evaluation import backtest
 from zhian.analytics.events import DAY, EventFileError, EventSet, load_events
 from zhian.analytics.fairness import fairness_report
 from zhian.analytics.forecasters import (
-    BEST,
     METHODS,
     EmptyTrainingWindowError,
     Forecast,
@@ -138,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--timezone", default="America/Toronto",
                         help="zone of times written without offset")
 
-    methods = ", ".join([*METHODS, "naiveN", f"best (= {BEST})"])
+    methods = ", ".join([*METHODS, "naiveN", "best (recommended for the category)"])
     f = sub.add_parser("forecast", help="risk per cell for one window")
     common(f)
     f.add_argument("--at", type=_date, required=True, help="window start YYYY-MM-DD")

@@ -1,12 +1,14 @@
 """Forecasters (预测预警): every method returns a :class:`Forecast` of risk per cell.
 
-``make_forecaster(name)`` builds one by name; ``BEST`` names the method the project
-recommends, chosen by the 2018–2019 rolling-origin backtest (see ``bench/forecast.py``).
+``make_forecaster(name)`` builds one by name; ``best`` is the method the project
+recommends for the forecast's category (:data:`RECOMMENDED`), chosen by the 2018–2019
+rolling-origin backtest (see ``bench/forecast.py``).
 
 Selection, mean PAI@1 % over the 104 weeks of 2018–2019 (all categories / Break and
 Enter): ``naive365`` 14.84 / 8.92, ``decay`` 15.03 / 9.46, ``sepp`` 14.85 / 8.95,
-``kde`` 13.73 / 7.92, ``prospective`` 10.17 / 6.97, ``learned`` 14.92 / 10.16. The
-learned model has the best mean over the two scopes and is ``BEST``. No ensemble is
+``kde`` 13.73 / 7.92, ``prospective`` 10.17 / 6.97, ``learned`` 14.92 / 10.16, so
+``best`` is ``decay`` for all categories and ``learned`` for Break and Enter (each
+category's choice is in :data:`RECOMMENDED`). No ensemble is
 offered: the mean of ``learned`` and ``decay`` scored 15.02 / 10.03, and the mean of
 ``learned`` and ``sepp`` 15.01 for all categories, so neither earned its cost.
 
@@ -36,6 +38,11 @@ from zhian.analytics.forecasters.kde import KDEForecaster, gaussian_kde
 from zhian.analytics.forecasters.learned import LearnedForecaster, lagged_features
 from zhian.analytics.forecasters.naive import NaiveForecaster
 from zhian.analytics.forecasters.prospective import ProspectiveForecaster
+from zhian.analytics.forecasters.recommended import (
+    RECOMMENDED,
+    RecommendedForecaster,
+    recommended_method,
+)
 from zhian.analytics.forecasters.sepp import (
     EtasFit,
     SeppForecaster,
@@ -44,8 +51,8 @@ from zhian.analytics.forecasters.sepp import (
 )
 
 __all__ = [
-    "BEST",
     "METHODS",
+    "RECOMMENDED",
     "EmptyTrainingWindowError",
     "EtasFit",
     "Forecast",
@@ -55,12 +62,14 @@ __all__ = [
     "NaiveForecaster",
     "NotFittedError",
     "ProspectiveForecaster",
+    "RecommendedForecaster",
     "SeppForecaster",
     "clone",
     "fit_etas",
     "gaussian_kde",
     "lagged_features",
     "make_forecaster",
+    "recommended_method",
     "simulate_etas",
 ]
 
@@ -74,15 +83,13 @@ METHODS: dict[str, Callable[..., Forecaster]] = {
     "learned": LearnedForecaster,
 }
 
-#: The recommended method (``--method best``).
-BEST = "learned"
-
 
 def make_forecaster(name: str, **params: Any) -> Forecaster:
-    """A forecaster by name: a key of :data:`METHODS`, ``best``, or ``naiveN`` (an
-    ``N``-day count, e.g. ``naive365``). ``params`` are passed to the constructor."""
+    """A forecaster by name: a key of :data:`METHODS`, ``best`` (the recommended method
+    for its category), or ``naiveN`` (an ``N``-day count, e.g. ``naive365``). ``params``
+    are passed to the constructor."""
     if name == "best":
-        name = BEST
+        return RecommendedForecaster(**params)
     m = re.fullmatch(r"naive(\d+)", name)
     if m:
         return NaiveForecaster(window=float(m.group(1)), **params)
