@@ -101,9 +101,10 @@ def test_backtest_near_repeat_and_fairness_print_tables(
 ) -> None:
     assert main(["backtest", "--events", str(events_csv), "--start", "2018-10-01",
                  "--weeks", "3", "--methods", "naive365,kde,prospective",
-                 "--coverage", "1,5"]) == 0
+                 "--coverage", "1,5", "--ceiling"]) == 0
     out = capsys.readouterr().out
     assert "PAI@1" in out and "hit@5" in out and "prospective" in out
+    assert "hindsight (oracle)" in out and "a ceiling, not a forecast" in out
     assert main(["near-repeat", "--events", str(events_csv), "--start", "2018-01-01",
                  "--end", "2018-04-01", "--permutations", "19"]) == 0
     assert "Knox test" in capsys.readouterr().out

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from zhian.analytics.ceiling import HindsightCounts
 from zhian.analytics.evaluation import backtest
 from zhian.analytics.events import DAY, EventFileError, EventSet, load_events
 from zhian.analytics.fairness import fairness_report
@@ -84,6 +85,8 @@ def cmd_backtest(args: argparse.Namespace) -> None:
     events = _load(args.events, args.timezone)
     names = [m.strip() for m in args.methods.split(",") if m.strip()]
     models = {m: make_forecaster(m, grid=SquareGrid(args.cell)) for m in names}
+    if args.ceiling:
+        models["hindsight (oracle)"] = HindsightCounts(grid=SquareGrid(args.cell))
     cov = [c / 100 for c in args.coverage]
     try:
         res = backtest(
@@ -95,6 +98,9 @@ def cmd_backtest(args: argparse.Namespace) -> None:
     print(f"{res.n_windows()} weekly windows from {args.start}, scope: {scope}; "
           "trained on events before each window; PAI and hit rate (%) are means")
     print(res.table())
+    if args.ceiling:
+        print("hindsight (oracle) ranks cells by the events a year before and after each "
+              "window: a ceiling, not a forecast (see zhian.analytics.ceiling)")
 
 
 def cmd_near_repeat(args: argparse.Namespace) -> None:
@@ -155,6 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--coverage", type=_floats, default=[1.0, 5.0],
                    help="percent of the study area, comma separated")
     b.add_argument("--cell", type=float, default=150.0, help="cell side in metres")
+    b.add_argument("--ceiling", action="store_true",
+                   help="add the hindsight oracle's row: how far any forecast could go")
     b.set_defaults(func=cmd_backtest)
 
     n = sub.add_parser("near-repeat", help="Knox test over space x time bands")
