@@ -295,6 +295,19 @@ def test_coverage_135_from_available_units(
     assert len(result["segments"]["features"]) == 3
 
 
+def test_coverage_follows_units_at_once_despite_the_cache(
+    people: dict[str, Any], units: dict[str, Unit], road_network: Any, hki: dict[str, Any]
+) -> None:
+    before = R.coverage_for(hki["HKI"], acting_user=people["dispatcher"])
+    assert R.coverage_for(hki["HKI"], acting_user=people["dispatcher"]) == before
+    busy = [u for u in units.values() if u.station.path.startswith(hki["HKI"].path)]
+    for unit in busy[1:]:
+        U.do_set_unit_availability(unit, acting_user=people["dispatcher"], status="unavailable")
+    after = R.coverage_for(hki["HKI"], acting_user=people["dispatcher"])
+    assert (before["units"], after["units"]) == (len(busy), 1)
+    assert after["road_share"][0] < before["road_share"][0]
+
+
 def test_dispatching_another_bureaus_unit_is_not_found(people: dict[str, Any], units: Any) -> None:
     user = people["east_dispatcher"]
     incident = new_incident(user, lon=24.950)

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -38,6 +39,7 @@ from zhian.dispatch.choices import UnitStatus
 from zhian.dispatch.models import Incident, Unit
 
 _lock = threading.Lock()
+COVERAGE_CACHE_SECONDS = 600
 _graphs: dict[str, RoadGraph] = {}
 
 METHOD_NOTES = {
@@ -46,14 +48,22 @@ METHOD_NOTES = {
 }
 
 
-def road_graph() -> RoadGraph | None:
-    """The configured road network, or None (then ETAs fall back to straight lines)."""
+def _source_key() -> str | None:
+    """Identity of the configured road file (path, size, modification time), or None."""
     source = settings.ZHIAN_ROAD_NETWORK
     if not source:
         return None
     path = Path(source)
     stat = path.stat()
-    key = f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
+    return f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def road_graph() -> RoadGraph | None:
+    """The configured road network, or None (then ETAs fall back to straight lines)."""
+    key = _source_key()
+    if key is None:
+        return None
+    path = Path(settings.ZHIAN_ROAD_NETWORK)
     with _lock:
         if key not in _graphs:
             cache = (
@@ -147,12 +157,29 @@ def coverage_for(
         list(
             Incident.objects.filter(
                 jurisdiction__path__startswith=jurisdiction.path, received_at__gte=since
-            ).values_list("lon", "lat")[:20000]
+            )
+            .order_by("-received_at")
+            .values_list("lon", "lat")[:20000]
         ),
         dtype=float,
     ).reshape(-1, 2)
+    # Keyed by what the answer depends on, so a moved, sent or returning unit (or a new
+    # incident) is a new key: nothing to invalidate, and repeated views cost one lookup.
+    digest = hashlib.sha256()
+    for part in (str(_source_key()), str(staging_points), unit_xy.tobytes(), incidents.tobytes()):
+        digest.update(part.encode() if isinstance(part, str) else part)
+    key = f"zhian:coverage:{digest.hexdigest()}"
+    result: dict[str, Any] | None = cache.get(key)
+    if result is None:
+        result = {"units": len(units), **_coverage(graph, unit_xy, incidents, staging_points)}
+        cache.set(key, result, COVERAGE_CACHE_SECONDS)
+    return result
+
+
+def _coverage(
+    graph: RoadGraph, unit_xy: np.ndarray, incidents: np.ndarray, staging_points: int
+) -> dict[str, Any]:
     cov = coverage_135(graph, unit_xy, incidents if len(incidents) else None)
-    summary = cov.summary()
     staging = recommend_staging_points(
         graph,
         staging_points,
@@ -162,9 +189,8 @@ def coverage_for(
     )
     return {
         "available": True,
-        "units": len(units),
         "incidents": len(incidents),
-        **summary,
+        **cov.summary(),
         "segments": covered_segments_geojson(graph, cov),
         "staging": {
             "points": [[round(float(x), 6), round(float(y), 6)] for x, y in staging.lonlat],
