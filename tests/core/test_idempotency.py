@@ -62,3 +62,22 @@ def test_unauthenticated_or_csrf_failing_posts_with_a_key_are_refused_cleanly(
     assert no_csrf.status_code in (401, 403)
     assert not IdempotencyRecord.objects.exists()
     assert not ApiToken.objects.exists()
+
+
+def test_the_openapi_description_offers_the_header_on_stored_posts_only(
+    station_users: dict[str, Any],
+) -> None:
+    client = Client()
+    client.force_login(station_users["admin1"])
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+
+    def header_names(path: str, method: str) -> list[str]:
+        params = paths[path][method].get("parameters", [])
+        return [p["name"] for p in params if p["in"] == "header"]
+
+    assert "Idempotency-Key" in header_names("/api/v1/incidents", "post")
+    assert "Idempotency-Key" in header_names("/api/v1/incidents/{incident_id}/dispatch", "post")
+    assert "Idempotency-Key" not in header_names("/api/v1/tokens", "post")
+    assert "Idempotency-Key" not in header_names("/api/v1/incidents", "get")
+    reveal = "/api/v1/incidents/{incident_id}/reveal-callers"
+    assert "Idempotency-Key" not in header_names(reveal, "post")

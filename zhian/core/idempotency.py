@@ -109,6 +109,29 @@ def run_once(
     return response
 
 
+KEY_PARAMETER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "maxLength": MAX_KEY_LENGTH},
+    "description": (
+        "Any unique string (e.g. a UUID) per intended action. A retry with the same key "
+        "and body returns the first response with `Idempotent-Replayed: true` instead of "
+        "acting twice; the same key with another body is refused (422)."
+    ),
+}
+
+
+def _document(view: View) -> None:
+    """Add the header to the OpenAPI description of a POST operation (``view`` is the
+    bound ``run`` of a django-ninja operation; other callables are left alone)."""
+    operation = getattr(view, "__self__", None)
+    if operation is None or "POST" not in getattr(operation, "methods", ()):
+        return
+    extra = operation.openapi_extra = dict(operation.openapi_extra or {})
+    extra["parameters"] = [*extra.get("parameters", []), KEY_PARAMETER]
+
+
 def idempotent_posts(
     authenticate: Callable[[HttpRequest], Any],
     on_error: Callable[[HttpRequest, ServiceError], HttpResponseBase],
@@ -122,6 +145,7 @@ def idempotent_posts(
     def decorate(view: View) -> View:
         if not _stores_responses(view):
             return view
+        _document(view)
 
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
