@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -17,6 +17,7 @@ from zhian.core.idempotency import response_not_stored
 from zhian.dispatch import selectors
 from zhian.dispatch.models import Incident
 from zhian.dispatch.services import assignments as assignment_services
+from zhian.dispatch.services import clocks as clock_services
 from zhian.dispatch.services import incidents as incident_services
 from zhian.dispatch.services import plans as plan_services
 from zhian.dispatch.services import routing as routing_services
@@ -305,6 +306,24 @@ def incident_duplicates(request: HttpRequest, incident_id: int) -> Any:
 def incident_timeline(request: HttpRequest, incident_id: int) -> Any:
     incident = selectors.access_incident(acting_user(request), incident_id)
     return incident.timeline.select_related("unit", "actor")
+
+
+class ResponseClockOut(Schema):
+    received_at: datetime
+    to_dispatch_s: float | None
+    to_en_route_s: float | None
+    to_on_scene_s: float | None
+    arrival_band_min: int | None = Field(
+        None, description="1, 3 or 5: arrival within that many minutes; 0: later; null: none yet"
+    )
+
+
+@router.get("/incidents/{incident_id}/response-clock", response=ResponseClockOut)
+def incident_response_clock(request: HttpRequest, incident_id: int) -> Any:
+    """Seconds from the call to the first unit sent, moving and on scene (响应时间)."""
+    incident = selectors.access_incident(acting_user(request), incident_id)
+    clock = clock_services.response_clock(incident)
+    return {**asdict(clock), "arrival_band_min": clock.arrival_band}
 
 
 @router.get("/incidents/{incident_id}/assignments", response=list[AssignmentOut])

@@ -25,7 +25,13 @@ from zhian.core.models import Jurisdiction, JurisdictionKind
 from zhian.core.scoping import can, scope_paths
 from zhian.core.views import PAGE_SIZE, AuthenticatedRequest
 from zhian.dispatch import selectors
-from zhian.dispatch.choices import ACTIVE_INCIDENT, IncidentStatus, Priority, UnitStatus
+from zhian.dispatch.choices import (
+    ACTIVE_INCIDENT,
+    IncidentStatus,
+    Priority,
+    TimelineKind,
+    UnitStatus,
+)
 from zhian.dispatch.forms import (
     CRS_CHOICES,
     STEP_CHOICES,
@@ -48,6 +54,7 @@ from zhian.dispatch.services.assignments import (
     do_dispatch_units,
     do_reassign,
 )
+from zhian.dispatch.services.clocks import response_clock
 from zhian.dispatch.services.incidents import (
     do_add_feedback,
     do_close_incident,
@@ -205,8 +212,17 @@ def incident_list(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
+def _minutes_seconds(seconds: float | None) -> str:
+    """95.4 → "1:35"; None → "" (the step has not happened)."""
+    if seconds is None:
+        return ""
+    whole = round(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
 def _detail_context(request: AuthenticatedRequest, incident: Incident) -> dict[str, Any]:
     user = request.user
+    clock = response_clock(incident)
     jurisdiction = incident.jurisdiction
     active = incident.status in ACTIVE_INCIDENT
     may_dispatch = can(user, "incident.dispatch", jurisdiction)
@@ -287,6 +303,12 @@ def _detail_context(request: AuthenticatedRequest, incident: Incident) -> dict[s
         "duplicates": duplicates,
         "plans": checklist(incident),
         "timeline": incident.timeline.select_related("unit", "actor"),
+        "clock": clock,
+        "clock_steps": [
+            (TimelineKind.DISPATCHED.label, _minutes_seconds(clock.to_dispatch_s)),
+            (TimelineKind.EN_ROUTE.label, _minutes_seconds(clock.to_en_route_s)),
+            (TimelineKind.ON_SCENE.label, _minutes_seconds(clock.to_on_scene_s)),
+        ],
         "calls": calls,
         "merged_from": list(incident.merged_from.all()),
         "close_form": CloseForm(initial={"version": incident.version}),

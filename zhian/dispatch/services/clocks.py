@@ -1,0 +1,54 @@
+"""Per-incident response clocks (响应时间): how long from the call to the first unit sent,
+moving and on scene, measured against the 1-3-5 minute arrival bands (1-3-5 分钟快速反应).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Min
+
+from zhian.dispatch.models import Incident
+
+#: Arrival bands in seconds: within 1, 3 and 5 minutes of the call (then "over 5").
+ARRIVAL_BANDS_S = (60, 180, 300)
+
+
+@dataclass(frozen=True)
+class ResponseClock:
+    """Seconds from the incident's receipt to the first of each step (None: not yet)."""
+
+    received_at: datetime
+    to_dispatch_s: float | None
+    to_en_route_s: float | None
+    to_on_scene_s: float | None
+
+    @property
+    def arrival_band(self) -> int | None:
+        """1, 3 or 5 for arrival within that many minutes, 0 for later, None before any
+        unit arrived."""
+        if self.to_on_scene_s is None:
+            return None
+        for band in ARRIVAL_BANDS_S:
+            if self.to_on_scene_s <= band:
+                return band // 60
+        return 0
+
+
+def response_clock(incident: Incident) -> ResponseClock:
+    """The incident's response clock, from every unit ever sent (recalled ones included:
+    the first unit sent is when the response began)."""
+    firsts = incident.assignments.aggregate(
+        dispatch=Min("dispatched_at"), en_route=Min("en_route_at"), on_scene=Min("on_scene_at")
+    )
+
+    def since_receipt(at: datetime | None) -> float | None:
+        return None if at is None else max(0.0, (at - incident.received_at).total_seconds())
+
+    return ResponseClock(
+        received_at=incident.received_at,
+        to_dispatch_s=since_receipt(firsts["dispatch"]),
+        to_en_route_s=since_receipt(firsts["en_route"]),
+        to_on_scene_s=since_receipt(firsts["on_scene"]),
+    )
