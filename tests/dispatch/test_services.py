@@ -362,3 +362,29 @@ def test_feedback_goes_on_the_timeline(people: dict[str, Any]) -> None:
     assert entry.note == "已电话告知报警人处理结果"
     assert entry.actor == people["patrol_w"]
     assert AuditEvent.objects.filter(action="incident.feedback").count() == 1
+
+
+def test_location_history_lists_earlier_incidents_at_the_place_in_scope(
+    people: dict[str, Any], settings: Any
+) -> None:
+    user = people["dispatcher"]
+    earlier = new_incident(user, lon=24.9410, lat=60.1700)
+    Incident.objects.filter(pk=earlier.pk).update(
+        received_at=timezone.now() - timedelta(days=30)
+    )
+    too_old = new_incident(user, lon=24.9410, lat=60.1700)
+    Incident.objects.filter(pk=too_old.pk).update(
+        received_at=timezone.now() - timedelta(days=400)
+    )
+    new_incident(user, lon=24.9425, lat=60.1700)  # about 77 m east: outside 50 m
+    merged = new_incident(user, lon=24.9410, lat=60.1701)
+    now = new_incident(user, lon=24.9411, lat=60.1700)
+    I.do_merge_incident(merged, into=now, acting_user=user)
+    history = I.location_history(now, acting_user=user)
+    assert (history.radius_m, history.days) == (50.0, 365)
+    assert [h.pk for h in history.latest] == [earlier.pk]
+    assert history.count == 1
+    # another station's dispatcher does not see the west bureau's incidents
+    assert I.location_history(now, acting_user=people["east_dispatcher"]).count == 0
+    settings.ZHIAN_HISTORY_DAYS = 500
+    assert I.location_history(now, acting_user=user).count == 2

@@ -492,3 +492,14 @@ def test_category_names_follow_the_ui_language(people: dict[str, Any], settings:
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     page = client.get(url("incident", incident.pk)).content.decode()
     assert "故意伤害" in page and "Assault" not in page
+
+
+def test_incident_page_shows_the_place_history(people: dict[str, Any]) -> None:
+    first = make_incident(people["dispatcher"])
+    client = client_for(people["dispatcher"])
+    page = client.get(url("incident", first.pk)).content.decode()
+    assert 'id="history"' in page and "此前没有记录。" in page
+    second = make_incident(people["dispatcher"])
+    page = client.get(url("incident", second.pk)).content.decode()
+    assert f'href="{url("incident", first.pk)}">{first.number}</a>' in page
+    assert "共 1 起" in page

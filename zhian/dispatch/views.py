@@ -62,6 +62,7 @@ from zhian.dispatch.services.incidents import (
     do_merge_incident,
     do_update_incident,
     find_probable_duplicates,
+    location_history,
     reveal_callers,
 )
 from zhian.dispatch.services.plans import checklist, do_complete_plan_step
@@ -301,6 +302,7 @@ def _detail_context(request: AuthenticatedRequest, incident: Incident) -> dict[s
         "current": current,
         "past": [a for a in assignments if not a.active],
         "duplicates": duplicates,
+        "history": location_history(incident, acting_user=user),
         "plans": checklist(incident),
         "timeline": incident.timeline.select_related("unit", "actor"),
         "clock": clock,

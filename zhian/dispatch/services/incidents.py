@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
@@ -222,27 +223,68 @@ def duplicates_near(
     )
     related_keys = IncidentCategory.relatedness()
     keys = related_keys[category_id]
-    # A cheap box first (1° latitude ≈ 111 km), then exact distances.
-    dlat = radius / 111_000
-    dlon = dlat / max(0.05, abs(math.cos(math.radians(lat))))
     qs = Incident.objects.filter(
         status__in=ACTIVE_INCIDENT,
         received_at__gte=at - window,
         received_at__lte=at + window,
-        lat__range=(lat - dlat, lat + dlat),
-        lon__range=(lon - dlon, lon + dlon),
     ).only("pk", "number", "lon", "lat", "category_id", "received_at")
     if exclude_pk is not None:
         qs = qs.exclude(pk=exclude_pk)
     if acting_user is not None:
         qs = scoped(qs, acting_user, "incident.view")
-    candidates = list(qs)
-    related = [c for c in candidates if keys & related_keys[c.category_id]]
-    if not related:
+    return [
+        (c, d) for c, d in _within(qs, lon, lat, radius) if keys & related_keys[c.category_id]
+    ]
+
+
+def _within(
+    qs: QuerySet[Incident], lon: float, lat: float, radius_m: float
+) -> list[tuple[Incident, float]]:
+    """Rows of ``qs`` within ``radius_m`` of a point, nearest first: a cheap box in the
+    database (1° latitude ≈ 111 km), then exact distances."""
+    dlat = radius_m / 111_000
+    dlon = dlat / max(0.05, abs(math.cos(math.radians(lat))))
+    candidates = list(
+        qs.filter(lat__range=(lat - dlat, lat + dlat), lon__range=(lon - dlon, lon + dlon))
+    )
+    if not candidates:
         return []
-    dist = haversine_m([(c.lon, c.lat) for c in related], (lon, lat))
-    pairs = [(c, float(d)) for c, d in zip(related, dist, strict=True) if d <= radius]
+    dist = haversine_m([(c.lon, c.lat) for c in candidates], (lon, lat))
+    pairs = [(c, float(d)) for c, d in zip(candidates, dist, strict=True) if d <= radius_m]
     return sorted(pairs, key=lambda p: p[1])
+
+
+@dataclass(frozen=True)
+class LocationHistory:
+    """Earlier incidents at a place (地点历史警情): how many, and the latest few."""
+
+    radius_m: float
+    days: int
+    count: int
+    latest: list[Incident]
+
+
+def location_history(
+    incident: Incident, *, acting_user: Any, limit: int = 10
+) -> LocationHistory:
+    """Incidents the user may see within ``ZHIAN_HISTORY_RADIUS_M`` of this one in the
+    ``ZHIAN_HISTORY_DAYS`` before it (itself and merged duplicates left out), so the
+    call-taker and the officers know what has happened at the place before."""
+    radius = float(settings.ZHIAN_HISTORY_RADIUS_M)
+    days = int(settings.ZHIAN_HISTORY_DAYS)
+    qs = (
+        Incident.objects.filter(
+            received_at__gte=incident.received_at - timedelta(days=days),
+            received_at__lt=incident.received_at,
+        )
+        .exclude(pk=incident.pk)
+        .exclude(status=IncidentStatus.MERGED)
+        .select_related("category")
+    )
+    visible = scoped(qs, acting_user, "incident.view")
+    found = [c for c, _d in _within(visible, incident.lon, incident.lat, radius)]
+    found.sort(key=lambda c: c.received_at, reverse=True)
+    return LocationHistory(radius, days, len(found), found[:limit])
 
 
 @transaction.atomic
