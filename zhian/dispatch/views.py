@@ -101,11 +101,16 @@ class _ServiceForm(Protocol):
 
 
 def _submit(
-    request: AuthenticatedRequest, form: _ServiceForm, action: Callable[[], object]
-) -> HttpResponse | int | None:
-    """Run a valid form's service call. None when it succeeded; the error page when the
-    row is out of scope or the action not allowed; otherwise the status to render the form
-    with, after putting the service's message on it (on the field it names, if any)."""
+    request: AuthenticatedRequest,
+    form: _ServiceForm,
+    action: Callable[[], object],
+    *,
+    done: str,
+    incident: Incident,
+) -> HttpResponse | int:
+    """Run a valid form's service call. On success: the ``done`` message and back to the
+    incident. Out of scope or not allowed: the error page. Otherwise the status to render
+    the form with, after putting the service's message on it (on its field, if named)."""
     try:
         action()
     except ValidationFailed as exc:
@@ -116,7 +121,8 @@ def _submit(
     except ServiceError as exc:
         form.add_error(None, exc.message)
         return exc.status
-    return None
+    messages.success(request, done)
+    return _back(incident)
 
 
 def _forbidden(request: AuthenticatedRequest, message: str) -> HttpResponse:
@@ -554,10 +560,9 @@ def incident_edit(request: AuthenticatedRequest, incident_id: int) -> HttpRespon
             lambda: do_update_incident(
                 incident, acting_user=request.user, expected_version=d["version"], **changes
             ),
+            done=_("警情信息已更新"),
+            incident=incident,
         )
-        if outcome is None:
-            messages.success(request, _("警情信息已更新"))
-            return _back(incident)
         if isinstance(outcome, HttpResponse):
             return outcome
         status = outcome
@@ -587,10 +592,9 @@ def incident_close(request: AuthenticatedRequest, incident_id: int) -> HttpRespo
                 note=form.cleaned_data["note"],
                 expected_version=form.cleaned_data["version"],
             ),
+            done=_("警情已结束"),
+            incident=incident,
         )
-        if outcome is None:
-            messages.success(request, _("警情已结束"))
-            return _back(incident)
         if isinstance(outcome, HttpResponse):
             return outcome
         status = outcome
