@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import timedelta
+from io import StringIO
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.db import connections
 from django.test import Client
 from django.utils import timezone
@@ -271,3 +274,73 @@ def test_revealing_callers_with_a_key_is_audited_every_time(people: dict[str, An
     assert AuditEvent.objects.filter(action="personal_data.read").count() == 2
     stored = IdempotencyRecord.objects.values_list("body", flat=True)
     assert not any("13800000000" in json.dumps(b, ensure_ascii=False) for b in stored)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_retries_of_a_dispatch_replay_instead_of_conflicting(
+    people: dict[str, Any], units: Any
+) -> None:
+    """Six copies of one 派警 racing: one sends the unit, five replay its answer (no 409)."""
+    client = client_for(people["dispatcher"])
+    incident = post(client, "/api/v1/incidents", INCIDENT).json()
+    _, secret = do_create_token(acting_user=people["dispatcher"], name="t")
+    path = f"/api/v1/incidents/{incident['id']}/dispatch"
+    results: list[tuple[int, Any]] = []
+
+    def send() -> None:
+        try:
+            response = Client(headers={"Authorization": f"Bearer {secret}"}).post(
+                path,
+                {"unit_ids": [units["W-01"].pk]},
+                content_type="application/json",
+                headers={"Idempotency-Key": "send-W-01"},
+            )
+            results.append((response.status_code, response.json()))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=send) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [status for status, _ in results] == [201] * 6
+    assert len({body[0]["id"] for _, body in results}) == 1
+
+
+def test_refused_requests_are_not_recorded_so_a_corrected_retry_runs(
+    people: dict[str, Any],
+) -> None:
+    client = client_for(people["dispatcher"])
+    bad = post(client, "/api/v1/incidents", {**INCIDENT, "lon": 999}, **{"Idempotency-Key": "k"})
+    assert bad.status_code == 422
+    assert not IdempotencyRecord.objects.exists() and not Incident.objects.exists()
+    good = post(client, "/api/v1/incidents", INCIDENT, **{"Idempotency-Key": "k"})
+    assert good.status_code == 201 and "Idempotent-Replayed" not in good
+    assert Incident.objects.count() == 1
+
+
+def test_unauthenticated_or_csrf_failing_posts_with_a_key_do_nothing(
+    people: dict[str, Any],
+) -> None:
+    anonymous = post(Client(), "/api/v1/incidents", INCIDENT, **{"Idempotency-Key": "a"})
+    assert anonymous.status_code == 401
+    assert anonymous.json()["code"] == "unauthenticated"
+    session = Client(enforce_csrf_checks=True)
+    session.force_login(people["dispatcher"])
+    no_csrf = post(session, "/api/v1/incidents", INCIDENT, **{"Idempotency-Key": "c"})
+    assert no_csrf.status_code in (401, 403)
+    assert not IdempotencyRecord.objects.exists() and not Incident.objects.exists()
+
+
+def test_keys_expire_after_a_day(people: dict[str, Any]) -> None:
+    client = client_for(people["dispatcher"])
+    first = post(client, "/api/v1/incidents", INCIDENT, **{"Idempotency-Key": "old"})
+    IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=25))
+    again = post(client, "/api/v1/incidents", INCIDENT, **{"Idempotency-Key": "old"})
+    assert again.status_code == 201 and again.json()["id"] != first.json()["id"]
+    assert IdempotencyRecord.objects.count() == 1  # the expired record was replaced
+    IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=25))
+    out = StringIO()
+    call_command("prune_idempotency_keys", stdout=out)
+    assert "deleted 1 " in out.getvalue() and not IdempotencyRecord.objects.exists()

@@ -4,11 +4,12 @@ acting twice.
 :func:`idempotent_posts` is a view decorator the API installs once for all operations
 (django-ninja's "view" mode), so no handler can forget it. For a POST with the header it
 names the user the key belongs to, replays a stored response for a repeated key and
-request, refuses the key with another request (422), and otherwise runs the view and its
-record in one transaction: a key is either unused or bound to a completed 2xx response.
-A concurrent duplicate loses on the unique constraint, rolls back its own work and
-answers with the winner's response. Refused requests (4xx) are not recorded, so a
-corrected retry with the same key runs.
+request, refuses the key with another request (422), and otherwise claims the key, runs
+the view and writes its response in one transaction: a key is either unused or bound to
+a completed 2xx response. A concurrent duplicate waits on the claim, loses on the unique
+constraint before doing any work and answers with the winner's response. Refused
+requests (4xx) are not recorded, so a corrected retry with the same key runs. Keys are
+remembered for :data:`KEY_TTL`.
 
 Operations marked :func:`response_not_stored` (a response holding a secret or personal
 data) ignore the key: their responses are never copied into the record table.
@@ -19,12 +20,15 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhian.core.errors import ServiceError, ValidationFailed
@@ -66,8 +70,21 @@ def _digest(request: HttpRequest) -> str:
     return hashlib.sha256(head + b"\n" + request.body).hexdigest()
 
 
+#: How long a key is remembered: long enough for any client's retries, short enough not
+#: to keep copies of responses (prune older records with ``prune_idempotency_keys``).
+KEY_TTL = timedelta(hours=24)
+
+_PENDING = 0  # status of a claimed key whose response is not written yet
+
+
+def _live(user: Any, key: str) -> QuerySet[IdempotencyRecord]:
+    return IdempotencyRecord.objects.filter(
+        user=user, key=key, created_at__gte=timezone.now() - KEY_TTL
+    )
+
+
 def _stored(user: Any, key: str, digest: str) -> HttpResponse | None:
-    record = IdempotencyRecord.objects.filter(user=user, key=key).first()
+    record = _live(user, key).exclude(status=_PENDING).first()
     if record is None:
         return None
     if record.request_hash != digest:
@@ -80,7 +97,12 @@ def _stored(user: Any, key: str, digest: str) -> HttpResponse | None:
 def run_once(
     request: HttpRequest, user: Any, key: str, view: Callable[[], HttpResponseBase]
 ) -> HttpResponseBase:
-    """Run ``view`` at most once for ``user`` and ``key`` (see the module docstring)."""
+    """Run ``view`` at most once for ``user`` and ``key`` (see the module docstring).
+
+    The key is claimed (a pending record) before the view runs, in the same transaction:
+    a concurrent duplicate waits on the claim's unique index and, once the first commits,
+    replays its response instead of running the view into a conflict of its own.
+    """
     if len(key) > MAX_KEY_LENGTH:
         raise ValidationFailed(
             _("Idempotency-Key 过长（最多 255 个字符）"), code="invalid_idempotency_key"
@@ -91,22 +113,34 @@ def run_once(
         return previous
     try:
         with transaction.atomic():
+            IdempotencyRecord.objects.filter(
+                user=user, key=key, created_at__lt=timezone.now() - KEY_TTL
+            ).delete()
+            record = IdempotencyRecord.objects.create(
+                user=user, key=key, request_hash=digest, status=_PENDING, body=""
+            )
             response = view()
             if 200 <= response.status_code < 300:
                 content = getattr(response, "content", b"")
-                IdempotencyRecord.objects.create(
-                    user=user,
-                    key=key,
-                    request_hash=digest,
-                    status=response.status_code,
-                    body=json.loads(content) if content else "",
-                )
+                record.status = response.status_code
+                record.body = json.loads(content) if content else ""
+                record.save(update_fields=["status", "body"])
+            else:
+                record.delete()  # refused: a corrected retry with this key may run
     except IntegrityError:
         replay = _stored(user, key, digest)
         if replay is None:
             raise
         return replay
     return response
+
+
+def prune_expired_keys() -> int:
+    """Delete records older than :data:`KEY_TTL`; the number deleted."""
+    deleted, _kinds = IdempotencyRecord.objects.filter(
+        created_at__lt=timezone.now() - KEY_TTL
+    ).delete()
+    return deleted
 
 
 KEY_PARAMETER = {
