@@ -54,6 +54,15 @@ api = NinjaAPI(
 )
 
 
+def _phrase(status: int) -> str:
+    """The HTTP reason phrase, the problem's ``title`` (RFC 9457: the same for every
+    occurrence of a type); what happened, in the user's language, goes in ``detail``."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
 def problem(
     request: HttpRequest, status: int, code: str, title: str, detail: str = "", **extra: Any
 ) -> HttpResponse:
@@ -71,7 +80,7 @@ def problem(
 @api.exception_handler(ServiceError)
 def _service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
     return problem(
-        request, exc.status, exc.code, HTTPStatus(exc.status).phrase, exc.message, **exc.extra
+        request, exc.status, exc.code, _phrase(exc.status), exc.message, **exc.extra
     )
 
 
@@ -81,22 +90,22 @@ def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
         {"loc": list(e.get("loc", [])), "msg": e.get("msg", ""), "type": e.get("type", "")}
         for e in exc.errors
     ]
-    return problem(request, 422, "invalid_request", _("请求参数有误"), errors=errors)
+    return problem(request, 422, "invalid_request", _phrase(422), _("请求参数有误"), errors=errors)
 
 
 @api.exception_handler(AuthenticationError)
 def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return problem(request, 401, "unauthenticated", _("需要登录或有效的 API 令牌"))
+    return problem(request, 401, "unauthenticated", _phrase(401), _("需要登录或有效的 API 令牌"))
 
 
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return problem(request, 404, "not_found", _("未找到"))
+    return problem(request, 404, "not_found", _phrase(404), _("未找到"))
 
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return problem(request, exc.status_code, "http_error", str(exc))
+    return problem(request, exc.status_code, "http_error", _phrase(exc.status_code), str(exc))
 
 
 def acting_user(request: HttpRequest) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 import pytest
@@ -68,6 +69,9 @@ def test_invalid_body_is_422_naming_the_field(station_users: dict[str, Any]) -> 
     )
     assert response.status_code == 422
     assert any("name" in e["loc"] for e in response.json()["errors"])
+    # RFC 9457: the title names the type, the detail says what happened
+    assert response.json()["title"] == HTTPStatus(422).phrase
+    assert response.json()["detail"] == "请求参数有误"
 
 
 def test_session_auth_requires_csrf_for_writes(station_users: dict[str, Any]) -> None:

@@ -68,3 +68,15 @@ def test_api_and_page_show_the_clock(people: dict[str, Any], units: dict[str, Un
     east = Client()
     east.force_login(people["east_dispatcher"])
     assert east.get(f"/api/v1/incidents/{incident.pk}/response-clock").status_code == 404
+
+
+def test_the_page_rounds_up_like_the_bands(
+    people: dict[str, Any], units: dict[str, Unit]
+) -> None:
+    user = people["dispatcher"]
+    incident = new_incident(user)
+    sent(incident, units["W-01"], user, dispatched=10, on_scene=60.4)
+    client = Client()
+    client.force_login(user)
+    page = client.get(reverse("dispatch:incident", args=[incident.pk])).content.decode()
+    assert "到达 1:01" in page and "3 分钟内到达" in page

@@ -210,6 +210,8 @@ class _Created:
     probable_duplicates: list[dict[str, Any]]
 
     def __getattr__(self, name: str) -> Any:
+        if name == "incident":  # not set yet (copying, unpickling): no recursion
+            raise AttributeError(name)
         return getattr(self.incident, name)
 
 

@@ -3,6 +3,7 @@ and 1-3-5 coverage. Views parse, authorise, call a service and render; nothing e
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -220,10 +221,11 @@ def incident_list(request: AuthenticatedRequest) -> HttpResponse:
 
 
 def _minutes_seconds(seconds: float | None) -> str:
-    """95.4 → "1:35"; None → "" (the step has not happened)."""
+    """95.4 → "1:36" (rounded up, as the 1/3/5-minute bands count); None → "" (the
+    step has not happened)."""
     if seconds is None:
         return ""
-    whole = round(seconds)
+    whole = math.ceil(seconds)
     return f"{whole // 60}:{whole % 60:02d}"
 
 

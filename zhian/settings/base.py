@@ -153,6 +153,16 @@ ZHIAN_DETOUR_FACTOR = float(os.environ.get("ZHIAN_DETOUR_FACTOR", "1.4"))
 # offered as a probable duplicate.
 ZHIAN_DUPLICATE_RADIUS_M = float(os.environ.get("ZHIAN_DUPLICATE_RADIUS_M", "300"))
 ZHIAN_DUPLICATE_MINUTES = int(os.environ.get("ZHIAN_DUPLICATE_MINUTES", "30"))
+# Per-process caches. "coverage" holds a few 1-3-5 coverage results (each carries the
+# covered road segments as GeoJSON), so its size is capped.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "coverage": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "coverage",
+        "OPTIONS": {"MAX_ENTRIES": 16},
+    },
+}
 # Location history on the incident page: earlier incidents within this radius and period.
 ZHIAN_HISTORY_RADIUS_M = float(os.environ.get("ZHIAN_HISTORY_RADIUS_M", "50"))
 ZHIAN_HISTORY_DAYS = int(os.environ.get("ZHIAN_HISTORY_DAYS", "365"))

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -163,16 +163,23 @@ def coverage_for(
         ),
         dtype=float,
     ).reshape(-1, 2)
-    # Keyed by what the answer depends on, so a moved, sent or returning unit (or a new
-    # incident) is a new key: nothing to invalidate, and repeated views cost one lookup.
+    # Keyed by what the answer depends on, so a sent or returning unit, a unit that moved
+    # more than ~10 m (positions rounded to 1e-4°) or a new incident is a new key: nothing
+    # to invalidate, and repeated views cost one lookup.
     digest = hashlib.sha256()
-    for part in (str(_source_key()), str(staging_points), unit_xy.tobytes(), incidents.tobytes()):
+    for part in (
+        str(_source_key()),
+        str(staging_points),
+        np.round(unit_xy, 4).tobytes(),
+        incidents.tobytes(),
+    ):
         digest.update(part.encode() if isinstance(part, str) else part)
     key = f"zhian:coverage:{digest.hexdigest()}"
-    result: dict[str, Any] | None = cache.get(key)
+    store = caches["coverage"]
+    result: dict[str, Any] | None = store.get(key)
     if result is None:
         result = {"units": len(units), **_coverage(graph, unit_xy, incidents, staging_points)}
-        cache.set(key, result, COVERAGE_CACHE_SECONDS)
+        store.set(key, result, COVERAGE_CACHE_SECONDS)
     return result
 
 
