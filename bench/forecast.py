@@ -34,8 +34,8 @@ from zhian.analytics.forecasters import make_forecaster, recommended_method
 
 COVERAGES = (0.01, 0.05)
 SCOPES = {"all": None, "bne": "Break and Enter"}
-DEFAULT_METHODS = "naive365,naive730,decay,kde,prospective,sepp,best"
-#: Oracles that see the future (zhian.analytics.ceiling): how far any forecast could go.
+DEFAULT_METHODS = "naive365,naive730,decay,kde,prospective,sepp,learned,best"
+#: Oracles that see the future (zhian.analytics.ceiling): how far ranking by rates could go.
 HINDSIGHT = {
     "hindsight 1y": HindsightCounts(half_width=364.0),
     "hindsight 2y": HindsightCounts(half_width=728.0),

@@ -1,4 +1,4 @@
-"""Hindsight ceilings: how well a forecast could score if it could see the future.
+"""Hindsight ceilings: how well ranking cells by their rates could score with the future known.
 
 A count-based forecast ranks cells by an estimate of their rate. The best such estimate
 for a window is one built from the events on *both* sides of it: :class:`HindsightCounts`
@@ -10,9 +10,10 @@ either side of the window).
 It is an oracle, not a method: it reads events after ``until``, so it is not among
 :data:`~zhian.analytics.forecasters.METHODS` and the CLI cannot forecast with it. Run it
 through :func:`~zhian.analytics.evaluation.backtest` next to real methods: the gap
-between its PAI and a method's shows how much a forecast that sees only the past
-could still gain. If even hindsight barely beats the 365-day count, what remains is
-the window's own chance variation, which no forecast of past events can foresee.
+between its PAI and a method's shows how much ranking cells by their rates could still
+gain. If even hindsight barely beats the 365-day count, what remains is mostly the
+window's own chance variation, which past events do not reveal. It is a ceiling for
+that kind of ranking at small coverage, not a proof for every method and coverage.
 """
 
 from __future__ import annotations

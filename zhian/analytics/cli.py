@@ -162,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="percent of the study area, comma separated")
     b.add_argument("--cell", type=float, default=150.0, help="cell side in metres")
     b.add_argument("--ceiling", action="store_true",
-                   help="add the hindsight oracle's row: how far any forecast could go")
+                   help="add the hindsight oracle's row: how far ranking by counts could go")
     b.set_defaults(func=cmd_backtest)
 
     n = sub.add_parser("near-repeat", help="Knox test over space x time bands")

@@ -12,12 +12,12 @@ category's choice is in :data:`RECOMMENDED`). No ensemble is
 offered: the mean of ``learned`` and ``decay`` scored 15.02 / 10.03, and the mean of
 ``learned`` and ``sepp`` 15.01 for all categories, so neither earned its cost.
 
-How far any forecast can go: :class:`zhian.analytics.ceiling.HindsightCounts`, an
+How far ranking cells by rates can go: :class:`zhian.analytics.ceiling.HindsightCounts`, an
 oracle that ranks cells by the events one or two years before *and after* each week
 (the week itself left out), reaches PAI@1 % 14.82 for all categories and 11.43 for
 Break and Enter in 2020, against 14.54 and 10.45 for the 365-day count (15.21 and
-10.62 in 2018–2019, against 14.84 and 8.92). Beyond that a method must foresee the
-week's own chance variation, which past events do not reveal; see
+10.62 in 2018–2019, against 14.84 and 8.92). Beyond that a method must foresee
+much of the week's own chance variation, which past events do not reveal; see
 ``docs/forecasting.md``.
 """
 
