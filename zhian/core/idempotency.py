@@ -4,10 +4,11 @@ acting twice.
 :func:`idempotent_posts` is a view decorator the API installs once for all operations
 (django-ninja's "view" mode), so no handler can forget it. For a POST with the header it
 names the user the key belongs to, replays a stored response for a repeated key and
-request, refuses the key with another request (422), and otherwise claims the key, runs
-the view and writes its response in one transaction: a key is either unused or bound to
-a completed 2xx response. A concurrent duplicate waits on the claim, loses on the unique
-constraint before doing any work and answers with the winner's response. Refused
+request, refuses the key with another request (422), and otherwise runs the view and
+writes its 2xx response in one transaction: a key is either unused or bound to a
+completed response. A concurrent duplicate that gets as far as the record loses on its
+unique constraint, rolls back its own work and replays the winner's response; one that
+the winner's effects refuse (409) replays it too (see :func:`run_once`). Refused
 requests (4xx) are not recorded, so a corrected retry with the same key runs. Keys are
 remembered for :data:`KEY_TTL`.
 
@@ -74,9 +75,6 @@ def _digest(request: HttpRequest) -> str:
 #: to keep copies of responses (prune older records with ``prune_idempotency_keys``).
 KEY_TTL = timedelta(hours=24)
 
-_PENDING = 0  # status of a claimed key whose response is not written yet
-
-
 def _live(user: Any, key: str) -> QuerySet[IdempotencyRecord]:
     return IdempotencyRecord.objects.filter(
         user=user, key=key, created_at__gte=timezone.now() - KEY_TTL
@@ -84,7 +82,7 @@ def _live(user: Any, key: str) -> QuerySet[IdempotencyRecord]:
 
 
 def _stored(user: Any, key: str, digest: str) -> HttpResponse | None:
-    record = _live(user, key).exclude(status=_PENDING).first()
+    record = _live(user, key).first()
     if record is None:
         return None
     if record.request_hash != digest:
@@ -99,9 +97,10 @@ def run_once(
 ) -> HttpResponseBase:
     """Run ``view`` at most once for ``user`` and ``key`` (see the module docstring).
 
-    The key is claimed (a pending record) before the view runs, in the same transaction:
-    a concurrent duplicate waits on the claim's unique index and, once the first commits,
-    replays its response instead of running the view into a conflict of its own.
+    A duplicate that raced the first request sees the first one's effects only once it
+    has committed, and with them its stored response: so a duplicate refused for a
+    conflict (a unit already sent, a step already done) or beaten to the record answers
+    with that stored response instead.
     """
     if len(key) > MAX_KEY_LENGTH:
         raise ValidationFailed(
@@ -113,25 +112,26 @@ def run_once(
         return previous
     try:
         with transaction.atomic():
-            IdempotencyRecord.objects.filter(
-                user=user, key=key, created_at__lt=timezone.now() - KEY_TTL
-            ).delete()
-            record = IdempotencyRecord.objects.create(
-                user=user, key=key, request_hash=digest, status=_PENDING, body=""
-            )
             response = view()
             if 200 <= response.status_code < 300:
                 content = getattr(response, "content", b"")
-                record.status = response.status_code
-                record.body = json.loads(content) if content else ""
-                record.save(update_fields=["status", "body"])
-            else:
-                record.delete()  # refused: a corrected retry with this key may run
+                IdempotencyRecord.objects.filter(
+                    user=user, key=key, created_at__lt=timezone.now() - KEY_TTL
+                ).delete()
+                IdempotencyRecord.objects.create(
+                    user=user,
+                    key=key,
+                    request_hash=digest,
+                    status=response.status_code,
+                    body=json.loads(content) if content else "",
+                )
     except IntegrityError:
         replay = _stored(user, key, digest)
         if replay is None:
             raise
         return replay
+    if not 200 <= response.status_code < 300:
+        return _stored(user, key, digest) or response
     return response
 
 
