@@ -9,6 +9,8 @@ same key and body replays the first response (header ``Idempotent-Replayed: true
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from functools import wraps
 from http import HTTPStatus
 from typing import Any
 
@@ -116,6 +118,38 @@ def acting_user(request: HttpRequest) -> Any:
     return user
 
 
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(v) for v in value)
+    return False
+
+
+def refuse_nul_characters(view: Callable[..., Any]) -> Callable[..., Any]:
+    """View decorator: 422 for a NUL character anywhere in the query or the JSON body.
+    PostgreSQL cannot store or compare text holding one (SQLite can), so without this the
+    same request would be a 500 on one database and accepted on the other."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        suspect = any(_holds_nul(v) for v in request.GET.lists())
+        if not suspect and request.body and "json" in (request.content_type or ""):
+            try:
+                suspect = _holds_nul(json.loads(request.body))
+            except ValueError:
+                suspect = False  # not JSON: the view's parser answers
+        if suspect:
+            return problem(
+                request, 422, "invalid_request", _phrase(422), _("文本不能包含 NUL（0x00）字符")
+            )
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def _key_owner(request: HttpRequest) -> Any:
     """The user an ``Idempotency-Key`` belongs to: whoever the API's own schemes accept."""
     for scheme in api.auth if isinstance(api.auth, list | tuple) else ():
@@ -133,6 +167,7 @@ def register_routers() -> None:
     from zhian.dispatch.api import router as dispatch_router
 
     api.add_decorator(idempotent_posts(_key_owner, _service_error), mode="view")
+    api.add_decorator(refuse_nul_characters, mode="view")
     api.add_router("/", core_router)
     api.add_router("/", dispatch_router)
 

@@ -92,3 +92,18 @@ def test_healthz_reports_the_database(client: Client) -> None:
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
     assert response.json()["database"] in {"sqlite", "postgresql"}
+
+
+def test_nul_characters_are_refused_before_they_reach_the_database(
+    station_users: dict[str, Any],
+) -> None:
+    """PostgreSQL cannot hold NUL in text: a 500 there, stored on SQLite, before this."""
+    client = Client(headers=bearer(station_users["admin1"]))
+    body = client.post("/api/v1/tokens", {"name": "a\x00b"}, content_type="application/json")
+    assert body.status_code == 422 and body.json()["code"] == "invalid_request"
+    key = client.post("/api/v1/tokens", {"x\x00": 1, "name": "ok"}, content_type="application/json")
+    assert key.status_code == 422
+    query = client.get("/api/v1/jurisdictions", {"kind": "station\x00"})
+    assert query.status_code == 422
+    fine = client.post("/api/v1/tokens", {"name": "ok"}, content_type="application/json")
+    assert fine.status_code == 201
