@@ -41,6 +41,29 @@ def post(client: Client, path: str, body: Any, **headers: str) -> Any:
     return client.post(path, body, content_type="application/json", headers=headers)
 
 
+def race(user: Any, path: str, body: Any, key: str, copies: int = 6) -> list[Any]:
+    """``copies`` threads POST the same body with the same Idempotency-Key at once."""
+    _, secret = do_create_token(acting_user=user, name="t")
+    responses: list[Any] = []
+
+    def send() -> None:
+        try:
+            responses.append(
+                Client(headers={"Authorization": f"Bearer {secret}"}).post(
+                    path, body, content_type="application/json", headers={"Idempotency-Key": key}
+                )
+            )
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=send) for _ in range(copies)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return responses
+
+
 def test_create_incident_returns_it_and_hides_caller_details(people: dict[str, Any]) -> None:
     response = post(client_for(people["dispatcher"]), "/api/v1/incidents", INCIDENT)
     assert response.status_code == 201, response.content
@@ -72,26 +95,8 @@ def test_idempotency_key_creates_one_incident(people: dict[str, Any]) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_retries_with_one_key_create_one_incident(people: dict[str, Any]) -> None:
-    _, secret = do_create_token(acting_user=people["dispatcher"], name="t")
-    results: list[int] = []
-
-    def send() -> None:
-        try:
-            response = Client(headers={"Authorization": f"Bearer {secret}"}).post(
-                "/api/v1/incidents",
-                INCIDENT,
-                content_type="application/json",
-                headers={"Idempotency-Key": "storm-1"},
-            )
-            results.append(response.json()["id"])
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=send) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    responses = race(people["dispatcher"], "/api/v1/incidents", INCIDENT, "storm-1")
+    results = [r.json()["id"] for r in responses]
     assert len(results) == 6 and len(set(results)) == 1
     assert Incident.objects.count() == 1
 
@@ -283,29 +288,10 @@ def test_concurrent_retries_of_a_dispatch_replay_instead_of_conflicting(
     """Six copies of one 派警 racing: one sends the unit, five replay its answer (no 409)."""
     client = client_for(people["dispatcher"])
     incident = post(client, "/api/v1/incidents", INCIDENT).json()
-    _, secret = do_create_token(acting_user=people["dispatcher"], name="t")
     path = f"/api/v1/incidents/{incident['id']}/dispatch"
-    results: list[tuple[int, Any]] = []
-
-    def send() -> None:
-        try:
-            response = Client(headers={"Authorization": f"Bearer {secret}"}).post(
-                path,
-                {"unit_ids": [units["W-01"].pk]},
-                content_type="application/json",
-                headers={"Idempotency-Key": "send-W-01"},
-            )
-            results.append((response.status_code, response.json()))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=send) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert [status for status, _ in results] == [201] * 6
-    assert len({body[0]["id"] for _, body in results}) == 1
+    responses = race(people["dispatcher"], path, {"unit_ids": [units["W-01"].pk]}, "send-W-01")
+    assert [r.status_code for r in responses] == [201] * 6
+    assert len({r.json()[0]["id"] for r in responses}) == 1
 
 
 def test_refused_requests_are_not_recorded_so_a_corrected_retry_runs(
