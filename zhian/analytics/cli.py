@@ -144,12 +144,17 @@ def build_parser() -> argparse.ArgumentParser:
                         help="zone of times written without offset")
 
     methods = ", ".join([*METHODS, "naiveN", "best (recommended for the category)"])
+
+    def window(sp: argparse.ArgumentParser) -> None:
+        """The options of one forecast window (``forecast`` and ``fairness``)."""
+        sp.add_argument("--at", type=_date, required=True, help="window start YYYY-MM-DD")
+        sp.add_argument("--horizon", type=float, default=7.0, help="days (default 7)")
+        sp.add_argument("--cell", type=float, default=150.0, help="cell side in metres")
+        sp.add_argument("--method", default="best", help=methods)
+
     f = sub.add_parser("forecast", help="risk per cell for one window")
     common(f)
-    f.add_argument("--at", type=_date, required=True, help="window start YYYY-MM-DD")
-    f.add_argument("--horizon", type=float, default=7.0, help="days (default 7)")
-    f.add_argument("--cell", type=float, default=150.0, help="cell side in metres")
-    f.add_argument("--method", default="best", help=methods)
+    window(f)
     f.add_argument("--out", type=Path, default=Path("-"), help="output CSV (- = stdout)")
     f.set_defaults(func=cmd_forecast)
 
@@ -179,10 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("fairness", help="flagged area vs events per neighbourhood")
     common(r)
-    r.add_argument("--at", type=_date, required=True, help="window start YYYY-MM-DD")
-    r.add_argument("--horizon", type=float, default=7.0, help="days (default 7)")
-    r.add_argument("--cell", type=float, default=150.0, help="cell side in metres")
-    r.add_argument("--method", default="best", help=methods)
+    window(r)
     r.add_argument("--coverage", type=float, default=1.0, help="percent flagged")
     r.add_argument("--column", default="neighbourhood", help="area column of the CSV")
     r.set_defaults(func=cmd_fairness)
