@@ -231,7 +231,6 @@ def _minutes_seconds(seconds: float | None) -> str:
 
 def _detail_context(request: AuthenticatedRequest, incident: Incident) -> dict[str, Any]:
     user = request.user
-    clock = response_clock(incident)
     jurisdiction = incident.jurisdiction
     active = incident.status in ACTIVE_INCIDENT
     may_dispatch = can(user, "incident.dispatch", jurisdiction)
@@ -243,6 +242,7 @@ def _detail_context(request: AuthenticatedRequest, incident: Incident) -> dict[s
             "dispatched_at", "pk"
         )
     )
+    clock = response_clock(incident, assignments)
     current = [a for a in assignments if a.active]
     for a in current:
         a.may_report = can(user, "unit.report", a.unit.station)  # type: ignore[attr-defined]

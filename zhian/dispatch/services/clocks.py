@@ -4,12 +4,11 @@ moving and on scene, measured against the 1-3-5 minute arrival bands (1-3-5 åˆ†é
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Min
-
-from zhian.dispatch.models import Incident
+from zhian.dispatch.models import Assignment, Incident
 
 #: Arrival bands in seconds: within 1, 3 and 5 minutes of the call (then "over 5").
 ARRIVAL_BANDS_S = (60, 180, 300)
@@ -36,19 +35,23 @@ class ResponseClock:
         return 0
 
 
-def response_clock(incident: Incident) -> ResponseClock:
+def response_clock(
+    incident: Incident, assignments: Iterable[Assignment] | None = None
+) -> ResponseClock:
     """The incident's response clock, from every unit ever sent (recalled ones included:
-    the first unit sent is when the response began)."""
-    firsts = incident.assignments.aggregate(
-        dispatch=Min("dispatched_at"), en_route=Min("en_route_at"), on_scene=Min("on_scene_at")
-    )
+    the first unit sent is when the response began). Pass ``assignments`` when they are
+    already loaded (all of them, active or not) to save the query."""
+    rows = list(incident.assignments.all() if assignments is None else assignments)
 
-    def since_receipt(at: datetime | None) -> float | None:
-        return None if at is None else max(0.0, (at - incident.received_at).total_seconds())
+    def since_receipt(field: str) -> float | None:
+        times = [t for t in (getattr(a, field) for a in rows) if t is not None]
+        if not times:
+            return None
+        return max(0.0, (min(times) - incident.received_at).total_seconds())
 
     return ResponseClock(
         received_at=incident.received_at,
-        to_dispatch_s=since_receipt(firsts["dispatch"]),
-        to_en_route_s=since_receipt(firsts["en_route"]),
-        to_on_scene_s=since_receipt(firsts["on_scene"]),
+        to_dispatch_s=since_receipt("dispatched_at"),
+        to_en_route_s=since_receipt("en_route_at"),
+        to_on_scene_s=since_receipt("on_scene_at"),
     )
