@@ -6,13 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
 
-from zhian.api import acting_user
 from zhian.core import selectors
-from zhian.core.errors import PreconditionRequired, ValidationFailed
+from zhian.core.api_support import acting_user, if_match_version
 from zhian.core.idempotency import response_not_stored
 from zhian.core.services import jurisdictions as jurisdiction_services
 from zhian.core.services import tokens as token_services
@@ -147,16 +145,6 @@ def rename_jurisdiction(request: HttpRequest, code: str, payload: JurisdictionRe
         name_en=payload.name_en,
         expected_version=if_match_version(request),
     )
-
-
-def if_match_version(request: HttpRequest) -> int:
-    """The version named by ``If-Match`` (``3`` or ``"3"``); required on every update."""
-    raw = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
-    if not raw:
-        raise PreconditionRequired(_("更新需要 If-Match 头（上次读取到的 version）"))
-    if not raw.isdigit():
-        raise ValidationFailed(_("If-Match 须为整数版本号"), code="invalid_if_match")
-    return int(raw)
 
 
 @router.get("/tokens", response=list[TokenOut], tags=["accounts"])

@@ -4,47 +4,21 @@ an ancestor of it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from django.core.exceptions import ImproperlyConfigured
+
 from zhian.core.models.accounts import Role
 
 ALL_ROLES = frozenset(Role)
 
+# Core's own actions; each app registers its own with register_actions().
 ACTION_ROLES: dict[str, frozenset[Role]] = {
     "jurisdiction.view": ALL_ROLES,
     "jurisdiction.change": frozenset({Role.ADMINISTRATOR}),
     "jurisdiction.import": frozenset({Role.ADMINISTRATOR}),
     "audit.view": frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR}),
     "user.manage": frozenset({Role.ADMINISTRATOR}),
-    # 接处警 dispatch
-    "incident.view": frozenset(
-        {
-            Role.DISPATCHER,
-            Role.PATROL_OFFICER,
-            Role.COMMUNITY_OFFICER,
-            Role.SUPERVISOR,
-            Role.LEADER,
-            Role.ANALYST,
-            Role.ADMINISTRATOR,
-        }
-    ),
-    "incident.create": frozenset({Role.DISPATCHER, Role.PATROL_OFFICER, Role.COMMUNITY_OFFICER}),
-    "incident.dispatch": frozenset({Role.DISPATCHER}),
-    "incident.close": frozenset({Role.DISPATCHER, Role.SUPERVISOR}),
-    "incident.feedback": frozenset(
-        {Role.DISPATCHER, Role.PATROL_OFFICER, Role.COMMUNITY_OFFICER, Role.SUPERVISOR}
-    ),
-    "caller.reveal": frozenset({Role.DISPATCHER, Role.SUPERVISOR}),
-    "unit.view": frozenset(
-        {
-            Role.DISPATCHER,
-            Role.PATROL_OFFICER,
-            Role.SUPERVISOR,
-            Role.LEADER,
-            Role.ADMINISTRATOR,
-            Role.ANALYST,
-        }
-    ),
-    "unit.report": frozenset({Role.DISPATCHER, Role.PATROL_OFFICER}),
-    "unit.manage": frozenset({Role.ADMINISTRATOR}),
 }
 
 
@@ -53,3 +27,12 @@ def roles_for(action: str) -> frozenset[Role]:
         return ACTION_ROLES[action]
     except KeyError:
         raise KeyError(f"unknown action {action!r}; add it to ACTION_ROLES") from None
+
+
+def register_actions(actions: Mapping[str, frozenset[Role]]) -> None:
+    """An app adds its own actions (call from its ``AppConfig.ready()``), so core names no
+    app's verbs. Registering an action again with other roles is a configuration error."""
+    for name, roles in actions.items():
+        if ACTION_ROLES.get(name, roles) != roles:
+            raise ImproperlyConfigured(f"action {name!r} registered twice with different roles")
+        ACTION_ROLES[name] = frozenset(roles)

@@ -10,9 +10,8 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
 
-from zhian.api import acting_user
 from zhian.core import selectors as core_selectors
-from zhian.core.api import if_match_version
+from zhian.core.api_support import acting_user, if_match_version
 from zhian.core.idempotency import response_not_stored
 from zhian.dispatch import selectors
 from zhian.dispatch.models import Incident

@@ -6,3 +6,9 @@ class DispatchConfig(AppConfig):
     name = "zhian.dispatch"
     label = "dispatch"
     verbose_name = _("接处警")
+
+    def ready(self) -> None:
+        from zhian.core.permissions import register_actions
+        from zhian.dispatch.permissions import ACTIONS
+
+        register_actions(ACTIONS)

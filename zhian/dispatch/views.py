@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from zhian.core import selectors as core_selectors
 from zhian.core.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed
+from zhian.core.extensions import incident_actions
 from zhian.core.models import Jurisdiction, JurisdictionKind
 from zhian.core.scoping import can, scope_paths
 from zhian.core.views import PAGE_SIZE, AuthenticatedRequest
@@ -338,6 +339,7 @@ def _detail_context(request: AuthenticatedRequest, incident: Incident) -> dict[s
         "duplicate_minutes": settings.ZHIAN_DUPLICATE_MINUTES,
         "reveal_form": RevealForm(),
         "revealed": None,
+        "other_actions": incident_actions(user, incident),
         "map_data": {
             "incident": {
                 "lonlat": _lonlat(incident),
@@ -548,8 +550,7 @@ def incident_edit(request: AuthenticatedRequest, incident_id: int) -> HttpRespon
         d = form.cleaned_data
         # Send only what changed, so the timeline names the fields that did.
         changes: dict[str, Any] = {
-            k: d[k] for k in ("priority", "address", "narrative")
-            if d[k] != getattr(incident, k)
+            k: d[k] for k in ("priority", "address", "narrative") if d[k] != getattr(incident, k)
         }
         if d["category"] != incident.category.code:
             changes["category_code"] = d["category"]
