@@ -70,9 +70,7 @@ def test_api_and_page_show_the_clock(people: dict[str, Any], units: dict[str, Un
     assert east.get(f"/api/v1/incidents/{incident.pk}/response-clock").status_code == 404
 
 
-def test_the_page_rounds_up_like_the_bands(
-    people: dict[str, Any], units: dict[str, Unit]
-) -> None:
+def test_the_page_rounds_up_like_the_bands(people: dict[str, Any], units: dict[str, Unit]) -> None:
     user = people["dispatcher"]
     incident = new_incident(user)
     sent(incident, units["W-01"], user, dispatched=10, on_scene=60.4)

@@ -369,13 +369,9 @@ def test_location_history_lists_earlier_incidents_at_the_place_in_scope(
 ) -> None:
     user = people["dispatcher"]
     earlier = new_incident(user, lon=24.9410, lat=60.1700)
-    Incident.objects.filter(pk=earlier.pk).update(
-        received_at=timezone.now() - timedelta(days=30)
-    )
+    Incident.objects.filter(pk=earlier.pk).update(received_at=timezone.now() - timedelta(days=30))
     too_old = new_incident(user, lon=24.9410, lat=60.1700)
-    Incident.objects.filter(pk=too_old.pk).update(
-        received_at=timezone.now() - timedelta(days=400)
-    )
+    Incident.objects.filter(pk=too_old.pk).update(received_at=timezone.now() - timedelta(days=400))
     new_incident(user, lon=24.9425, lat=60.1700)  # about 77 m east: outside 50 m
     merged = new_incident(user, lon=24.9410, lat=60.1701)
     now = new_incident(user, lon=24.9411, lat=60.1700)

@@ -237,8 +237,9 @@ class RoadGraph:
     @cached_property
     def _arcs(self) -> tuple[IntArray, IntArray, FloatArray, IntArray]:
         """Unique directed arcs (a, b, time, edge) sorted by (a, b), fastest piece kept."""
-        a, b, t, e = _directed_arcs(self.edge_u, self.edge_v, self.edge_time_s,
-                                    self.edge_fwd, self.edge_bwd)
+        a, b, t, e = _directed_arcs(
+            self.edge_u, self.edge_v, self.edge_time_s, self.edge_fwd, self.edge_bwd
+        )
         return a, b, t, e
 
     @cached_property
@@ -276,8 +277,14 @@ class RoadGraph:
         first = ptr[:-1] - np.arange(self.n_edges)  # index of each edge's first segment
         offset = exclusive - exclusive[first][seg_edge]
         xy = self.project(self.geom_lonlat)
-        return {"edge": seg_edge, "a": xy[start], "b": xy[start + 1], "length": length,
-                "offset": offset, "global": exclusive}
+        return {
+            "edge": seg_edge,
+            "a": xy[start],
+            "b": xy[start + 1],
+            "length": length,
+            "offset": offset,
+            "global": exclusive,
+        }
 
     @cached_property
     def _snap_index(self) -> tuple[cKDTree, IntArray, float]:
@@ -303,7 +310,7 @@ class RoadGraph:
 
     def edge_polyline(self, edge: int) -> tuple[FloatArray, FloatArray]:
         """(lon/lat vertices, cumulative fraction of length at each vertex) of an edge."""
-        lonlat = self.geom_lonlat[self.geom_ptr[edge]:self.geom_ptr[edge + 1]]
+        lonlat = self.geom_lonlat[self.geom_ptr[edge] : self.geom_ptr[edge + 1]]
         cum = np.concatenate([[0.0], np.cumsum(haversine_m(lonlat[:-1], lonlat[1:]))])
         return lonlat, cum / cum[-1] if cum[-1] > 0 else np.linspace(0, 1, cum.shape[0])
 
@@ -368,11 +375,15 @@ class RoadGraph:
         b = np.broadcast_to(np.asarray(bwd, dtype=bool), (m,)).copy()
         if np.any(~(f | b)):
             raise ValueError("every edge must allow at least one direction")
-        cls_codes = (np.zeros(m, np.int64) if edge_class is None
-                     else np.asarray(edge_class, dtype=np.int64))
+        cls_codes = (
+            np.zeros(m, np.int64) if edge_class is None else np.asarray(edge_class, dtype=np.int64)
+        )
         ways = np.full(m, -1, np.int64) if edge_way_id is None else np.asarray(edge_way_id)
-        osm_ids = (np.arange(nodes.shape[0], dtype=np.int64) if node_osm_id is None
-                   else np.asarray(node_osm_id, dtype=np.int64))
+        osm_ids = (
+            np.arange(nodes.shape[0], dtype=np.int64)
+            if node_osm_id is None
+            else np.asarray(node_osm_id, dtype=np.int64)
+        )
         keep_nodes = np.ones(nodes.shape[0], dtype=bool)
         if largest_scc and m:
             a_, b_, t_, _ = _directed_arcs(u, v, time, f, b)
@@ -495,7 +506,7 @@ def load_road_graph(
         start = 0
         for i in range(1, len(run)):
             if run[i] in node_index:
-                piece = run[start:i + 1]
+                piece = run[start : i + 1]
                 eu.append(node_index[piece[0]])
                 ev.append(node_index[piece[-1]])
                 speed_l.append(mps)
@@ -511,9 +522,19 @@ def load_road_graph(
     if not eu:
         raise ValueError(f"no drivable ways in {pbf_path}")
     graph = RoadGraph.from_edges(
-        node_lonlat, eu, ev, speed_mps=speed_l, fwd=fwd_l, bwd=bwd_l, geom_ptr=ptr,
-        geom_lonlat=geom, edge_class=cls_l, classes=classes, edge_way_id=way_l,
-        node_osm_id=node_ids, profile=prof,
+        node_lonlat,
+        eu,
+        ev,
+        speed_mps=speed_l,
+        fwd=fwd_l,
+        bwd=bwd_l,
+        geom_ptr=ptr,
+        geom_lonlat=geom,
+        edge_class=cls_l,
+        classes=classes,
+        edge_way_id=way_l,
+        node_osm_id=node_ids,
+        profile=prof,
     )
     return graph.prepare()
 
@@ -600,7 +621,7 @@ def snap_points(graph: RoadGraph, lonlats: ArrayLike) -> Snap:
     unsure = np.flatnonzero(dist_k[:, -1] <= best_d + half_gap)
     for i in unsure if k < owner.shape[0] else ():
         near = tree.query_ball_point(q[i], best_d[i] + half_gap + 1e-9)
-        s, t, d = _project_onto(q[i:i + 1], owner[np.asarray(near)][None, :], seg["a"], seg["b"])
+        s, t, d = _project_onto(q[i : i + 1], owner[np.asarray(near)][None, :], seg["a"], seg["b"])
         best_seg[i], best_t[i], best_d[i] = s[0], t[0], d[0]
     edge = seg["edge"][best_seg]
     along = seg["offset"][best_seg] + best_t * seg["length"][best_seg]
@@ -648,8 +669,9 @@ def exit_costs(graph: RoadGraph, snap: Snap) -> tuple[IntArray, FloatArray]:
     return np.stack([graph.edge_v[e], graph.edge_u[e]], axis=1), np.stack([cost_v, cost_u], 1)
 
 
-def same_edge_time(graph: RoadGraph, edge: ArrayLike, frac_from: ArrayLike,
-                   frac_to: ArrayLike) -> FloatArray:
+def same_edge_time(
+    graph: RoadGraph, edge: ArrayLike, frac_from: ArrayLike, frac_to: ArrayLike
+) -> FloatArray:
     """Time along one edge between two fractions of it, or inf if against its direction."""
     e = np.asarray(edge, dtype=np.int64)
     f0 = np.asarray(frac_from, dtype=np.float64)
@@ -692,10 +714,15 @@ class _ReverseSearch:
 def _reverse_search(graph: RoadGraph, target: Snap, limit_s: float) -> _ReverseSearch:
     nodes, cost = entry_costs(graph, target.take([0]))
     side = np.flatnonzero(np.isfinite(cost[0]))
-    dist, pred = csgraph.dijkstra(graph.csr_t, indices=nodes[0, side], limit=limit_s,
-                                  return_predecessors=True)
-    return _ReverseSearch(dist=dist.reshape(side.size, -1), cost=cost[0, side], side=side,
-                          pred=pred.reshape(side.size, -1))
+    dist, pred = csgraph.dijkstra(
+        graph.csr_t, indices=nodes[0, side], limit=limit_s, return_predecessors=True
+    )
+    return _ReverseSearch(
+        dist=dist.reshape(side.size, -1),
+        cost=cost[0, side],
+        side=side,
+        pred=pred.reshape(side.size, -1),
+    )
 
 
 def times_to_point(graph: RoadGraph, target: Snap, *, limit_s: float = np.inf) -> FloatArray:
@@ -767,8 +794,9 @@ def travel_time(
     offroad_speed_kmh: float | None = OFFROAD_SPEED_KMH,
 ) -> float:
     """Drive time (s) from one lon/lat to another, off-road approach at both ends included."""
-    times = travel_times_to(graph, destination_lonlat, origin_lonlat,
-                            offroad_speed_kmh=offroad_speed_kmh)
+    times = travel_times_to(
+        graph, destination_lonlat, origin_lonlat, offroad_speed_kmh=offroad_speed_kmh
+    )
     return float(times[0])
 
 
@@ -811,8 +839,9 @@ def prepare_units(
         nodes, cost = exit_costs(graph, snap)
     else:
         nodes, cost = np.zeros((len(rows), 2), np.int64), np.full((len(rows), 2), np.inf)
-    return UnitIndex(ids=ids, lonlat=lonlat, graph=graph, snap=snap, exit_nodes=nodes,
-                     exit_cost=cost)
+    return UnitIndex(
+        ids=ids, lonlat=lonlat, graph=graph, snap=snap, exit_nodes=nodes, exit_cost=cost
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -831,10 +860,21 @@ class Recommendation:
     def as_list(self) -> list[dict[str, Any]]:
         """JSON-ready rows, best first."""
         return [
-            {"unit_id": uid, "eta_s": round(float(eta), 1), "distance_m": round(float(d), 1),
-             "straight_m": round(float(s), 1), "method": m}
-            for uid, eta, d, s, m in zip(self.unit_ids, self.eta_s, self.distance_m,
-                                         self.straight_m, self.unit_method, strict=True)
+            {
+                "unit_id": uid,
+                "eta_s": round(float(eta), 1),
+                "distance_m": round(float(d), 1),
+                "straight_m": round(float(s), 1),
+                "method": m,
+            }
+            for uid, eta, d, s, m in zip(
+                self.unit_ids,
+                self.eta_s,
+                self.distance_m,
+                self.straight_m,
+                self.unit_method,
+                strict=True,
+            )
         ]
 
 
@@ -870,8 +910,9 @@ def recommend_units(
     note = ""
     snap_m: float | None = None
     method: Literal["road_network", "straight_line"] = "straight_line"
-    fallback = (f"ETAs are straight-line distance x {detour_factor:g} at "
-                f"{fallback_speed_kmh:g} km/h.")
+    fallback = (
+        f"ETAs are straight-line distance x {detour_factor:g} at {fallback_speed_kmh:g} km/h."
+    )
     if graph is None:
         note = "No road network loaded: " + fallback
     elif len(index):
@@ -902,8 +943,10 @@ def recommend_units(
                     dist[i] = _route_length(graph, index, int(i), dest, int(choice[i]), search)
             off = int((~on_road).sum())
             if off:
-                note = (f"{off} unit(s) more than {max_snap_m:g} m from a road were "
-                        "estimated by straight line.")
+                note = (
+                    f"{off} unit(s) more than {max_snap_m:g} m from a road were "
+                    "estimated by straight line."
+                )
     ranked = _top_k(eta, k)
     ranked = ranked[np.isfinite(eta[ranked])]
     return Recommendation(
@@ -919,7 +962,10 @@ def recommend_units(
 
 
 def _unit_times(
-    graph: RoadGraph, index: UnitIndex, dest: Snap, search: _ReverseSearch,
+    graph: RoadGraph,
+    index: UnitIndex,
+    dest: Snap,
+    search: _ReverseSearch,
     offroad_speed_kmh: float | None,
 ) -> tuple[FloatArray, IntArray]:
     """ETAs of prepared units to a snapped point, and how: 0/1 = via exit node, 2 = along
@@ -930,8 +976,9 @@ def _unit_times(
     options[:, 2] = np.inf
     same = np.flatnonzero(index.snap.edge == dest.edge[0])
     if same.size:
-        options[same, 2] = same_edge_time(graph, index.snap.edge[same], index.snap.frac[same],
-                                          np.full(same.size, dest.frac[0]))
+        options[same, 2] = same_edge_time(
+            graph, index.snap.edge[same], index.snap.frac[same], np.full(same.size, dest.frac[0])
+        )
     choice = options.argmin(axis=1)
     best = options[np.arange(len(index)), choice]
     gaps = index.snap.distance_m + dest.distance_m[0]
@@ -947,7 +994,11 @@ def _top_k(values: FloatArray, k: int) -> IntArray:
 
 
 def _route_length(
-    graph: RoadGraph, index: UnitIndex, unit: int, dest: Snap, choice: int,
+    graph: RoadGraph,
+    index: UnitIndex,
+    unit: int,
+    dest: Snap,
+    choice: int,
     search: _ReverseSearch,
 ) -> float:
     """Length (m) of the fastest route from one prepared unit, walking predecessors."""

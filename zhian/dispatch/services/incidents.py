@@ -232,9 +232,7 @@ def duplicates_near(
         qs = qs.exclude(pk=exclude_pk)
     if acting_user is not None:
         qs = scoped(qs, acting_user, "incident.view")
-    return [
-        (c, d) for c, d in _within(qs, lon, lat, radius) if keys & related_keys[c.category_id]
-    ]
+    return [(c, d) for c, d in _within(qs, lon, lat, radius) if keys & related_keys[c.category_id]]
 
 
 def _within(
@@ -264,9 +262,7 @@ class LocationHistory:
     latest: list[Incident]
 
 
-def location_history(
-    incident: Incident, *, acting_user: Any, limit: int = 10
-) -> LocationHistory:
+def location_history(incident: Incident, *, acting_user: Any, limit: int = 10) -> LocationHistory:
     """Incidents the user may see within ``ZHIAN_HISTORY_RADIUS_M`` of this one in the
     ``ZHIAN_HISTORY_DAYS`` before it (itself and merged duplicates left out), so the
     call-taker and the officers know what has happened at the place before."""
