@@ -725,14 +725,6 @@ def _reverse_search(graph: RoadGraph, target: Snap, limit_s: float) -> _ReverseS
     )
 
 
-def times_to_point(graph: RoadGraph, target: Snap, *, limit_s: float = np.inf) -> FloatArray:
-    """Time (s) from every node to one snapped point (on-road part only; ``inf`` beyond
-    ``limit_s``). One Dijkstra on the reversed graph per usable entry node of the
-    point's edge (at most two)."""
-    times, _ = _reverse_search(graph, target, limit_s).time_at(np.arange(graph.n_nodes))
-    return times
-
-
 def times_from_points(
     graph: RoadGraph,
     sources: Snap,
@@ -856,26 +848,6 @@ class Recommendation:
     method: Literal["road_network", "straight_line"]
     note: str = ""
     incident_snap_m: float | None = None
-
-    def as_list(self) -> list[dict[str, Any]]:
-        """JSON-ready rows, best first."""
-        return [
-            {
-                "unit_id": uid,
-                "eta_s": round(float(eta), 1),
-                "distance_m": round(float(d), 1),
-                "straight_m": round(float(s), 1),
-                "method": m,
-            }
-            for uid, eta, d, s, m in zip(
-                self.unit_ids,
-                self.eta_s,
-                self.distance_m,
-                self.straight_m,
-                self.unit_method,
-                strict=True,
-            )
-        ]
 
 
 def recommend_units(
