@@ -38,7 +38,7 @@ def new_incident(user: Any, **overrides: Any) -> Incident:
         "lat": 60.170,
         **overrides,
     }
-    return I.do_create_incident(I.IncidentInput(**data), acting_user=user)
+    return I.do_create_incident(I.IncidentInput(**data), acting_user=user).incident
 
 
 def test_incident_gets_a_daily_number_default_priority_and_smallest_jurisdiction(
@@ -132,8 +132,12 @@ def test_unit_status_machine_rejects_illegal_transitions(
         U.check_transition(unit, UnitStatus.ON_SCENE)  # available → on scene skips dispatch
     assert "不能从“空闲”变为“到达”" in exc.value.message
     with pytest.raises(Conflict):
-        U.do_set_unit_availability(unit, acting_user=people["patrol_w"], status="on_scene")
-    U.do_set_unit_availability(unit, acting_user=people["patrol_w"], status="unavailable")
+        U.do_set_unit_availability(
+            unit, acting_user=people["patrol_w"], status="on_scene", expected_version=unit.version
+        )
+    U.do_set_unit_availability(
+        unit, acting_user=people["patrol_w"], status="unavailable", expected_version=unit.version
+    )
     unit.refresh_from_db()
     assert unit.status == UnitStatus.UNAVAILABLE
     with pytest.raises(Conflict):
@@ -302,7 +306,9 @@ def test_coverage_follows_units_at_once_despite_the_cache(
     assert R.coverage_for(hki["HKI"], acting_user=people["dispatcher"]) == before
     busy = [u for u in units.values() if u.station.path.startswith(hki["HKI"].path)]
     for unit in busy[1:]:
-        U.do_set_unit_availability(unit, acting_user=people["dispatcher"], status="unavailable")
+        U.do_set_unit_availability(
+            unit, acting_user=people["dispatcher"], status="unavailable", expected_version=unit.version
+        )
     after = R.coverage_for(hki["HKI"], acting_user=people["dispatcher"])
     assert (before["units"], after["units"]) == (len(busy), 1)
     assert after["road_share"][0] < before["road_share"][0]

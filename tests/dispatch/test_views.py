@@ -59,7 +59,7 @@ def make_incident(user: Any, lonlat: tuple[float, float] = WEST, code: str = "02
             caller_phone="13900001111",
         ),
         acting_user=user,
-    )
+    ).incident
 
 
 def flash(response: Any) -> list[str]:

@@ -73,7 +73,7 @@ def create_demo_dispatch(csv_path: Path, *, seed: int = 0) -> tuple[int, int]:
                     received_at=now - timedelta(minutes=5 * (OPEN_INCIDENTS - k)),
                 ),
                 acting_user=dispatcher,
-            )
+            ).incident
         )
     # Send the nearest free unit to the older third; the oldest few are on scene.
     free = {u.pk: u for u in units}
