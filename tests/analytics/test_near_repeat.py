@@ -38,15 +38,20 @@ def knox_slow(xy: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 def test_observed_table_matches_brute_force() -> None:
     xy, t = near_repeat_pattern(np.random.default_rng(0), n=120)
-    res = knox_test(xy=xy, t_days=t, space_bands=SPACE, time_bands=TIME, permutations=9,
-                    rng=0)
+    res = knox_test(xy=xy, t_days=t, space_bands=SPACE, time_bands=TIME, permutations=9, rng=0)
     np.testing.assert_array_equal(res.observed, knox_slow(xy, t))
 
 
 def test_finds_a_known_near_repeat_effect() -> None:
     xy, t = near_repeat_pattern(np.random.default_rng(1))
-    res = knox_test(xy=xy, t_days=t, space_bands=SPACE, time_bands=TIME,
-                    permutations=199, rng=np.random.default_rng(2))
+    res = knox_test(
+        xy=xy,
+        t_days=t,
+        space_bands=SPACE,
+        time_bands=TIME,
+        permutations=199,
+        rng=np.random.default_rng(2),
+    )
     assert res.ratio[0, 0] > 5
     assert res.p_value[0, 0] <= 0.01
     # permutations keep the spatial pairs: per distance band, totals are unchanged
@@ -57,8 +62,14 @@ def test_finds_a_known_near_repeat_effect() -> None:
 def test_no_effect_once_times_are_shuffled() -> None:
     rng = np.random.default_rng(1)
     xy, t = near_repeat_pattern(rng)
-    res = knox_test(xy=xy, t_days=rng.permutation(t), space_bands=SPACE, time_bands=TIME,
-                    permutations=199, rng=np.random.default_rng(3))
+    res = knox_test(
+        xy=xy,
+        t_days=rng.permutation(t),
+        space_bands=SPACE,
+        time_bands=TIME,
+        permutations=199,
+        rng=np.random.default_rng(3),
+    )
     assert res.p_value[0, 0] > 0.05
     assert 0.5 < res.ratio[0, 0] < 1.5
 

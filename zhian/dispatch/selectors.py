@@ -14,6 +14,7 @@ from zhian.core import selectors as core_selectors
 from zhian.core.errors import NotFound
 from zhian.core.extensions import incident_actions
 from zhian.core.models import Jurisdiction, JurisdictionKind
+from zhian.core.parties import mask_name, mask_phone
 from zhian.core.scoping import can, scope_q, scoped
 from zhian.dispatch.choices import ACTIVE_INCIDENT, NEXT_STEPS, IncidentStatus, UnitStatus
 from zhian.dispatch.models import Assignment, Call, Incident, IncidentCategory, Unit
@@ -21,20 +22,6 @@ from zhian.dispatch.services.clocks import response_clock
 from zhian.dispatch.services.incidents import find_probable_duplicates, location_history
 from zhian.dispatch.services.plans import checklist
 from zhian.dispatch.services.routing import coverage_for, recommend_for_incident
-
-
-def mask_name(name: str) -> str:
-    """张三丰 → 张**: enough to tell calls apart without showing the person."""
-    name = name.strip()
-    return name[:1] + "*" * max(1, len(name) - 1) if name else ""
-
-
-def mask_phone(phone: str) -> str:
-    """13812345678 → 138****5678."""
-    digits = phone.strip()
-    if len(digits) < 7:
-        return "*" * len(digits)
-    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
 
 
 def incidents_for(

@@ -22,6 +22,7 @@ from zhian.core.coords import gcj02_to_wgs84
 from zhian.core.errors import Conflict, ValidationFailed
 from zhian.core.geo import point_cell
 from zhian.core.models import Jurisdiction
+from zhian.core.parties import check_purpose
 from zhian.core.scoping import check_can, scoped
 from zhian.core.selectors import jurisdiction_at
 from zhian.dispatch.choices import (
@@ -415,6 +416,7 @@ def do_add_feedback(incident: Incident, *, acting_user: Any, note: str) -> None:
 def reveal_callers(incident: Incident, *, acting_user: Any, purpose: str) -> list[dict[str, Any]]:
     """Caller names and phones of an incident, logged with the purpose (查询事由)."""
     check_can(acting_user, "caller.reveal", incident.jurisdiction)
+    purpose = check_purpose(purpose)
     calls = list(incident.calls.all())
     with transaction.atomic():
         audit.record_personal_data_read(

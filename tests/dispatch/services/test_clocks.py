@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests.dispatch.test_services import new_incident
+from tests.dispatch.factories import new_incident
 from zhian.dispatch.models import Assignment, Incident, Unit
 from zhian.dispatch.services.assignments import do_cancel_assignment, do_dispatch_units
 from zhian.dispatch.services.clocks import response_clock
