@@ -95,6 +95,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Background work: Django's tasks API (backport) on the same database, no broker.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Queued once a day by `manage.py enqueue_housekeeping` (cron); each app adds its own.
+ZHIAN_DAILY_TASKS = [
+    "zhian.core.tasks.prune_idempotency_keys",
+    "zhian.core.tasks.prune_failed_logins",
+    "zhian.core.tasks.export_audit_head",
+    "zhian.dispatch.tasks.prune_unit_positions",
+]
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -153,6 +160,8 @@ ZHIAN_DETOUR_FACTOR = float(os.environ.get("ZHIAN_DETOUR_FACTOR", "1.4"))
 # offered as a probable duplicate.
 ZHIAN_DUPLICATE_RADIUS_M = float(os.environ.get("ZHIAN_DUPLICATE_RADIUS_M", "300"))
 ZHIAN_DUPLICATE_MINUTES = int(os.environ.get("ZHIAN_DUPLICATE_MINUTES", "30"))
+# AVL position history is kept this many days (the unit's latest position stays).
+ZHIAN_AVL_RETENTION_DAYS = int(os.environ.get("ZHIAN_AVL_RETENTION_DAYS", "90"))
 # Per-process caches. "coverage" holds a few 1-3-5 coverage results (each carries the
 # covered road segments as GeoJSON), so its size is capped.
 CACHES = {

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -151,3 +152,11 @@ def do_record_positions(unit: Unit, fixes: list[PositionFix], *, acting_user: An
             lon=latest.lon, lat=latest.lat, position_at=latest.at, updated_at=timezone.now()
         )
     return len(fixes)
+
+
+def prune_positions() -> int:
+    """Delete AVL fixes older than ``ZHIAN_AVL_RETENTION_DAYS`` (where crews were is kept
+    only as long as patrol analysis needs it); the number deleted."""
+    cutoff = timezone.now() - timedelta(days=settings.ZHIAN_AVL_RETENTION_DAYS)
+    deleted, _by_model = UnitPosition.objects.filter(at__lt=cutoff).delete()
+    return deleted
