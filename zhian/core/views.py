@@ -177,21 +177,22 @@ def audit_list(request: AuthenticatedRequest) -> HttpResponse:
     return render(request, "core/audit_list.html", {"page": page, "action": action})
 
 
-@login_required
+@page
 @require_GET
-@never_cache
 def inbox(request: AuthenticatedRequest) -> HttpResponse:
     """The signed-in user's notifications, newest first; ``?unread=1`` shows unread only."""
     rows = notifications.inbox_for(request.user)
     unread_only = request.GET.get("unread") == "1"
     if unread_only:
         rows = rows.filter(read_at__isnull=True)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "core/inbox.html", {"page": page, "unread_only": unread_only})
+    return render(
+        request,
+        "core/inbox.html",
+        {"page": paginate(request, rows), "unread_only": unread_only},
+    )
 
 
-@login_required
-@require_POST
+@action
 def inbox_mark_read(request: AuthenticatedRequest) -> HttpResponse:
     """Mark the posted ``id`` values (or every notification with ``all``) as read, then go
     back to the inbox, or to the notification's own link when ``open`` is posted."""
