@@ -18,41 +18,40 @@ Model (see ``load_road_graph``):
 * Coordinates are WGS84 lon/lat; snapping works in a local equirectangular projection
   around the network's centroid (metres; < 1 % scale error within ~50 km).
 
-The code lives in ``graph`` for now (being split by topic); its public names are
-re-exported here.
+Modules, in dependency order: ``profile`` (``SpeedProfile``), ``graph`` (``RoadGraph``,
+``.npz`` cache), ``osm`` (``load_road_graph``), ``snap`` (snapping and on-edge costs),
+``units`` (``prepare_units``), ``search`` (Dijkstra searches, travel times) and
+``recommend`` (``recommend_units``). The public names are re-exported here.
 """
 
 from zhian.analytics.routing.graph import (
     CACHE_FORMAT,
-    DEFAULT_SPEEDS_KMH,
     EARTH_RADIUS_M,
-    MAX_SNAP_M,
-    OFFROAD_SPEED_KMH,
     BoolArray,
     FloatArray,
     IntArray,
-    Recommendation,
     RoadGraph,
-    Snap,
-    SpeedProfile,
-    UnitIndex,
-    entry_costs,
-    exit_costs,
     haversine_m,
     load_graph,
-    load_road_graph,
+    save_graph,
+)
+from zhian.analytics.routing.osm import load_road_graph
+from zhian.analytics.routing.profile import DEFAULT_SPEEDS_KMH, SpeedProfile
+from zhian.analytics.routing.recommend import Recommendation, recommend_units
+from zhian.analytics.routing.search import times_from_points, travel_time, travel_times_to
+from zhian.analytics.routing.snap import (
+    MAX_SNAP_M,
+    OFFROAD_SPEED_KMH,
+    Snap,
+    entry_costs,
+    exit_costs,
     nearest_nodes,
     offroad_seconds,
-    prepare_units,
-    recommend_units,
     same_edge_time,
     sample_road_points,
-    save_graph,
     snap_points,
-    times_from_points,
-    travel_time,
-    travel_times_to,
 )
+from zhian.analytics.routing.units import UnitIndex, prepare_units
 
 __all__ = [
     "CACHE_FORMAT",
