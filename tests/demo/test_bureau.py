@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 from shapely.geometry import LinearRing, shape
 
-from zhian.core import demo_bureau as db
 from zhian.core.geo import validate_boundary
+from zhian.demo import bureau as db
 
 CSV = db.default_csv_path()
 pytestmark = pytest.mark.skipif(not CSV.exists(), reason=f"shared data missing: {CSV}")

@@ -1,4 +1,4 @@
-"""Demo units and open incidents for the demo bureau, created through the real services."""
+"""Dispatch's demo: units and open incidents in the demo bureau, created through its services."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def _last_offences(csv_path: Path, n: int) -> list[tuple[str, float, float]]:
     return [(r[i_cat], float(r[i_lon]), float(r[i_lat])) for r in rows[-n:]]
 
 
-def create_demo_dispatch(csv_path: Path, *, seed: int = 0) -> tuple[int, int]:
+def create_demo_dispatch(csv_path: Path, *, seed: int = 0) -> str:
     """Units at busy cells of each station and a few open incidents, some dispatched."""
     rng = np.random.default_rng(seed)
     admin = User.objects.get(username="admin")
@@ -89,4 +89,4 @@ def create_demo_dispatch(csv_path: Path, *, seed: int = 0) -> tuple[int, int]:
         do_advance_assignment(assignment, "en_route", acting_user=dispatcher)
         if incident.pk % 2:
             do_advance_assignment(assignment, "on_scene", acting_user=dispatcher)
-    return len(units), len(incidents)
+    return f"已创建 {len(units)} 个警力、{len(incidents)} 起未结警情"

@@ -8,8 +8,8 @@ import pytest
 from django.core.management import call_command
 
 from zhian.core import audit, selectors
-from zhian.core.management.commands.load_demo import DEMO_PASSWORD
 from zhian.core.models import Jurisdiction, Role, User
+from zhian.demo.core import DEMO_PASSWORD
 from zhian.dispatch.choices import ACTIVE_INCIDENT
 from zhian.dispatch.models import Incident, Unit
 

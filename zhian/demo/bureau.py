@@ -705,9 +705,9 @@ def write_demo_bureau(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m zhian.core.demo_bureau OUT.geojson [--csv PATH] [--stations N] [--seed S]``."""
+    """``python -m zhian.demo.bureau OUT.geojson [--csv PATH] [--stations N] [--seed S]``."""
     parser = argparse.ArgumentParser(
-        prog="python -m zhian.core.demo_bureau", description="Write the demo bureau GeoJSON."
+        prog="python -m zhian.demo.bureau", description="Write the demo bureau GeoJSON."
     )
     parser.add_argument("out", type=Path, help="GeoJSON file to write")
     parser.add_argument("--csv", type=Path, default=None, help=f"default: shared data/{CSV_NAME}")
