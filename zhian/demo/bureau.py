@@ -51,6 +51,8 @@ import pandas as pd
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.polygon import orient
+from sklearn.cluster import KMeans
+from threadpoolctl import threadpool_limits
 
 from zhian.analytics.datasets import shared_data_dir
 
@@ -63,6 +65,7 @@ GRID_TARGET_CELLS = 12
 MIN_GRIDS = 3
 MAX_GRIDS = 6
 COMPACTNESS_WEIGHT = 0.5
+STATION_STARTS = 4
 CENTRAL_RADIUS_M = 3000.0
 EARTH_RADIUS_M = 6_371_008.8
 
@@ -332,40 +335,17 @@ def _geojson(polys: list[list[list[list[float]]]]) -> Geometry:
 
 
 def kmeans(
-    points: np.ndarray,
-    k: int,
-    rng: np.random.Generator,
-    weights: np.ndarray | None = None,
-    n_init: int = 4,
-    max_iter: int = 100,
+    points: np.ndarray, k: int, seed: int, weights: np.ndarray | None = None, n_init: int = 4
 ) -> np.ndarray:
-    """Weighted Lloyd k-means with k-means++ starts; returns labels (0..k-1, maybe gaps)."""
-    n = len(points)
-    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
-    k = min(k, n)
-    best_labels, best_inertia = np.zeros(n, dtype=int), math.inf
-    for _ in range(n_init):
-        centers = [points[rng.choice(n, p=w / w.sum())]]
-        for _ in range(1, k):
-            d2 = np.min(((points[:, None, :] - np.array(centers)[None]) ** 2).sum(-1), axis=1)
-            p = w * d2
-            centers.append(points[rng.choice(n, p=p / p.sum())] if p.sum() > 0 else points[0])
-        c = np.array(centers, dtype=float)
-        labels = np.zeros(n, dtype=int)
-        for it in range(max_iter):
-            d2 = ((points[:, None, :] - c[None]) ** 2).sum(-1)
-            new = d2.argmin(axis=1)
-            if it and np.array_equal(new, labels):
-                break
-            labels = new
-            for j in range(k):
-                m = labels == j
-                if m.any():
-                    c[j] = np.average(points[m], axis=0, weights=w[m])
-        inertia = float((w * ((points - c[labels]) ** 2).sum(-1)).sum())
-        if inertia < best_inertia - 1e-9:
-            best_labels, best_inertia = labels, inertia
-    return best_labels
+    """Labels (0..k-1) of scikit-learn's k-means (k-means++ starts, best of ``n_init``).
+
+    One OpenMP thread: the problems are tiny (at most a few hundred points), and threads
+    spinning on a busy machine made each fit 5x slower.
+    """
+    k = min(k, len(points))
+    model = KMeans(n_clusters=k, n_init=n_init, random_state=seed)
+    with threadpool_limits(limits=1, user_api="openmp"):
+        return model.fit_predict(points, sample_weight=weights)
 
 
 def _connected(nodes: set[int], adj: Sequence[set[int]]) -> bool:
@@ -389,12 +369,57 @@ def partition_stations(
     k: int,
     seed: int,
 ) -> list[int]:
-    """Group sectors into ``k`` contiguous stations of similar volume; returns labels."""
+    """Group sectors into ``k`` contiguous stations of similar volume; returns labels.
+
+    The partition is grown and refined from ``STATION_STARTS`` k-means seedings; the one
+    with the lowest :func:`station_objective` is kept.
+    """
     n = len(xy)
     if not 0 < k <= n:
         raise ValueError(f"n_stations must be in 1..{n}, got {k}")
-    rng = np.random.default_rng([seed, 1])
-    centers_lab = kmeans(xy, k, rng, weights=volume, n_init=8)
+    best: tuple[float, list[int]] | None = None
+    for start in range(STATION_STARTS):
+        label = _grow_stations(xy, volume, area, adj, k, seed * STATION_STARTS + start)
+        score = station_objective(label, xy, volume, area, k)
+        if best is None or score < best[0] - 1e-12:
+            best = (score, label)
+    assert best is not None
+    return best[1]
+
+
+def _disk_r2(total_area: float, k: int) -> float:
+    """Squared radius (m^2) of a disk-shaped station; ``total_area`` counts cells."""
+    return total_area * h3.average_hexagon_area(H3_RES, unit="m^2") / (k * math.pi)
+
+
+def station_objective(
+    label: Sequence[int], xy: np.ndarray, volume: np.ndarray, area: np.ndarray, k: int
+) -> float:
+    """``CV(volume)^2 + COMPACTNESS_WEIGHT * area-weighted inertia / (area * r^2)``."""
+    lab = np.asarray(label)
+    vol = np.bincount(lab, weights=volume, minlength=k)
+    cv2 = float(((vol - vol.mean()) ** 2).mean() / vol.mean() ** 2)
+    inertia = 0.0
+    for j in range(k):
+        m = lab == j
+        if m.any():
+            centre = np.average(xy[m], axis=0, weights=area[m])
+            inertia += float((area[m] * ((xy[m] - centre) ** 2).sum(1)).sum())
+    total_area = float(area.sum())
+    return cv2 + COMPACTNESS_WEIGHT * inertia / (total_area * _disk_r2(total_area, k))
+
+
+def _grow_stations(
+    xy: np.ndarray,
+    volume: np.ndarray,
+    area: np.ndarray,
+    adj: Sequence[set[int]],
+    k: int,
+    random_state: int,
+) -> list[int]:
+    """Seeds from weighted k-means, growth over the adjacency graph, then refinement."""
+    n = len(xy)
+    centers_lab = kmeans(xy, k, random_state, weights=volume, n_init=8)
     seeds: list[int] = []
     for j in sorted(set(centers_lab.tolist())):
         m = centers_lab == j
@@ -449,9 +474,7 @@ def _refine(
     """Greedy single-sector moves lowering CV(volume)^2 + w * normalised inertia."""
     mean_vol = float(volume.sum()) / k
     total_area = float(area.sum())
-    # Squared radius (m^2) of a disk-shaped station; ``area`` counts cells.
-    r2 = total_area * h3.average_hexagon_area(H3_RES, unit="m^2") / (k * math.pi)
-    inertia_norm = total_area * r2
+    inertia_norm = total_area * _disk_r2(total_area, k)
     sq = (xy**2).sum(1)
     s_a = [float(area[list(m)].sum()) for m in members]
     s_ax = [area[list(m)] @ xy[list(m)] for m in members]
@@ -510,7 +533,7 @@ def split_grids(cells: Sequence[Cell], xy: np.ndarray, n: int, seed: int) -> lis
     """Split a sector's cells into at most ``n`` edge-connected groups by k-means."""
     if n <= 1 or len(cells) <= 1:
         return [sorted(cells)]
-    labels = kmeans(xy, n, np.random.default_rng(seed), n_init=4)
+    labels = kmeans(xy, n, seed, n_init=4)
     grid_of = {c: int(j) for c, j in zip(cells, labels, strict=True)}
     for _ in range(10):
         changed = False
