@@ -7,7 +7,10 @@ FeatureCollection (RFC 7946) with one Feature per jurisdiction, parents before c
 
 Method (deterministic for a given ``seed``; see docs/demo-bureau.md):
 
-1. Every record of ``toronto_mci_2014_2020.csv.gz`` gets its H3 resolution-9 cell.
+1. Every record gets its H3 resolution-9 cell. The input is the demo's own
+   ``data/toronto_mci_points.csv.gz`` (offences per distinct point, see
+   ``zhian.demo.toronto``) or the full ``toronto_mci_2014_2020.csv.gz``: both give the
+   same bureau.
 2. A cell belongs to the neighbourhood holding the plurality of its records; ties go to
    the neighbourhood with more records in the cell's ring of six neighbours, then to the
    alphabetically first name.
@@ -19,10 +22,11 @@ Method (deterministic for a given ``seed``; see docs/demo-bureau.md):
    cells one ring at a time (majority of already assigned neighbours, then name).
 5. A sector part that is cut off from its neighbourhood's main part (by records) is handed
    to the sector it shares the most cell edges with, so sectors are contiguous.
-6. Stations: seeds from volume-weighted k-means on sector centroids (local metric plane);
-   regions grow over the sector adjacency graph (the lightest region takes its nearest
-   unassigned neighbour); then single-sector moves that keep both stations contiguous are
-   made while they lower ``CV(volume)^2 + COMPACTNESS_WEIGHT * normalised inertia``.
+6. Stations: seeds from volume-weighted k-means (scikit-learn) on sector centroids (local
+   metric plane); regions grow over the sector adjacency graph (the lightest region takes
+   its nearest unassigned neighbour); then single-sector moves that keep both stations
+   contiguous are made while they lower ``CV(volume)^2 + COMPACTNESS_WEIGHT * normalised
+   inertia``. Of ``STATION_STARTS`` k-means seedings, the lowest final value is kept.
 7. Grids: each sector's cells are split by k-means on cell centres into
    ``clamp(round(cells / GRID_TARGET_CELLS), MIN_GRIDS, MAX_GRIDS)`` groups; stray parts of
    a grid join the adjacent grid of the same sector they share most edges with.
@@ -54,11 +58,9 @@ from shapely.geometry.polygon import orient
 from sklearn.cluster import KMeans
 from threadpoolctl import threadpool_limits
 
-from zhian.analytics.datasets import shared_data_dir
+from zhian.demo.toronto import POINTS_PATH
 
 H3_RES = 9
-CSV_NAME = "toronto_mci_2014_2020.csv.gz"
-SHARED_DATA_ENV = "ZHIAN_SHARED_DATA"
 
 MIN_ISLAND_RECORDS = 10
 GRID_TARGET_CELLS = 12
@@ -92,11 +94,6 @@ Cell = str
 Geometry = dict[str, Any]
 
 
-def default_csv_path() -> Path:
-    """Path of the Toronto MCI file in the shared data directory."""
-    return shared_data_dir() / CSV_NAME
-
-
 def clean_neighbourhood(name: str) -> str:
     """Strip a trailing `` (NN)`` neighbourhood number and surrounding blanks."""
     return _SUFFIX_RE.sub("", str(name)).strip()
@@ -119,9 +116,12 @@ def chinese_number(n: int) -> str:
 def load_cell_counts(csv_path: Path) -> tuple[pd.DataFrame, int]:
     """Records per (H3 cell, neighbourhood), and the number of usable records.
 
-    Rows with missing or out-of-range coordinates (or exactly 0, 0) are skipped.
+    A row is one record, or ``n`` records when the file has an ``n`` column (the demo's
+    points file). Rows with missing or out-of-range coordinates (or exactly 0, 0) are skipped.
     """
-    df = pd.read_csv(csv_path, usecols=["neighbourhood", "lat", "lon"])
+    df = pd.read_csv(csv_path, usecols=lambda c: c in {"neighbourhood", "lat", "lon", "n"})
+    if "n" not in df.columns:
+        df = df.assign(n=1)
     df = df.dropna()
     ok = (
         df["lat"].between(-90, 90)
@@ -131,7 +131,7 @@ def load_cell_counts(csv_path: Path) -> tuple[pd.DataFrame, int]:
     df = df.loc[ok]
     df = df.assign(neighbourhood=df["neighbourhood"].map(clean_neighbourhood))
     # Points are snapped to intersections: index the distinct coordinates only.
-    pts = df.groupby(["lat", "lon", "neighbourhood"], sort=False).size().rename("n").reset_index()
+    pts = df.groupby(["lat", "lon", "neighbourhood"], sort=False)["n"].sum().reset_index()
     coords = pts[["lat", "lon"]].drop_duplicates()
     cell_of = {
         (la, lo): h3.latlng_to_cell(la, lo, H3_RES)
@@ -147,7 +147,7 @@ def load_cell_counts(csv_path: Path) -> tuple[pd.DataFrame, int]:
         .reset_index()
         .sort_values(["cell", "neighbourhood"], kind="mergesort", ignore_index=True)
     )
-    return counts, len(df)
+    return counts, int(df["n"].sum())
 
 
 # --------------------------------------------------------------------------- cell sets
@@ -601,8 +601,9 @@ def _feature(
 def build_demo_bureau(
     csv_path: Path | None = None, n_stations: int = 12, seed: int = 0
 ) -> dict[str, Any]:
-    """Build the demo bureau FeatureCollection from the Toronto MCI file."""
-    counts, _ = load_cell_counts(csv_path or default_csv_path())
+    """Build the demo bureau FeatureCollection from Toronto MCI records (default: the demo's
+    own points file)."""
+    counts, _ = load_cell_counts(csv_path or POINTS_PATH)
     records: dict[Cell, int] = counts.groupby("cell")["n"].sum().astype(int).to_dict()
 
     # Sectors: plurality cells, closed and hole-filled, tiny islands dropped, grown, repaired.
@@ -733,7 +734,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m zhian.demo.bureau", description="Write the demo bureau GeoJSON."
     )
     parser.add_argument("out", type=Path, help="GeoJSON file to write")
-    parser.add_argument("--csv", type=Path, default=None, help=f"default: shared data/{CSV_NAME}")
+    parser.add_argument("--csv", type=Path, default=None, help=f"default: {POINTS_PATH}")
     parser.add_argument("--stations", type=int, default=12)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)

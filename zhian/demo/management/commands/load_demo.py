@@ -4,7 +4,8 @@ app's demo data.
 Runs once: when the demo bureau exists it only prints the log-ins again. Each app's demo is one
 step in ``DEMO_STEPS`` (``zhian/demo/<app>.py``: ``create_demo_<app>() -> str``, built through
 the app's services, returning a one-line summary); all steps run in one transaction after the
-jurisdictions and users exist.
+jurisdictions and users exist. The data come from the repository (``zhian/demo/data/``), never
+from ``../shared``.
 """
 
 from __future__ import annotations
@@ -12,22 +13,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from zhian.demo.bureau import CSV_NAME, build_demo_bureau
+from zhian.demo.bureau import build_demo_bureau
 from zhian.demo.core import DEMO_PASSWORD, create_demo_core, demo_loaded, demo_logins
 from zhian.demo.dispatch import create_demo_dispatch
-
-
-def _dispatch() -> str:
-    return create_demo_dispatch(settings.ZHIAN_SHARED_DATA / CSV_NAME)
-
+from zhian.demo.toronto import POINTS_PATH
 
 # One line per app, in dependency order; each returns a one-line summary.
 DEMO_STEPS: list[Callable[[], str]] = [
-    _dispatch,
+    create_demo_dispatch,
 ]
 
 
@@ -41,13 +37,10 @@ class Command(BaseCommand):
         if demo_loaded():
             self.stdout.write("演示数据已加载。")
         else:
-            csv_path = settings.ZHIAN_SHARED_DATA / CSV_NAME
-            if not csv_path.exists():
-                raise CommandError(
-                    f"找不到 {csv_path}；请设置 ZHIAN_SHARED_DATA 指向共享数据目录", returncode=2
-                )
-            self.stdout.write(f"正在由 {csv_path.name} 生成演示分局……")
-            collection = build_demo_bureau(csv_path, n_stations=stations)
+            if not POINTS_PATH.exists():  # shipped in the repository: only a broken install
+                raise CommandError(f"找不到演示数据 {POINTS_PATH}", returncode=2)
+            self.stdout.write(f"正在由 {POINTS_PATH.name} 生成演示分局……")
+            collection = build_demo_bureau(POINTS_PATH, n_stations=stations)
             with transaction.atomic():
                 summaries = [create_demo_core(collection)] + [step() for step in DEMO_STEPS]
             for summary in summaries:
