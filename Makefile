@@ -22,10 +22,10 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 
 venv: $(BIN)/.installed  ## create .venv and install pinned dependencies
 
-run: $(BIN)/.installed  ## migrate SQLite, load the demo bureau once, serve http://127.0.0.1:8000
+run: $(BIN)/.installed  ## migrate SQLite, load the demo bureau once, serve http://127.0.0.1:8000 and run the task worker (Ctrl-C stops both)
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_demo
-	$(MANAGE) runserver 127.0.0.1:8000
+	PYTHON=$(BIN)/python scripts/run-dev
 
 demo: $(BIN)/.installed  ## (re)load the demo data without serving
 	$(MANAGE) migrate --noinput

@@ -31,6 +31,7 @@ def test_list_pages_cost_the_same_for_few_and_many_rows(path: str, tree: dict[st
     user = UserFactory(roles=[(Role.ADMINISTRATOR, tree["B"])])
     client = Client()
     client.force_login(user)
+
     def add_rows(n: int) -> None:
         for i in range(n):
             audit.record(actor=user, action="test.event", data={"i": i})

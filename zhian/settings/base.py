@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "zhian.core",
     "zhian.dispatch",
+    "zhian.demo",
 ]
 
 MIDDLEWARE = [

@@ -1,23 +1,22 @@
-"""Demo units and open incidents for the demo bureau, created through the real services."""
+"""Dispatch's demo: units and open incidents in the demo bureau, created through its services."""
 
 from __future__ import annotations
 
-import gzip
 from datetime import timedelta
-from pathlib import Path
 
 import h3
 import numpy as np
 from django.utils import timezone
 
 from zhian.core.models import Jurisdiction, User
+from zhian.demo.toronto import LATEST_OFFENCES, read_latest_offences
 from zhian.dispatch.models import Incident, Unit
 from zhian.dispatch.services.assignments import do_advance_assignment, do_dispatch_units
 from zhian.dispatch.services.incidents import IncidentInput, do_create_incident
 from zhian.dispatch.services.units import do_register_unit
 
 UNITS_PER_STATION = 4
-OPEN_INCIDENTS = 15
+OPEN_INCIDENTS = LATEST_OFFENCES  # one per offence in data/toronto_mci_latest.csv
 CATEGORY = {
     "Assault": "0104",
     "Break and Enter": "0105",
@@ -27,17 +26,7 @@ CATEGORY = {
 }
 
 
-def _last_offences(csv_path: Path, n: int) -> list[tuple[str, float, float]]:
-    """The last ``n`` offences of the file (category, lon, lat): real places, recent mix."""
-    with gzip.open(csv_path, "rt", encoding="utf-8") as f:
-        header = f.readline().strip().split(",")
-        i_cat, i_lat, i_lon = (header.index(c) for c in ("category", "lat", "lon"))
-        rows = [line.rstrip("\n").split(",") for line in f]
-    rows.sort(key=lambda r: r[header.index("occurred_at")])
-    return [(r[i_cat], float(r[i_lon]), float(r[i_lat])) for r in rows[-n:]]
-
-
-def create_demo_dispatch(csv_path: Path, *, seed: int = 0) -> tuple[int, int]:
+def create_demo_dispatch(*, seed: int = 0) -> str:
     """Units at busy cells of each station and a few open incidents, some dispatched."""
     rng = np.random.default_rng(seed)
     admin = User.objects.get(username="admin")
@@ -60,7 +49,7 @@ def create_demo_dispatch(csv_path: Path, *, seed: int = 0) -> tuple[int, int]:
             )
     now = timezone.now()
     incidents = []
-    for k, (category, lon, lat) in enumerate(_last_offences(csv_path, OPEN_INCIDENTS)):
+    for k, (category, lon, lat) in enumerate(read_latest_offences()):
         incidents.append(
             do_create_incident(
                 IncidentInput(
@@ -89,4 +78,4 @@ def create_demo_dispatch(csv_path: Path, *, seed: int = 0) -> tuple[int, int]:
         do_advance_assignment(assignment, "en_route", acting_user=dispatcher)
         if incident.pk % 2:
             do_advance_assignment(assignment, "on_scene", acting_user=dispatcher)
-    return len(units), len(incidents)
+    return f"已创建 {len(units)} 个警力、{len(incidents)} 起未结警情"

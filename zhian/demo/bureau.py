@@ -7,7 +7,10 @@ FeatureCollection (RFC 7946) with one Feature per jurisdiction, parents before c
 
 Method (deterministic for a given ``seed``; see docs/demo-bureau.md):
 
-1. Every record of ``toronto_mci_2014_2020.csv.gz`` gets its H3 resolution-9 cell.
+1. Every record gets its H3 resolution-9 cell. The input is the demo's own
+   ``data/toronto_mci_points.csv.gz`` (offences per distinct point, see
+   ``zhian.demo.toronto``) or the full ``toronto_mci_2014_2020.csv.gz``: both give the
+   same bureau.
 2. A cell belongs to the neighbourhood holding the plurality of its records; ties go to
    the neighbourhood with more records in the cell's ring of six neighbours, then to the
    alphabetically first name.
@@ -19,10 +22,11 @@ Method (deterministic for a given ``seed``; see docs/demo-bureau.md):
    cells one ring at a time (majority of already assigned neighbours, then name).
 5. A sector part that is cut off from its neighbourhood's main part (by records) is handed
    to the sector it shares the most cell edges with, so sectors are contiguous.
-6. Stations: seeds from volume-weighted k-means on sector centroids (local metric plane);
-   regions grow over the sector adjacency graph (the lightest region takes its nearest
-   unassigned neighbour); then single-sector moves that keep both stations contiguous are
-   made while they lower ``CV(volume)^2 + COMPACTNESS_WEIGHT * normalised inertia``.
+6. Stations: seeds from volume-weighted k-means (scikit-learn) on sector centroids (local
+   metric plane); regions grow over the sector adjacency graph (the lightest region takes
+   its nearest unassigned neighbour); then single-sector moves that keep both stations
+   contiguous are made while they lower ``CV(volume)^2 + COMPACTNESS_WEIGHT * normalised
+   inertia``. Of ``STATION_STARTS`` k-means seedings, the lowest final value is kept.
 7. Grids: each sector's cells are split by k-means on cell centres into
    ``clamp(round(cells / GRID_TARGET_CELLS), MIN_GRIDS, MAX_GRIDS)`` groups; stray parts of
    a grid join the adjacent grid of the same sector they share most edges with.
@@ -51,18 +55,19 @@ import pandas as pd
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.polygon import orient
+from sklearn.cluster import KMeans
+from threadpoolctl import threadpool_limits
 
-from zhian.analytics.datasets import shared_data_dir
+from zhian.demo.toronto import POINTS_PATH
 
 H3_RES = 9
-CSV_NAME = "toronto_mci_2014_2020.csv.gz"
-SHARED_DATA_ENV = "ZHIAN_SHARED_DATA"
 
 MIN_ISLAND_RECORDS = 10
 GRID_TARGET_CELLS = 12
 MIN_GRIDS = 3
 MAX_GRIDS = 6
 COMPACTNESS_WEIGHT = 0.5
+STATION_STARTS = 4
 CENTRAL_RADIUS_M = 3000.0
 EARTH_RADIUS_M = 6_371_008.8
 
@@ -89,11 +94,6 @@ Cell = str
 Geometry = dict[str, Any]
 
 
-def default_csv_path() -> Path:
-    """Path of the Toronto MCI file in the shared data directory."""
-    return shared_data_dir() / CSV_NAME
-
-
 def clean_neighbourhood(name: str) -> str:
     """Strip a trailing `` (NN)`` neighbourhood number and surrounding blanks."""
     return _SUFFIX_RE.sub("", str(name)).strip()
@@ -116,9 +116,12 @@ def chinese_number(n: int) -> str:
 def load_cell_counts(csv_path: Path) -> tuple[pd.DataFrame, int]:
     """Records per (H3 cell, neighbourhood), and the number of usable records.
 
-    Rows with missing or out-of-range coordinates (or exactly 0, 0) are skipped.
+    A row is one record, or ``n`` records when the file has an ``n`` column (the demo's
+    points file). Rows with missing or out-of-range coordinates (or exactly 0, 0) are skipped.
     """
-    df = pd.read_csv(csv_path, usecols=["neighbourhood", "lat", "lon"])
+    df = pd.read_csv(csv_path, usecols=lambda c: c in {"neighbourhood", "lat", "lon", "n"})
+    if "n" not in df.columns:
+        df = df.assign(n=1)
     df = df.dropna()
     ok = (
         df["lat"].between(-90, 90)
@@ -128,7 +131,7 @@ def load_cell_counts(csv_path: Path) -> tuple[pd.DataFrame, int]:
     df = df.loc[ok]
     df = df.assign(neighbourhood=df["neighbourhood"].map(clean_neighbourhood))
     # Points are snapped to intersections: index the distinct coordinates only.
-    pts = df.groupby(["lat", "lon", "neighbourhood"], sort=False).size().rename("n").reset_index()
+    pts = df.groupby(["lat", "lon", "neighbourhood"], sort=False)["n"].sum().reset_index()
     coords = pts[["lat", "lon"]].drop_duplicates()
     cell_of = {
         (la, lo): h3.latlng_to_cell(la, lo, H3_RES)
@@ -144,7 +147,7 @@ def load_cell_counts(csv_path: Path) -> tuple[pd.DataFrame, int]:
         .reset_index()
         .sort_values(["cell", "neighbourhood"], kind="mergesort", ignore_index=True)
     )
-    return counts, len(df)
+    return counts, int(df["n"].sum())
 
 
 # --------------------------------------------------------------------------- cell sets
@@ -332,40 +335,17 @@ def _geojson(polys: list[list[list[list[float]]]]) -> Geometry:
 
 
 def kmeans(
-    points: np.ndarray,
-    k: int,
-    rng: np.random.Generator,
-    weights: np.ndarray | None = None,
-    n_init: int = 4,
-    max_iter: int = 100,
+    points: np.ndarray, k: int, seed: int, weights: np.ndarray | None = None, n_init: int = 4
 ) -> np.ndarray:
-    """Weighted Lloyd k-means with k-means++ starts; returns labels (0..k-1, maybe gaps)."""
-    n = len(points)
-    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
-    k = min(k, n)
-    best_labels, best_inertia = np.zeros(n, dtype=int), math.inf
-    for _ in range(n_init):
-        centers = [points[rng.choice(n, p=w / w.sum())]]
-        for _ in range(1, k):
-            d2 = np.min(((points[:, None, :] - np.array(centers)[None]) ** 2).sum(-1), axis=1)
-            p = w * d2
-            centers.append(points[rng.choice(n, p=p / p.sum())] if p.sum() > 0 else points[0])
-        c = np.array(centers, dtype=float)
-        labels = np.zeros(n, dtype=int)
-        for it in range(max_iter):
-            d2 = ((points[:, None, :] - c[None]) ** 2).sum(-1)
-            new = d2.argmin(axis=1)
-            if it and np.array_equal(new, labels):
-                break
-            labels = new
-            for j in range(k):
-                m = labels == j
-                if m.any():
-                    c[j] = np.average(points[m], axis=0, weights=w[m])
-        inertia = float((w * ((points - c[labels]) ** 2).sum(-1)).sum())
-        if inertia < best_inertia - 1e-9:
-            best_labels, best_inertia = labels, inertia
-    return best_labels
+    """Labels (0..k-1) of scikit-learn's k-means (k-means++ starts, best of ``n_init``).
+
+    One OpenMP thread: the problems are tiny (at most a few hundred points), and threads
+    spinning on a busy machine made each fit 5x slower.
+    """
+    k = min(k, len(points))
+    model = KMeans(n_clusters=k, n_init=n_init, random_state=seed)
+    with threadpool_limits(limits=1, user_api="openmp"):
+        return model.fit_predict(points, sample_weight=weights)
 
 
 def _connected(nodes: set[int], adj: Sequence[set[int]]) -> bool:
@@ -389,12 +369,57 @@ def partition_stations(
     k: int,
     seed: int,
 ) -> list[int]:
-    """Group sectors into ``k`` contiguous stations of similar volume; returns labels."""
+    """Group sectors into ``k`` contiguous stations of similar volume; returns labels.
+
+    The partition is grown and refined from ``STATION_STARTS`` k-means seedings; the one
+    with the lowest :func:`station_objective` is kept.
+    """
     n = len(xy)
     if not 0 < k <= n:
         raise ValueError(f"n_stations must be in 1..{n}, got {k}")
-    rng = np.random.default_rng([seed, 1])
-    centers_lab = kmeans(xy, k, rng, weights=volume, n_init=8)
+    best: tuple[float, list[int]] | None = None
+    for start in range(STATION_STARTS):
+        label = _grow_stations(xy, volume, area, adj, k, seed * STATION_STARTS + start)
+        score = station_objective(label, xy, volume, area, k)
+        if best is None or score < best[0] - 1e-12:
+            best = (score, label)
+    assert best is not None
+    return best[1]
+
+
+def _disk_r2(total_area: float, k: int) -> float:
+    """Squared radius (m^2) of a disk-shaped station; ``total_area`` counts cells."""
+    return total_area * h3.average_hexagon_area(H3_RES, unit="m^2") / (k * math.pi)
+
+
+def station_objective(
+    label: Sequence[int], xy: np.ndarray, volume: np.ndarray, area: np.ndarray, k: int
+) -> float:
+    """``CV(volume)^2 + COMPACTNESS_WEIGHT * area-weighted inertia / (area * r^2)``."""
+    lab = np.asarray(label)
+    vol = np.bincount(lab, weights=volume, minlength=k)
+    cv2 = float(((vol - vol.mean()) ** 2).mean() / vol.mean() ** 2)
+    inertia = 0.0
+    for j in range(k):
+        m = lab == j
+        if m.any():
+            centre = np.average(xy[m], axis=0, weights=area[m])
+            inertia += float((area[m] * ((xy[m] - centre) ** 2).sum(1)).sum())
+    total_area = float(area.sum())
+    return cv2 + COMPACTNESS_WEIGHT * inertia / (total_area * _disk_r2(total_area, k))
+
+
+def _grow_stations(
+    xy: np.ndarray,
+    volume: np.ndarray,
+    area: np.ndarray,
+    adj: Sequence[set[int]],
+    k: int,
+    random_state: int,
+) -> list[int]:
+    """Seeds from weighted k-means, growth over the adjacency graph, then refinement."""
+    n = len(xy)
+    centers_lab = kmeans(xy, k, random_state, weights=volume, n_init=8)
     seeds: list[int] = []
     for j in sorted(set(centers_lab.tolist())):
         m = centers_lab == j
@@ -449,9 +474,7 @@ def _refine(
     """Greedy single-sector moves lowering CV(volume)^2 + w * normalised inertia."""
     mean_vol = float(volume.sum()) / k
     total_area = float(area.sum())
-    # Squared radius (m^2) of a disk-shaped station; ``area`` counts cells.
-    r2 = total_area * h3.average_hexagon_area(H3_RES, unit="m^2") / (k * math.pi)
-    inertia_norm = total_area * r2
+    inertia_norm = total_area * _disk_r2(total_area, k)
     sq = (xy**2).sum(1)
     s_a = [float(area[list(m)].sum()) for m in members]
     s_ax = [area[list(m)] @ xy[list(m)] for m in members]
@@ -510,7 +533,7 @@ def split_grids(cells: Sequence[Cell], xy: np.ndarray, n: int, seed: int) -> lis
     """Split a sector's cells into at most ``n`` edge-connected groups by k-means."""
     if n <= 1 or len(cells) <= 1:
         return [sorted(cells)]
-    labels = kmeans(xy, n, np.random.default_rng(seed), n_init=4)
+    labels = kmeans(xy, n, seed, n_init=4)
     grid_of = {c: int(j) for c, j in zip(cells, labels, strict=True)}
     for _ in range(10):
         changed = False
@@ -578,8 +601,9 @@ def _feature(
 def build_demo_bureau(
     csv_path: Path | None = None, n_stations: int = 12, seed: int = 0
 ) -> dict[str, Any]:
-    """Build the demo bureau FeatureCollection from the Toronto MCI file."""
-    counts, _ = load_cell_counts(csv_path or default_csv_path())
+    """Build the demo bureau FeatureCollection from Toronto MCI records (default: the demo's
+    own points file)."""
+    counts, _ = load_cell_counts(csv_path or POINTS_PATH)
     records: dict[Cell, int] = counts.groupby("cell")["n"].sum().astype(int).to_dict()
 
     # Sectors: plurality cells, closed and hole-filled, tiny islands dropped, grown, repaired.
@@ -705,12 +729,12 @@ def write_demo_bureau(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m zhian.core.demo_bureau OUT.geojson [--csv PATH] [--stations N] [--seed S]``."""
+    """``python -m zhian.demo.bureau OUT.geojson [--csv PATH] [--stations N] [--seed S]``."""
     parser = argparse.ArgumentParser(
-        prog="python -m zhian.core.demo_bureau", description="Write the demo bureau GeoJSON."
+        prog="python -m zhian.demo.bureau", description="Write the demo bureau GeoJSON."
     )
     parser.add_argument("out", type=Path, help="GeoJSON file to write")
-    parser.add_argument("--csv", type=Path, default=None, help=f"default: shared data/{CSV_NAME}")
+    parser.add_argument("--csv", type=Path, default=None, help=f"default: {POINTS_PATH}")
     parser.add_argument("--stations", type=int, default=12)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)

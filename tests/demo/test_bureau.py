@@ -14,10 +14,12 @@ import pandas as pd
 import pytest
 from shapely.geometry import LinearRing, shape
 
-from zhian.core import demo_bureau as db
+from zhian.analytics.datasets import toronto_mci_path
 from zhian.core.geo import validate_boundary
+from zhian.demo import bureau as db
+from zhian.demo import toronto
 
-CSV = db.default_csv_path()
+CSV = toronto_mci_path()
 pytestmark = pytest.mark.skipif(not CSV.exists(), reason=f"shared data missing: {CSV}")
 
 KINDS = ("bureau", "station", "sector", "grid")
@@ -278,12 +280,24 @@ def test_other_station_count() -> None:
 # --------------------------------------------------------------------------- helpers
 
 
-def test_shared_data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.delenv(db.SHARED_DATA_ENV, raising=False)
-    assert db.shared_data_dir() == Path(db.__file__).resolve().parents[2].parent / "shared" / "data"
-    monkeypatch.setenv(db.SHARED_DATA_ENV, str(tmp_path))
-    assert db.shared_data_dir() == tmp_path
-    assert db.default_csv_path() == tmp_path / db.CSV_NAME
+def test_the_demos_own_data_give_the_same_bureau(fc: dict[str, Any]) -> None:
+    """Given the points file in the repository, the bureau equals the one from the full file."""
+    assert db.build_demo_bureau() == fc
+
+
+def test_the_demos_own_data_are_regenerated_byte_for_byte(tmp_path: Path) -> None:
+    """Given the shared file, the script rewrites exactly the files the repository carries."""
+    points, latest = toronto.write_data(CSV, tmp_path)
+    assert points.read_bytes() == toronto.POINTS_PATH.read_bytes()
+    assert latest.read_bytes() == toronto.LATEST_PATH.read_bytes()
+    assert len(toronto.read_latest_offences()) == toronto.LATEST_OFFENCES
+
+
+def test_points_file_keeps_every_record(records: pd.DataFrame) -> None:
+    counts, usable = db.load_cell_counts(toronto.POINTS_PATH)
+    assert usable == len(records)
+    full, _ = db.load_cell_counts(CSV)
+    pd.testing.assert_frame_equal(counts, full)
 
 
 def test_small_helpers() -> None:
