@@ -38,7 +38,6 @@ counter-clockwise, holes clockwise), rounded to 6 decimals and checked with shap
 from __future__ import annotations
 
 import argparse
-import heapq
 import json
 import math
 import re
@@ -52,24 +51,21 @@ from typing import Any
 import h3
 import numpy as np
 import pandas as pd
-import shapely
-from shapely.geometry import MultiPolygon, Polygon, shape
-from shapely.geometry.polygon import orient
-from sklearn.cluster import KMeans
-from threadpoolctl import threadpool_limits
 
+from zhian.demo.cells import (
+    H3_RES,
+    Cell,
+    Plane,
+    cells_geometry,
+    close_cells,
+    components,
+    ring,
+)
+from zhian.demo.stations import grid_count, partition_stations, split_grids
 from zhian.demo.toronto import POINTS_PATH
 
-H3_RES = 9
-
 MIN_ISLAND_RECORDS = 10
-GRID_TARGET_CELLS = 12
-MIN_GRIDS = 3
-MAX_GRIDS = 6
-COMPACTNESS_WEIGHT = 0.5
-STATION_STARTS = 4
 CENTRAL_RADIUS_M = 3000.0
-EARTH_RADIUS_M = 6_371_008.8
 
 BUREAU_CODE = "DEMO"
 BUREAU_NAME = "多伦多演示分局"
@@ -89,9 +85,6 @@ _DIRECTIONS = [
 _CENTRAL = ("中", "Central")
 _CN_DIGITS = "零一二三四五六七八九"
 _SUFFIX_RE = re.compile(r"\s*\(\d+\)\s*$")
-
-Cell = str
-Geometry = dict[str, Any]
 
 
 def clean_neighbourhood(name: str) -> str:
@@ -150,61 +143,6 @@ def load_cell_counts(csv_path: Path) -> tuple[pd.DataFrame, int]:
     return counts, int(df["n"].sum())
 
 
-# --------------------------------------------------------------------------- cell sets
-
-
-def _ring(cell: Cell) -> list[Cell]:
-    return list(h3.grid_ring(cell, 1))
-
-
-def components(cells: Iterable[Cell]) -> list[list[Cell]]:
-    """Edge-connected components, each sorted, largest first (ties by first cell)."""
-    todo = set(cells)
-    out: list[list[Cell]] = []
-    for start in sorted(todo):
-        if start not in todo:
-            continue
-        todo.discard(start)
-        stack, comp = [start], []
-        while stack:
-            c = stack.pop()
-            comp.append(c)
-            for nb in _ring(c):
-                if nb in todo:
-                    todo.discard(nb)
-                    stack.append(nb)
-        out.append(sorted(comp))
-    out.sort(key=lambda comp: (-len(comp), comp[0]))
-    return out
-
-
-def _fill_holes(cells: set[Cell]) -> set[Cell]:
-    """``cells`` plus every cell not reachable from outside without crossing ``cells``."""
-    frame: set[Cell] = set()
-    for c in cells:
-        frame.update(h3.grid_disk(c, 1))
-    gaps = frame - cells
-    outside = {c for c in gaps if any(nb not in frame for nb in _ring(c))}
-    stack = list(outside)
-    while stack:
-        c = stack.pop()
-        for nb in _ring(c):
-            if nb in gaps and nb not in outside:
-                outside.add(nb)
-                stack.append(nb)
-    return cells | (gaps - outside)
-
-
-def close_cells(cells: set[Cell]) -> set[Cell]:
-    """Morphological closing with a one-cell disk, holes filled; keeps every input cell."""
-    dilated: set[Cell] = set()
-    for c in cells:
-        dilated.update(h3.grid_disk(c, 1))
-    dilated = _fill_holes(dilated)
-    kept = {c for c in dilated if c in cells or all(nb in dilated for nb in _ring(c))}
-    return _fill_holes(kept)
-
-
 # --------------------------------------------------------------------------- sectors
 
 
@@ -220,7 +158,7 @@ def plurality_owner(counts: pd.DataFrame) -> dict[Cell, str]:
         if len(tied) > 1:
 
             def around(name: str, cell: Cell = cell) -> int:
-                return sum(by_cell.get(nb, {}).get(name, 0) for nb in _ring(cell))
+                return sum(by_cell.get(nb, {}).get(name, 0) for nb in ring(cell))
 
             tied.sort(key=lambda name: (-around(name), name))
         owner[cell] = tied[0]
@@ -234,7 +172,7 @@ def _grow(owner: dict[Cell, str], covered: set[Cell]) -> dict[Cell, str]:
     while todo:
         new: dict[Cell, str] = {}
         for c in sorted(todo):
-            votes = Counter(owner[nb] for nb in _ring(c) if nb in owner)
+            votes = Counter(owner[nb] for nb in ring(c) if nb in owner)
             if votes:
                 top = max(votes.values())
                 new[c] = min(name for name, v in votes.items() if v == top)
@@ -263,7 +201,7 @@ def _make_contiguous(
             for part in parts[1:]:
                 votes: Counter[str] = Counter()
                 for c in part:
-                    for nb in _ring(c):
+                    for nb in ring(c):
                         other = owner.get(nb)
                         if other is not None and other != name:
                             votes[other] += 1
@@ -277,289 +215,6 @@ def _make_contiguous(
         if not changed:
             break
     return owner
-
-
-# --------------------------------------------------------------------------- geometry
-
-
-class _Plane:
-    """Local equirectangular projection (metres) about a reference point; fine at city scale."""
-
-    def __init__(self, lat0: float, lon0: float) -> None:
-        self.lat0, self.lon0 = lat0, lon0
-        self.kx = math.radians(1) * EARTH_RADIUS_M * math.cos(math.radians(lat0))
-        self.ky = math.radians(1) * EARTH_RADIUS_M
-
-    def xy(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-        return np.column_stack([(lon - self.lon0) * self.kx, (lat - self.lat0) * self.ky])
-
-
-def _round_ring(coords: Iterable[Sequence[float]]) -> list[list[float]]:
-    ring = [[round(float(x), 6), round(float(y), 6)] for x, y, *_ in coords]
-    out = [ring[0]]
-    for pt in ring[1:]:
-        if pt != out[-1]:
-            out.append(pt)
-    if out[0] != out[-1]:
-        out.append(out[0])
-    return out
-
-
-def _polygon_coords(p: Polygon) -> list[list[list[float]]]:
-    p = orient(p, sign=1.0)
-    return [_round_ring(p.exterior.coords)] + [_round_ring(r.coords) for r in p.interiors]
-
-
-def cells_geometry(cells: Iterable[Cell]) -> Geometry:
-    """GeoJSON Polygon/MultiPolygon of the union of ``cells`` (RFC 7946, 6 decimals)."""
-    cell_list = sorted(set(cells))
-    geom = shape(h3.h3shape_to_geo(h3.cells_to_h3shape(cell_list, tight=True)))
-    polys = list(geom.geoms) if isinstance(geom, MultiPolygon) else [geom]
-    rounded = [_polygon_coords(p) for p in polys]
-    out_geom = shape(_geojson(rounded))
-    if not out_geom.is_valid:  # never seen at res 9 / 6 decimals; be safe anyway
-        fixed = shapely.make_valid(out_geom)
-        parts = [g for g in getattr(fixed, "geoms", [fixed]) if isinstance(g, Polygon)]
-        rounded = [_polygon_coords(p) for p in parts]
-    rounded.sort(key=lambda r: (-Polygon(r[0]).area, r[0][0]))
-    return _geojson(rounded)
-
-
-def _geojson(polys: list[list[list[list[float]]]]) -> Geometry:
-    if len(polys) == 1:
-        return {"type": "Polygon", "coordinates": polys[0]}
-    return {"type": "MultiPolygon", "coordinates": polys}
-
-
-# --------------------------------------------------------------------------- clustering
-
-
-def kmeans(
-    points: np.ndarray, k: int, seed: int, weights: np.ndarray | None = None, n_init: int = 4
-) -> np.ndarray:
-    """Labels (0..k-1) of scikit-learn's k-means (k-means++ starts, best of ``n_init``).
-
-    One OpenMP thread: the problems are tiny (at most a few hundred points), and threads
-    spinning on a busy machine made each fit 5x slower.
-    """
-    k = min(k, len(points))
-    model = KMeans(n_clusters=k, n_init=n_init, random_state=seed)
-    with threadpool_limits(limits=1, user_api="openmp"):
-        return model.fit_predict(points, sample_weight=weights)
-
-
-def _connected(nodes: set[int], adj: Sequence[set[int]]) -> bool:
-    if not nodes:
-        return True
-    start = min(nodes)
-    seen, stack = {start}, [start]
-    while stack:
-        for t in adj[stack.pop()]:
-            if t in nodes and t not in seen:
-                seen.add(t)
-                stack.append(t)
-    return len(seen) == len(nodes)
-
-
-def partition_stations(
-    xy: np.ndarray,
-    volume: np.ndarray,
-    area: np.ndarray,
-    adj: Sequence[set[int]],
-    k: int,
-    seed: int,
-) -> list[int]:
-    """Group sectors into ``k`` contiguous stations of similar volume; returns labels.
-
-    The partition is grown and refined from ``STATION_STARTS`` k-means seedings; the one
-    with the lowest :func:`station_objective` is kept.
-    """
-    n = len(xy)
-    if not 0 < k <= n:
-        raise ValueError(f"n_stations must be in 1..{n}, got {k}")
-    best: tuple[float, list[int]] | None = None
-    for start in range(STATION_STARTS):
-        label = _grow_stations(xy, volume, area, adj, k, seed * STATION_STARTS + start)
-        score = station_objective(label, xy, volume, area, k)
-        if best is None or score < best[0] - 1e-12:
-            best = (score, label)
-    assert best is not None
-    return best[1]
-
-
-def _disk_r2(total_area: float, k: int) -> float:
-    """Squared radius (m^2) of a disk-shaped station; ``total_area`` counts cells."""
-    return total_area * h3.average_hexagon_area(H3_RES, unit="m^2") / (k * math.pi)
-
-
-def station_objective(
-    label: Sequence[int], xy: np.ndarray, volume: np.ndarray, area: np.ndarray, k: int
-) -> float:
-    """``CV(volume)^2 + COMPACTNESS_WEIGHT * area-weighted inertia / (area * r^2)``."""
-    lab = np.asarray(label)
-    vol = np.bincount(lab, weights=volume, minlength=k)
-    cv2 = float(((vol - vol.mean()) ** 2).mean() / vol.mean() ** 2)
-    inertia = 0.0
-    for j in range(k):
-        m = lab == j
-        if m.any():
-            centre = np.average(xy[m], axis=0, weights=area[m])
-            inertia += float((area[m] * ((xy[m] - centre) ** 2).sum(1)).sum())
-    total_area = float(area.sum())
-    return cv2 + COMPACTNESS_WEIGHT * inertia / (total_area * _disk_r2(total_area, k))
-
-
-def _grow_stations(
-    xy: np.ndarray,
-    volume: np.ndarray,
-    area: np.ndarray,
-    adj: Sequence[set[int]],
-    k: int,
-    random_state: int,
-) -> list[int]:
-    """Seeds from weighted k-means, growth over the adjacency graph, then refinement."""
-    n = len(xy)
-    centers_lab = kmeans(xy, k, random_state, weights=volume, n_init=8)
-    seeds: list[int] = []
-    for j in sorted(set(centers_lab.tolist())):
-        m = centers_lab == j
-        centre = np.average(xy[m], axis=0, weights=volume[m])
-        order = np.argsort(((xy - centre) ** 2).sum(1), kind="stable")
-        seeds.append(next(int(i) for i in order if int(i) not in seeds))
-    while len(seeds) < k:  # k-means lost a cluster: add the farthest sector
-        d2 = np.min(((xy[:, None, :] - xy[seeds][None]) ** 2).sum(-1), axis=1)
-        seeds.append(int(np.argmax(d2)))
-
-    label = [-1] * n
-    members: list[set[int]] = []
-    vol = [0.0] * k
-    for j, s in enumerate(seeds):
-        label[s] = j
-        members.append({s})
-        vol[j] = float(volume[s])
-    heap = [(vol[j], j) for j in range(k)]
-    heapq.heapify(heap)
-    while heap:
-        _, j = heapq.heappop(heap)
-        cand = {t for s in members[j] for t in adj[s] if label[t] == -1}
-        if not cand:
-            continue
-        seed_xy = xy[seeds[j]]
-        t = min(cand, key=lambda t: (float(((xy[t] - seed_xy) ** 2).sum()), t))
-        label[t] = j
-        members[j].add(t)
-        vol[j] += float(volume[t])
-        heapq.heappush(heap, (vol[j], j))
-    for t in range(n):  # only if the adjacency graph is disconnected
-        if label[t] == -1:
-            j = int(np.argmin(((xy[seeds] - xy[t]) ** 2).sum(1)))
-            label[t] = j
-            members[j].add(t)
-            vol[j] += float(volume[t])
-
-    _refine(label, members, xy, volume, area, adj, k)
-    return label
-
-
-def _refine(
-    label: list[int],
-    members: list[set[int]],
-    xy: np.ndarray,
-    volume: np.ndarray,
-    area: np.ndarray,
-    adj: Sequence[set[int]],
-    k: int,
-    max_moves: int = 2000,
-) -> None:
-    """Greedy single-sector moves lowering CV(volume)^2 + w * normalised inertia."""
-    mean_vol = float(volume.sum()) / k
-    total_area = float(area.sum())
-    inertia_norm = total_area * _disk_r2(total_area, k)
-    sq = (xy**2).sum(1)
-    s_a = [float(area[list(m)].sum()) for m in members]
-    s_ax = [area[list(m)] @ xy[list(m)] for m in members]
-    s_ax2 = [float(area[list(m)] @ sq[list(m)]) for m in members]
-    vol = [float(volume[list(m)].sum()) for m in members]
-
-    def inertia(a: float, ax: np.ndarray, ax2: float) -> float:
-        return ax2 - float(ax @ ax) / a if a > 0 else 0.0
-
-    for _ in range(max_moves):
-        best: tuple[float, int, int] | None = None
-        for s in range(len(label)):
-            a_ = label[s]
-            if len(members[a_]) == 1:
-                continue
-            for b in sorted({label[t] for t in adj[s]} - {a_}):
-                v, ar = float(volume[s]), float(area[s])
-                d_bal = (
-                    (vol[a_] - v - mean_vol) ** 2
-                    + (vol[b] + v - mean_vol) ** 2
-                    - (vol[a_] - mean_vol) ** 2
-                    - (vol[b] - mean_vol) ** 2
-                ) / (k * mean_vol**2)
-                before = inertia(s_a[a_], s_ax[a_], s_ax2[a_]) + inertia(s_a[b], s_ax[b], s_ax2[b])
-                after = inertia(s_a[a_] - ar, s_ax[a_] - ar * xy[s], s_ax2[a_] - ar * sq[s])
-                after += inertia(s_a[b] + ar, s_ax[b] + ar * xy[s], s_ax2[b] + ar * sq[s])
-                delta = d_bal + COMPACTNESS_WEIGHT * (after - before) / inertia_norm
-                if delta < -1e-12 and (best is None or (delta, s, b) < best):
-                    if not _connected(members[a_] - {s}, adj):
-                        continue
-                    best = (delta, s, b)
-        if best is None:
-            return
-        _, s, b = best
-        a_ = label[s]
-        v, ar = float(volume[s]), float(area[s])
-        members[a_].discard(s)
-        members[b].add(s)
-        label[s] = b
-        vol[a_] -= v
-        vol[b] += v
-        s_a[a_] -= ar
-        s_a[b] += ar
-        s_ax[a_] = s_ax[a_] - ar * xy[s]
-        s_ax[b] = s_ax[b] + ar * xy[s]
-        s_ax2[a_] -= ar * sq[s]
-        s_ax2[b] += ar * sq[s]
-
-
-def grid_count(n_cells: int) -> int:
-    """Grids for a sector of ``n_cells``: round(n / GRID_TARGET_CELLS) within 3..6, <= n."""
-    return min(n_cells, max(MIN_GRIDS, min(MAX_GRIDS, round(n_cells / GRID_TARGET_CELLS))))
-
-
-def split_grids(cells: Sequence[Cell], xy: np.ndarray, n: int, seed: int) -> list[list[Cell]]:
-    """Split a sector's cells into at most ``n`` edge-connected groups by k-means."""
-    if n <= 1 or len(cells) <= 1:
-        return [sorted(cells)]
-    labels = kmeans(xy, n, seed, n_init=4)
-    grid_of = {c: int(j) for c, j in zip(cells, labels, strict=True)}
-    for _ in range(10):
-        changed = False
-        groups: dict[int, list[Cell]] = defaultdict(list)
-        for c, j in grid_of.items():
-            groups[j].append(c)
-        for j in sorted(groups):
-            for part in components(groups[j])[1:]:
-                votes: Counter[int] = Counter()
-                for c in part:
-                    for nb in _ring(c):
-                        other = grid_of.get(nb)
-                        if other is not None and other != j:
-                            votes[other] += 1
-                if votes:
-                    top = max(votes.values())
-                    target = min(g for g, v in votes.items() if v == top)
-                    for c in part:
-                        grid_of[c] = target
-                    changed = True
-        if not changed:
-            break
-    groups = defaultdict(list)
-    for c, j in grid_of.items():
-        groups[j].append(c)
-    return [sorted(g) for _, g in sorted(groups.items())]
 
 
 # --------------------------------------------------------------------------- naming
@@ -625,7 +280,7 @@ def build_demo_bureau(
     # Geometry helpers: cell centres in a local metric plane.
     all_cells = sorted(owner)
     latlon = np.array([h3.cell_to_latlng(c) for c in all_cells])
-    plane = _Plane(float(latlon[:, 0].mean()), float(latlon[:, 1].mean()))
+    plane = Plane(float(latlon[:, 0].mean()), float(latlon[:, 1].mean()))
     cell_xy = dict(zip(all_cells, plane.xy(latlon[:, 0], latlon[:, 1]), strict=True))
     cell_ll = {c: (float(la), float(lo)) for c, (la, lo) in zip(all_cells, latlon, strict=True)}
 
@@ -640,7 +295,7 @@ def build_demo_bureau(
     idx = {name: i for i, name in enumerate(names)}
     adj: list[set[int]] = [set() for _ in names]
     for c, name in owner.items():
-        for nb in _ring(c):
+        for nb in ring(c):
             other = owner.get(nb)
             if other is not None and other != name:
                 adj[idx[name]].add(idx[other])

@@ -15,7 +15,7 @@ from zhian.core.models import AuditEvent, Jurisdiction, JurisdictionCell
 from zhian.core.services.jurisdictions import (
     JurisdictionImportError,
     do_import_jurisdictions,
-    export_feature_collection,
+    feature_collection,
 )
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +52,7 @@ def test_reimport_updates_in_place() -> None:
 
 def test_export_round_trips() -> None:
     do_import_jurisdictions(collection(tree_features()), acting_user=None)
-    exported = export_feature_collection(Jurisdiction.objects.all())
+    exported = feature_collection(Jurisdiction.objects.all(), with_cells=True)
     before = {j.code: (j.path, j.boundary) for j in Jurisdiction.objects.all()}
     do_import_jurisdictions(json.loads(json.dumps(exported)), acting_user=None)
     after = {j.code: (j.path, j.boundary) for j in Jurisdiction.objects.all()}
