@@ -59,6 +59,7 @@ from zhian.demo.cells import (
     cells_geometry,
     close_cells,
     components,
+    merge_cut_off_parts,
     ring,
 )
 from zhian.demo.stations import grid_count, partition_stations, split_grids
@@ -183,38 +184,12 @@ def _grow(owner: dict[Cell, str], covered: set[Cell]) -> dict[Cell, str]:
     return owner
 
 
-def _make_contiguous(
-    owner: dict[Cell, str], records: Mapping[Cell, int], max_rounds: int = 20
-) -> dict[Cell, str]:
-    """Hand each cut-off part of a sector to the sector it shares most cell edges with."""
-    owner = dict(owner)
-    for _ in range(max_rounds):
-        changed = False
-        by_owner: dict[str, list[Cell]] = defaultdict(list)
-        for c, name in owner.items():
-            by_owner[name].append(c)
-        for name in sorted(by_owner):
-            parts = components(by_owner[name])
-            if len(parts) < 2:
-                continue
-            parts.sort(key=lambda p: (-sum(records.get(c, 0) for c in p), -len(p), p[0]))
-            for part in parts[1:]:
-                votes: Counter[str] = Counter()
-                for c in part:
-                    for nb in ring(c):
-                        other = owner.get(nb)
-                        if other is not None and other != name:
-                            votes[other] += 1
-                if not votes:
-                    continue  # an island: nothing to merge it into
-                top = max(votes.values())
-                target = min(n for n, v in votes.items() if v == top)
-                for c in part:
-                    owner[c] = target
-                changed = True
-        if not changed:
-            break
-    return owner
+def _make_contiguous(owner: dict[Cell, str], records: Mapping[Cell, int]) -> dict[Cell, str]:
+    """Hand each cut-off part of a sector to the sector it shares most cell edges with; a
+    sector keeps the part holding most records."""
+    return merge_cut_off_parts(
+        owner, main_part=lambda p: (-sum(records.get(c, 0) for c in p), -len(p), p[0])
+    )
 
 
 # --------------------------------------------------------------------------- naming

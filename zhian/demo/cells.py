@@ -4,8 +4,9 @@ and their outline as RFC 7946 geometry (oriented rings, 6 decimals)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 import h3
 import numpy as np
@@ -17,6 +18,7 @@ H3_RES = 9
 EARTH_RADIUS_M = 6_371_008.8
 Cell = str
 Geometry = dict[str, Any]
+K = TypeVar("K", str, int)
 
 
 # --------------------------------------------------------------------------- cell sets
@@ -124,3 +126,42 @@ def _geojson(polys: list[list[list[list[float]]]]) -> Geometry:
     if len(polys) == 1:
         return {"type": "Polygon", "coordinates": polys[0]}
     return {"type": "MultiPolygon", "coordinates": polys}
+
+
+def merge_cut_off_parts(
+    owner: dict[Cell, K],
+    *,
+    main_part: Callable[[list[Cell]], Any] | None = None,
+    max_rounds: int = 20,
+) -> dict[Cell, K]:
+    """Make every group of ``owner`` (cell → group) edge-connected: each part cut off from a
+    group's main part goes to the neighbouring group it shares most cell edges with (ties:
+    the smallest group key); an island with no neighbour stays. The main part is the first
+    of :func:`components`, or the first when sorted by ``main_part``."""
+    owner = dict(owner)
+    for _ in range(max_rounds):
+        changed = False
+        groups: dict[K, list[Cell]] = defaultdict(list)
+        for cell, key in owner.items():
+            groups[key].append(cell)
+        for key in sorted(groups):
+            parts = components(groups[key])
+            if main_part is not None:
+                parts.sort(key=main_part)
+            for part in parts[1:]:
+                votes: Counter[K] = Counter()
+                for cell in part:
+                    for nb in ring(cell):
+                        other = owner.get(nb)
+                        if other is not None and other != key:
+                            votes[other] += 1
+                if not votes:
+                    continue  # an island: nothing to merge it into
+                top = max(votes.values())
+                target = min(k for k, v in votes.items() if v == top)
+                for cell in part:
+                    owner[cell] = target
+                changed = True
+        if not changed:
+            break
+    return owner

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 
 import h3
@@ -14,7 +14,7 @@ import numpy as np
 from sklearn.cluster import KMeans
 from threadpoolctl import threadpool_limits
 
-from zhian.demo.cells import H3_RES, Cell, components, ring
+from zhian.demo.cells import H3_RES, Cell, merge_cut_off_parts
 
 GRID_TARGET_CELLS = 12
 MIN_GRIDS = 3
@@ -227,28 +227,8 @@ def split_grids(cells: Sequence[Cell], xy: np.ndarray, n: int, seed: int) -> lis
         return [sorted(cells)]
     labels = kmeans(xy, n, seed, n_init=4)
     grid_of = {c: int(j) for c, j in zip(cells, labels, strict=True)}
-    for _ in range(10):
-        changed = False
-        groups: dict[int, list[Cell]] = defaultdict(list)
-        for c, j in grid_of.items():
-            groups[j].append(c)
-        for j in sorted(groups):
-            for part in components(groups[j])[1:]:
-                votes: Counter[int] = Counter()
-                for c in part:
-                    for nb in ring(c):
-                        other = grid_of.get(nb)
-                        if other is not None and other != j:
-                            votes[other] += 1
-                if votes:
-                    top = max(votes.values())
-                    target = min(g for g, v in votes.items() if v == top)
-                    for c in part:
-                        grid_of[c] = target
-                    changed = True
-        if not changed:
-            break
-    groups = defaultdict(list)
+    grid_of = merge_cut_off_parts(grid_of, max_rounds=10)
+    groups: dict[int, list[Cell]] = defaultdict(list)
     for c, j in grid_of.items():
         groups[j].append(c)
     return [sorted(g) for _, g in sorted(groups.items())]
