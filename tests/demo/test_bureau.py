@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
@@ -34,15 +33,8 @@ MAX_STATION_VOLUME_RATIO = 1.5  # max/min records per station, default seed
 
 
 @pytest.fixture(scope="module")
-def built() -> tuple[dict[str, Any], float]:
-    t0 = time.perf_counter()
-    fc = db.build_demo_bureau(CSV)
-    return fc, time.perf_counter() - t0
-
-
-@pytest.fixture(scope="module")
-def fc(built: tuple[dict[str, Any], float]) -> dict[str, Any]:
-    return built[0]
+def fc() -> dict[str, Any]:
+    return db.build_demo_bureau(CSV)
 
 
 @pytest.fixture(scope="module")
@@ -84,10 +76,6 @@ def polygons(geometry: dict[str, Any]) -> list[list[list[list[float]]]]:
 
 
 # --------------------------------------------------------------------------- structure
-
-
-def test_build_is_fast(built: tuple[dict[str, Any], float]) -> None:
-    assert built[1] < 20.0
 
 
 def test_collection_and_properties(fc: dict[str, Any]) -> None:
