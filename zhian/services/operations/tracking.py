@@ -93,9 +93,9 @@ def add_internal(tracking: Tracking, author: Any, text: str) -> None:
 @transaction.atomic
 def finish_tracking(tracking: Tracking, at: datetime | None = None) -> None:
     """The request is over: the retention period of its contact data starts now."""
-    Tracking.objects.filter(pk=tracking.pk, finished_at__isnull=True).update(
-        finished_at=at or timezone.now()
-    )
+    at = at or timezone.now()
+    if Tracking.objects.filter(pk=tracking.pk, finished_at__isnull=True).update(finished_at=at):
+        tracking.finished_at = at
 
 
 @dataclass(frozen=True)
