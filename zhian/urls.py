@@ -11,5 +11,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("dispatch/", include("zhian.dispatch.urls")),
     path("s/", include("zhian.services.portal_urls")),
+    path("open311/v2/", include("zhian.services.open311_urls")),
     path("", include("zhian.core.urls")),
 ]

@@ -138,6 +138,9 @@ class OnlineReport(models.Model):
     open311_client = models.ForeignKey(
         "services.Open311Client", on_delete=models.PROTECT, null=True, blank=True
     )
+    media_url = models.URLField(
+        _("图片链接"), max_length=500, blank=True, help_text=_("Open311 客户端提供")
+    )
     due_at = models.DateTimeField(_("受理时限"))
     status_notes = models.CharField(_("对公众的说明"), max_length=1000, blank=True)
     created_at = models.DateTimeField(_("提交时间"), db_index=True)

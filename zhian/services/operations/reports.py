@@ -21,6 +21,7 @@ from zhian.core.geo import point_cell
 from zhian.core.scoping import check_can
 from zhian.services.choices import (
     OPEN_REPORT,
+    Channel,
     PublicEvent,
     ReportCategory,
     ReportStatus,
@@ -53,6 +54,7 @@ class ReportInput:
     lon: float | None = None
     lat: float | None = None
     occurred_at: datetime | None = None
+    media_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,7 @@ def route_for(category: str) -> Route:
     return Route(rule.target, rule.incident_category_code)
 
 
-def _validate(data: ReportInput) -> tuple[str, dict[str, str]]:
+def _validate(data: ReportInput, *, phone_required: bool) -> tuple[str, dict[str, str]]:
     errors: dict[str, str] = {}
     phone = ""
     if data.category not in ReportCategory.values:
@@ -88,17 +90,22 @@ def _validate(data: ReportInput) -> tuple[str, dict[str, str]]:
         errors["address"] = _("地址不能超过 200 字")
     if data.occurred_at is not None and data.occurred_at > timezone.now() + timedelta(minutes=5):
         errors["occurred_at"] = _("发生时间不能晚于现在")
-    try:
-        phone = normalise_phone(data.phone)
-    except ValidationFailed as exc:
-        errors.update(exc.extra.get("fields", {}))
+    if len(data.media_url) > 500 or (data.media_url and not data.media_url.startswith("https://")):
+        errors["media_url"] = _("图片链接须为 https 地址（500 字符以内）")
+    if phone_required or data.phone.strip():
+        try:
+            phone = normalise_phone(data.phone)
+        except ValidationFailed as exc:
+            errors.update(exc.extra.get("fields", {}))
     return phone, errors
 
 
 def submit_report(data: ReportInput, *, citizen: Citizen) -> OnlineReport:
     """File a report: validate, count it against the address's and the phone's limits
-    (counted even when refused), then store it with its tracking code and route."""
-    phone, errors = _validate(data)
+    (counted even when refused), then store it with its tracking code and route. The
+    portal requires a phone (the citizen's key to tracking); an Open311 client may file
+    without one (it follows the request by its id)."""
+    phone, errors = _validate(data, phone_required=citizen.channel != Channel.OPEN311)
     if errors:
         raise ValidationFailed(
             pgettext("sentence separator", "；").join(errors.values()),
@@ -107,7 +114,8 @@ def submit_report(data: ReportInput, *, citizen: Citizen) -> OnlineReport:
         )
     if citizen.ip:
         ratelimits.hit("report_ip", citizen.ip)
-    ratelimits.hit("report_phone", phone_digest(phone))
+    if phone:
+        ratelimits.hit("report_phone", phone_digest(phone))
     return _store_report(data, phone, citizen)
 
 
@@ -135,6 +143,7 @@ def _store_report(data: ReportInput, phone: str, citizen: Citizen) -> OnlineRepo
         route=route.target,
         incident_category_code=route.incident_category_code,
         open311_client_id=citizen.open311_client_id,
+        media_url=data.media_url,
         due_at=now + timedelta(hours=settings.ZHIAN_REPORT_ACCEPT_HOURS),
         created_at=now,
     )
