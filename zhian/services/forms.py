@@ -39,6 +39,24 @@ class HoneypotMixin(forms.Form):
         return bool(self.data.get("website"))
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; the service checks their count, type and size."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []
+
+
 _PHONE = forms.CharField(
     label=_("手机号码"),
     max_length=20,
@@ -70,10 +88,10 @@ class ReportForm(ServiceErrorsMixin, HoneypotMixin):
         input_formats=["%Y-%m-%dT%H:%M"],
     )
     phone = _PHONE
-    photos = forms.FileField(
+    photos = MultipleFileField(
         label=_("照片（可选，最多 3 张，每张不超过 5 MB，JPEG/PNG）"),
         required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}),
+        widget=MultipleFileInput(attrs={"accept": "image/jpeg,image/png"}),
     )
 
 

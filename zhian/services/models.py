@@ -157,6 +157,16 @@ class OnlineReport(models.Model):
         return self.tracking.code
 
 
+class ReportPhoto(models.Model):
+    """A photo of a report, stored as a core attachment (type by content, size limit)."""
+
+    report = models.ForeignKey(OnlineReport, on_delete=models.CASCADE, related_name="photos")
+    attachment = models.ForeignKey("core.Attachment", on_delete=models.PROTECT, related_name="+")
+
+    def __str__(self) -> str:
+        return f"{self.report_id} photo"
+
+
 class BookableService(models.Model):
     """A service citizens book at a station window (e.g. 户籍证明, 无犯罪记录证明)."""
 

@@ -110,6 +110,7 @@ def report(request: HttpRequest) -> HttpResponse:
                         lon=d["lon"],
                         lat=d["lat"],
                         occurred_at=d["occurred_at"],
+                        photos=tuple(d["photos"]),
                     ),
                     citizen=_citizen(request),
                 )

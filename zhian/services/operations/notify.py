@@ -19,8 +19,6 @@ def send_to_citizen(tracking: Tracking, subject: str, text: str) -> None:
     def deliver() -> None:
         from zhian.core import notifications
 
-        notifications.send_external(
-            channel="sms", to=phone, subject=subject, body=text, ref=f"services:{tracking.code}"
-        )
+        notifications.send_external(to_address=phone, subject=subject, body=text)
 
     transaction.on_commit(deliver)

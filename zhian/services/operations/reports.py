@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from zhian.core import audit
+from zhian.core.attachments import JPEG, PNG, store_attachment
 from zhian.core.concurrency import update_if_version
 from zhian.core.errors import Conflict, ValidationFailed
 from zhian.core.geo import point_cell
@@ -28,7 +29,7 @@ from zhian.services.choices import (
     RouteTarget,
     TrackedKind,
 )
-from zhian.services.models import OnlineReport, RoutingRule
+from zhian.services.models import OnlineReport, ReportPhoto, RoutingRule
 from zhian.services.operations import ratelimits
 from zhian.services.operations.portal import Citizen, default_bureau, locate_public
 from zhian.services.operations.tracking import (
@@ -55,6 +56,7 @@ class ReportInput:
     lat: float | None = None
     occurred_at: datetime | None = None
     media_url: str = ""
+    photos: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,8 @@ def _validate(data: ReportInput, *, phone_required: bool) -> tuple[str, dict[str
         errors["occurred_at"] = _("发生时间不能晚于现在")
     if len(data.media_url) > 500 or (data.media_url and not data.media_url.startswith("https://")):
         errors["media_url"] = _("图片链接须为 https 地址（500 字符以内）")
+    if len(data.photos) > settings.ZHIAN_REPORT_MAX_PHOTOS:
+        errors["photos"] = _("最多上传 %(n)d 张照片") % {"n": settings.ZHIAN_REPORT_MAX_PHOTOS}
     if phone_required or data.phone.strip():
         try:
             phone = normalise_phone(data.phone)
@@ -147,13 +151,29 @@ def _store_report(data: ReportInput, phone: str, citizen: Citizen) -> OnlineRepo
         due_at=now + timedelta(hours=settings.ZHIAN_REPORT_ACCEPT_HOURS),
         created_at=now,
     )
+    for upload in data.photos:
+        try:
+            attachment = store_attachment(
+                upload,
+                acting_user=None,
+                allowed=(JPEG, PNG),
+                max_bytes=settings.ZHIAN_REPORT_PHOTO_MAX_BYTES,
+            )
+        except ValidationFailed as exc:
+            raise ValidationFailed(
+                exc.message, code=exc.code, fields={"photos": exc.message}
+            ) from exc
+        ReportPhoto.objects.create(report=report, attachment=attachment)
     add_public(tracking, PublicEvent.SUBMITTED, at=now)
     audit.record(
         actor=None,
         action="report.submit",
         obj=report,
         data=citizen.audit_data(
-            code=tracking.code, category=data.category, jurisdiction=jurisdiction.code
+            code=tracking.code,
+            category=data.category,
+            jurisdiction=jurisdiction.code,
+            photos=len(data.photos),
         ),
     )
     return report
