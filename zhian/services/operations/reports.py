@@ -19,6 +19,7 @@ from zhian.core.attachments import JPEG, PNG, store_attachment
 from zhian.core.concurrency import update_if_version
 from zhian.core.errors import Conflict, ValidationFailed
 from zhian.core.geo import point_cell
+from zhian.core.parties import check_purpose
 from zhian.core.scoping import check_can
 from zhian.services.choices import (
     OPEN_REPORT,
@@ -355,3 +356,13 @@ def sync_forwarded_reports(*, now: datetime | None = None) -> int:
             )
             done += 1
     return done
+
+
+@transaction.atomic
+def reveal_reporter_phone(report: OnlineReport, *, acting_user: Any, purpose: str) -> str:
+    """The reporter's phone for a call back, with an audited purpose (查看事由)."""
+    check_can(acting_user, "contact.reveal", report.jurisdiction)
+    audit.record_personal_data_read(
+        actor=acting_user, obj=report, purpose=check_purpose(purpose), fields=["phone"]
+    )
+    return report.tracking.phone
