@@ -95,3 +95,10 @@ def test_complaint_assignment_inside_the_unit_is_refused_by_the_api(
     assert "13800138002" not in client.get("/api/v1/services/complaints").content.decode()
     figures = client.get("/api/v1/services/figures", {"start": "2026-01-01", "end": "2026-12-31"})
     assert figures.status_code == 200 and figures.json()["complaints"] == []
+
+
+def test_the_openapi_document_includes_the_services_endpoints(tree: dict[str, Any]) -> None:
+    schema = Client().get("/api/v1/openapi.json")
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    assert "/api/v1/services/appointments" in paths and "/api/v1/services/figures" in paths
