@@ -185,3 +185,9 @@ def test_staff_answer_a_consultation_and_publish_it(
     assert response.status_code == 302
     faq = Client().get("/s/faq/").content.decode()
     assert "租房合同" in faq and "13800138001" not in faq
+
+
+def test_the_portal_speaks_english_from_its_own_catalogue(tree: dict[str, Any]) -> None:
+    page = Client(headers={"Accept-Language": "en"}).get("/s/report/").content.decode()
+    assert "Police citizen services" in page and "In an emergency call 110 now" in page
+    assert "Personal data notice" in page
