@@ -63,3 +63,30 @@ def test_the_daily_jobs_run(tree: dict[str, Any]) -> None:
     out = StringIO()
     call_command("services_jobs", stdout=out)
     assert "erase_expired_contacts" in out.getvalue()
+
+
+def test_the_incident_page_links_back_to_the_report(
+    tree: dict[str, Any], people: dict[str, Any], citizen: Any, password: str
+) -> None:
+    from django.test import Client
+
+    report = submit_report(
+        ReportInput(
+            category="noise",
+            description="KTV 深夜噪声扰民",
+            phone="13800138000",
+            address="测试路 7 号",
+            lon=S1_POINT[0],
+            lat=S1_POINT[1],
+        ),
+        citizen=citizen,
+    )
+    do_forward_report(
+        report, acting_user=people["dispatcher"], expected_version=1, incident_category_code="0204"
+    )
+    report.refresh_from_db()
+    client = Client()
+    client.login(username=people["dispatcher"].username, password=password)
+    page = client.get(f"/dispatch/incidents/{report.incident_id}/").content.decode()
+    assert f"网上报警 {report.tracking.code}" in page
+    assert f"/services/reports/{report.pk}/" in page

@@ -2,7 +2,6 @@
 actions. Citizens use the portal and Open311, never this API. Contact data is not in any
 response (reveals are page actions with an audited purpose)."""
 
-
 from datetime import date, datetime
 from typing import Any, Literal
 

@@ -10,7 +10,10 @@ class ServicesConfig(AppConfig):
     verbose_name = _("便民服务")
 
     def ready(self) -> None:
+        from zhian.core.extensions import register_incident_action
         from zhian.core.permissions import register_actions
+        from zhian.services.extensions import incident_source
         from zhian.services.permissions import ACTIONS
 
         register_actions(ACTIONS)
+        register_incident_action(incident_source)
