@@ -102,3 +102,20 @@ def test_the_openapi_document_includes_the_services_endpoints(tree: dict[str, An
     assert schema.status_code == 200
     paths = schema.json()["paths"]
     assert "/api/v1/services/appointments" in paths and "/api/v1/services/figures" in paths
+
+
+def test_staff_enter_a_complaint_received_by_phone(
+    tree: dict[str, Any], people: dict[str, Any]
+) -> None:
+    client = client_for(people["leader"])
+    body = {"unit": "S1", "description": "电话反映：民警出警时未出示证件", "phone": "13800138009"}
+    created = client.post(
+        "/api/v1/services/complaints", json.dumps(body), content_type="application/json"
+    )
+    assert created.status_code == 201, created.content
+    assert created.json()["unit"] == "S1" and "13800138009" not in created.content.decode()
+    officer = client_for(people["patrol"])
+    refused = officer.post(
+        "/api/v1/services/complaints", json.dumps(body), content_type="application/json"
+    )
+    assert refused.status_code == 403

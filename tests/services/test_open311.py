@@ -221,3 +221,11 @@ def test_get_one_request_and_a_token_json_and_xml(api_key: str) -> None:
     _json_errors(client.get(f"{BASE}/requests/ZZZZZZZZZZ.json", {"api_key": api_key}), 404)
     _xml_errors(client.get(f"{BASE}/tokens/nope.xml", {"api_key": api_key}), 404)
     _xml_errors(client.get(f"{BASE}/requests/{rid}.xml", {"api_key": "o311_bad"}), 403)
+
+
+def test_a_keyed_client_is_not_held_to_the_portal_address_limit(
+    api_key: str, settings: Any
+) -> None:
+    settings.ZHIAN_PORTAL_RATE_LIMITS = {"report_ip": (1, 3600), "report_phone": (100, 86400)}
+    assert _post(api_key).status_code == 201
+    assert _post(api_key, phone="13800138001").status_code == 201

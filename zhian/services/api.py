@@ -8,12 +8,14 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
 
 from zhian.core.api_support import acting_user, if_match_version
 from zhian.core.errors import ValidationFailed
+from zhian.core.idempotency import response_not_stored
 from zhian.core.models import User
+from zhian.core.selectors import access_jurisdiction
 from zhian.services import selectors
 from zhian.services.operations import appointments as appointment_ops
 from zhian.services.operations import complaints as complaint_ops
@@ -150,6 +152,17 @@ class AnswerIn(Schema):
     answer: str = Field(..., min_length=2, max_length=4000)
     publish: bool = False
     faq_question: str = Field("", max_length=4000)
+
+
+class ComplaintIn(Schema):
+    """A complaint received in person or by phone, entered by staff."""
+
+    unit: str = Field(..., max_length=32, description="被投诉单位编码（派出所或警务区）")
+    description: str = Field(..., min_length=10, max_length=4000)
+    phone: str = Field(..., max_length=32)
+    officer_reference: str = Field("", max_length=100)
+    complainant_name: str = Field("", max_length=64)
+    occurred_at: datetime | None = None
 
 
 class AssignIn(Schema):
@@ -300,6 +313,25 @@ def answer_consultation(request: HttpRequest, consultation_id: int, payload: Ans
 @paginate(CursorPagination, ordering=("due_at",), page_size=50)
 def list_complaints(request: HttpRequest, open_only: bool = True) -> Any:
     return selectors.complaints_for(acting_user(request), open_only=open_only)
+
+
+@router.post("/services/complaints", response={201: ComplaintOut})
+@response_not_stored
+def receive_complaint(request: HttpRequest, payload: ComplaintIn) -> Any:
+    user = acting_user(request)
+    unit = access_jurisdiction(user, payload.unit)
+    complaint = complaint_ops.do_receive_complaint(
+        complaint_ops.ComplaintInput(
+            unit=unit,
+            description=payload.description,
+            phone=payload.phone,
+            officer_reference=payload.officer_reference,
+            complainant_name=payload.complainant_name,
+            occurred_at=payload.occurred_at,
+        ),
+        acting_user=user,
+    )
+    return Status(201, complaint)
 
 
 @router.post("/services/complaints/{complaint_id}/assign", response=ComplaintOut)

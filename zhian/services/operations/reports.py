@@ -117,7 +117,7 @@ def submit_report(data: ReportInput, *, citizen: Citizen) -> OnlineReport:
             code="invalid_report",
             fields=errors,
         )
-    if citizen.ip:
+    if citizen.ip and citizen.channel == Channel.PORTAL:  # Open311 clients are keyed
         ratelimits.hit("report_ip", citizen.ip)
     if phone:
         ratelimits.hit("report_phone", phone_digest(phone))
