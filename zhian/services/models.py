@@ -194,8 +194,8 @@ class Slot(models.Model):
     service = models.ForeignKey(BookableService, on_delete=models.PROTECT, related_name="slots")
     station = models.ForeignKey(_JURISDICTION, on_delete=models.PROTECT, related_name="+")
     day = models.DateField(_("日期"))
-    starts_at = models.DateTimeField(_("开始"))
-    ends_at = models.DateTimeField(_("结束"))
+    starts_at = models.DateTimeField(_("起始"))
+    ends_at = models.DateTimeField(_("截止"))
     capacity = models.PositiveSmallIntegerField(_("名额"))
     booked = models.PositiveSmallIntegerField(_("已约"), default=0)
 
