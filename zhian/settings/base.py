@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "zhian.core",
     "zhian.dispatch",
+    "zhian.services",
     "zhian.demo",
 ]
 
@@ -103,7 +104,12 @@ ZHIAN_DAILY_TASKS = [
     "zhian.core.tasks.prune_failed_logins",
     "zhian.core.tasks.export_audit_head",
     "zhian.dispatch.tasks.prune_unit_positions",
+    "zhian.services.tasks.send_appointment_reminders",
+    "zhian.services.tasks.erase_expired_contacts",
+    "zhian.services.tasks.prune_rate_counters",
 ]
+# Queued every few minutes by `manage.py enqueue_housekeeping --frequent`.
+ZHIAN_FREQUENT_TASKS = ["zhian.services.tasks.sync_forwarded_reports"]
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -185,3 +191,32 @@ CACHES = {
 # Location history on the incident page: earlier incidents within this radius and period.
 ZHIAN_HISTORY_RADIUS_M = float(os.environ.get("ZHIAN_HISTORY_RADIUS_M", "50"))
 ZHIAN_HISTORY_DAYS = int(os.environ.get("ZHIAN_HISTORY_DAYS", "365"))
+
+# 便民服务 (citizen services): the public portal at /s/, Open311 at /open311/v2/.
+# Absolute base of links sent to citizens (survey links in notifications).
+ZHIAN_PORTAL_BASE_URL = os.environ.get("ZHIAN_PORTAL_BASE_URL", "http://127.0.0.1:8000")
+# A citizen's phone is kept this many days after their request is finished, then erased
+# by the erase_expired_contacts task (statistics stay).
+ZHIAN_CONTACT_RETENTION_DAYS = int(os.environ.get("ZHIAN_CONTACT_RETENTION_DAYS", "180"))
+# SLAs: a report is accepted (受理) within hours, a consultation answered within hours, a
+# complaint about policing concluded and answered within days.
+ZHIAN_REPORT_ACCEPT_HOURS = int(os.environ.get("ZHIAN_REPORT_ACCEPT_HOURS", "24"))
+ZHIAN_CONSULTATION_SLA_HOURS = int(os.environ.get("ZHIAN_CONSULTATION_SLA_HOURS", "72"))
+ZHIAN_COMPLAINT_DAYS = int(os.environ.get("ZHIAN_COMPLAINT_DAYS", "30"))
+# A 回访 survey link is valid this many days (and once).
+ZHIAN_SURVEY_VALID_DAYS = int(os.environ.get("ZHIAN_SURVEY_VALID_DAYS", "7"))
+# Portal rate limits, {scope: (requests, seconds)}: per client address and per phone.
+ZHIAN_PORTAL_RATE_LIMITS = {
+    "report_ip": (int(os.environ.get("ZHIAN_PORTAL_REPORTS_PER_IP_HOUR", "20")), 3600),
+    "report_phone": (int(os.environ.get("ZHIAN_PORTAL_REPORTS_PER_PHONE_DAY", "5")), 86400),
+    "book_ip": (30, 3600),
+    "book_phone": (5, 86400),
+    "consult_ip": (20, 3600),
+    "consult_phone": (5, 86400),
+    "complaint_ip": (10, 3600),
+    "complaint_phone": (3, 86400),
+    "track_ip": (int(os.environ.get("ZHIAN_PORTAL_LOOKUPS_PER_IP_HOUR", "60")), 3600),
+}
+# Photos on online reports: at most this many, each at most this many bytes.
+ZHIAN_REPORT_MAX_PHOTOS = 3
+ZHIAN_REPORT_PHOTO_MAX_BYTES = int(os.environ.get("ZHIAN_REPORT_PHOTO_MAX_BYTES", str(5 * 2**20)))
