@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "zhian.core",
     "zhian.dispatch",
+    "zhian.records",
 ]
 
 MIDDLEWARE = [
@@ -166,3 +167,14 @@ CACHES = {
 # Location history on the incident page: earlier incidents within this radius and period.
 ZHIAN_HISTORY_RADIUS_M = float(os.environ.get("ZHIAN_HISTORY_RADIUS_M", "50"))
 ZHIAN_HISTORY_DAYS = int(os.environ.get("ZHIAN_HISTORY_DAYS", "365"))
+
+# Records (案件): the 6-digit bureau code in case numbers (A/X + code + year + sequence),
+# per bureau jurisdiction code as "DEMO=330203,B2=330204" or one code for every bureau;
+# a case without progress for this many days shows on the supervisor's board.
+ZHIAN_CASE_BUREAU_CODE = os.environ.get("ZHIAN_CASE_BUREAU_CODE", "330203")
+ZHIAN_CASE_BUREAU_CODES = dict(
+    item.split("=", 1)
+    for item in os.environ.get("ZHIAN_CASE_BUREAU_CODES", "").split(",")
+    if "=" in item
+)
+ZHIAN_CASE_STALE_DAYS = int(os.environ.get("ZHIAN_CASE_STALE_DAYS", "15"))

@@ -1,0 +1,253 @@
+"""Read queries for records (案件), scoped to the acting user."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Avg, Count, Exists, Min, OuterRef, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zhian.core.errors import NotFound
+from zhian.core.extensions import PageAction
+from zhian.core.scoping import can, scoped
+from zhian.dispatch.selectors import access_incident
+from zhian.records.choices import OPEN_STAGES, ApprovalStatus, DeadlineStatus
+from zhian.records.models import Approval, Case, Deadline, DeadlineRule, QualityReview
+from zhian.records.services.deadlines import DUE_SOON
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    stage: str = ""
+    case_type: str = ""
+    category: str = ""
+    officer_id: int | None = None
+    mine: bool = False
+    flag: str = ""  # "overdue" or "due_soon"
+    q: str = ""  # case number or title
+
+
+def cases_for(user: Any, filters: CaseFilter | None = None) -> QuerySet[Case]:
+    qs = scoped(Case.objects.all(), user, "case.view")
+    f = filters or CaseFilter()
+    if f.stage:
+        qs = qs.filter(stage=f.stage)
+    if f.case_type:
+        qs = qs.filter(case_type=f.case_type)
+    if f.category:
+        qs = qs.filter(category__code=f.category)
+    if f.officer_id:
+        qs = qs.filter(officer_id=f.officer_id)
+    if f.mine:
+        qs = qs.filter(officer_id=user.pk)
+    if f.q:
+        qs = qs.filter(Q(number__icontains=f.q) | Q(title__icontains=f.q))
+    now = timezone.now()
+    if f.flag == "overdue":
+        qs = qs.filter(Exists(_open_due(now=now, until=now)))
+    elif f.flag == "due_soon":
+        qs = qs.filter(Exists(_open_due(now=now, since=now, until=now + DUE_SOON)))
+    return qs.select_related("category", "jurisdiction", "officer").annotate(
+        next_due=Min("deadlines__due_at", filter=Q(deadlines__status=DeadlineStatus.OPEN))
+    )
+
+
+def _open_due(
+    *, now: datetime, until: datetime, since: datetime | None = None
+) -> QuerySet[Deadline]:
+    qs = Deadline.objects.filter(case=OuterRef("pk"), status=DeadlineStatus.OPEN, due_at__lte=until)
+    if since is not None:
+        qs = qs.filter(due_at__gt=since)
+    return qs
+
+
+def access_case(user: Any, case_id: int) -> Case:
+    case = (
+        scoped(Case.objects.all(), user, "case.view")
+        .select_related("category", "jurisdiction", "officer", "bureau", "created_by")
+        .filter(pk=case_id)
+        .first()
+    )
+    if case is None:
+        raise NotFound(_("未找到该案件"))
+    return case
+
+
+def access_approval(user: Any, approval_id: int) -> Approval:
+    approval = (
+        scoped(Approval.objects.all(), user, "case.view", field="case__jurisdiction")
+        .select_related("case__jurisdiction", "case__officer")
+        .filter(pk=approval_id)
+        .first()
+    )
+    if approval is None:
+        raise NotFound(_("未找到该审批"))
+    return approval
+
+
+def access_deadline(user: Any, deadline_id: int) -> Deadline:
+    deadline = (
+        scoped(Deadline.objects.all(), user, "case.view", field="case__jurisdiction")
+        .select_related("case__jurisdiction", "case__officer", "rule")
+        .filter(pk=deadline_id)
+        .first()
+    )
+    if deadline is None:
+        raise NotFound(_("未找到该期限"))
+    return deadline
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    at: datetime
+    source: str  # "incident" or "case"
+    kind: str
+    label: str
+    actor: str
+    note: str
+
+
+def case_timeline(user: Any, case: Case) -> list[TimelineItem]:
+    """The whole story: each linked incident's timeline (from the call) and the case's."""
+    items: list[TimelineItem] = []
+    for incident in case.incidents.all():
+        visible = access_incident(user, incident.pk)
+        for event in visible.timeline.select_related("actor", "unit"):
+            items.append(
+                TimelineItem(
+                    at=event.at,
+                    source=visible.number,
+                    kind=event.kind,
+                    label=str(event.get_kind_display()),
+                    actor=str(event.actor or event.unit or ""),
+                    note=event.note,
+                )
+            )
+    for entry in case.entries.select_related("actor"):
+        label = str(entry.get_kind_display())
+        if entry.stage_to and entry.stage_from:
+            label = f"{entry.get_stage_from_display()} → {entry.get_stage_to_display()}"
+        items.append(
+            TimelineItem(
+                at=entry.at,
+                source=case.number,
+                kind=entry.kind,
+                label=label,
+                actor=str(entry.actor or ""),
+                note=entry.note,
+            )
+        )
+    return sorted(items, key=lambda item: item.at)
+
+
+def case_deadlines(case: Case) -> list[Deadline]:
+    return list(
+        case.deadlines.select_related("rule").prefetch_related("extension_rows__approved_by")
+    )
+
+
+def open_approval(case: Case) -> Approval | None:
+    return case.approvals.filter(
+        status__in=[ApprovalStatus.PENDING, ApprovalStatus.ESCALATED]
+    ).first()
+
+
+def stale_days() -> int:
+    return int(getattr(settings, "ZHIAN_CASE_STALE_DAYS", 15))
+
+
+def board_for(user: Any, now: datetime | None = None, limit: int = 50) -> dict[str, Any]:
+    """The supervisor's board (盯案): overdue and due-soon periods, cases without progress
+    for N days, returned approvals, pending approvals, and each officer's open load."""
+    now = now or timezone.now()
+    deadlines = scoped(
+        Deadline.objects.filter(status=DeadlineStatus.OPEN),
+        user,
+        "case.supervise",
+        "case__jurisdiction",
+    ).select_related("case__officer", "case__jurisdiction", "rule")
+    cases = scoped(Case.objects.filter(stage__in=OPEN_STAGES), user, "case.supervise")
+    approvals = scoped(
+        Approval.objects.all(), user, "case.supervise", "case__jurisdiction"
+    ).select_related("case", "submitted_by", "decided_by")
+    return {
+        "overdue": list(deadlines.filter(due_at__lte=now).order_by("due_at")[:limit]),
+        "due_soon": list(
+            deadlines.filter(due_at__gt=now, due_at__lte=now + DUE_SOON).order_by("due_at")[:limit]
+        ),
+        "stale": list(
+            cases.filter(last_progress_at__lte=now - timedelta(days=stale_days()))
+            .select_related("officer", "jurisdiction")
+            .order_by("last_progress_at")[:limit]
+        ),
+        "pending": list(
+            approvals.filter(
+                status__in=[ApprovalStatus.PENDING, ApprovalStatus.ESCALATED]
+            ).order_by("submitted_at")[:limit]
+        ),
+        "returned": list(
+            approvals.filter(
+                status=ApprovalStatus.RETURNED, decided_at__gte=now - timedelta(days=30)
+            )
+            .filter(
+                ~Q(case__approvals__status__in=[ApprovalStatus.PENDING, ApprovalStatus.ESCALATED])
+            )
+            .order_by("-decided_at")[:limit]
+        ),
+        "load": list(
+            cases.values("officer_id", "officer__username", "officer__display_name")
+            .annotate(open_cases=Count("pk"))
+            .order_by("-open_cases")[:limit]
+        ),
+        "stale_days": stale_days(),
+        "now": now,
+    }
+
+
+def review_scores(
+    user: Any, since: datetime, until: datetime, by: str = "officer"
+) -> list[dict[str, Any]]:
+    """Average 执法质量 score per officer or per station over reviews in [since, until)."""
+    qs = scoped(QualityReview.objects.all(), user, "case.supervise", "case__jurisdiction").filter(
+        reviewed_at__gte=since, reviewed_at__lt=until
+    )
+    keys = (
+        ("officer_id", "officer__username", "officer__display_name")
+        if by == "officer"
+        else ("case__jurisdiction__code", "case__jurisdiction__name")
+    )
+    return list(
+        qs.values(*keys).annotate(reviews=Count("pk"), average=Avg("score")).order_by("-average")
+    )
+
+
+def rules_for(user: Any) -> QuerySet[DeadlineRule]:
+    return DeadlineRule.objects.all()
+
+
+def open_case_actions(user: Any, incident: Any) -> Iterable[PageAction]:
+    """The incident page's "受案" link (registered with core.extensions)."""
+    if not can(user, "case.open", incident.jurisdiction):
+        return []
+    linked = list(incident.cases.all()[:3]) if incident.pk else []
+    actions = [
+        PageAction(
+            label=_("查看案件 %(number)s") % {"number": case.number},
+            url=reverse("records:case", args=[case.pk]),
+        )
+        for case in linked
+    ]
+    actions.append(
+        PageAction(
+            label=_("受案（立案登记）"),
+            url=reverse("records:open") + f"?incident={incident.pk}",
+            help=_("从本警情建立案件，警情记录并入案件时间线"),
+        )
+    )
+    return actions
