@@ -87,3 +87,28 @@ class DeadlineStatus(models.TextChoices):
     MET = "met", _("按期完成")
     LATE = "late", _("超期完成")
     LAPSED = "lapsed", _("已失效")
+
+
+class EvidenceKind(models.TextChoices):
+    """证据种类 and 涉案财物."""
+
+    PHYSICAL = "physical", _("物证")
+    DOCUMENT = "document", _("书证")
+    ELECTRONIC = "electronic", _("电子数据")
+    AUDIOVISUAL = "audiovisual", _("视听资料")
+    PROPERTY = "property", _("涉案财物")
+
+
+class CustodyAction(models.TextChoices):
+    """Steps of the chain of custody (保管链)."""
+
+    SEIZED = "seized", _("扣押/提取")
+    HANDED_OVER = "handed_over", _("移交")
+    STORED = "stored", _("入库保管")
+    TAKEN_OUT = "taken_out", _("出库")
+    EXAMINED = "examined", _("送检/鉴定")
+    RETURNED = "returned", _("发还")
+    DISPOSED = "disposed", _("销毁/处置")
+
+
+FINAL_CUSTODY = (CustodyAction.RETURNED, CustodyAction.DISPOSED)

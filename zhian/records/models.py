@@ -10,12 +10,15 @@ from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from zhian.core.parties import PartyBase
 from zhian.records.choices import (
     ApprovalStatus,
     CaseType,
+    CustodyAction,
     DeadlineStatus,
     EntryKind,
     EventKind,
+    EvidenceKind,
     PeriodUnit,
     Stage,
 )
@@ -369,3 +372,67 @@ class QualityReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.score}"
+
+
+class Party(PartyBase):
+    """A person as party to one case (当事人); never stands alone, never searched across cases."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="parties")
+
+    class Meta(PartyBase.Meta):
+        ordering = ["pk"]
+        verbose_name = _("当事人")
+        verbose_name_plural = _("当事人")
+
+
+class Evidence(models.Model):
+    """An item in the case's evidence and property register (证据物品登记)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="evidence")
+    kind = models.CharField(_("种类"), max_length=16, choices=EvidenceKind.choices)
+    name = models.CharField(_("名称"), max_length=120)
+    description = models.TextField(_("特征描述"), blank=True, max_length=2000)
+    quantity = models.CharField(_("数量"), max_length=40, blank=True)
+    holder = models.CharField(_("当前保管人/保管地点"), max_length=120)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=CustodyAction.choices, default=CustodyAction.SEIZED
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("证据物品")
+        verbose_name_plural = _("证据物品")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.name}"
+
+
+class CustodyEntry(_AppendOnly):
+    """One link of the chain of custody: who handed what to whom, when and why; in order."""
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="custody")
+    seq = models.PositiveIntegerField()
+    action = models.CharField(_("事项"), max_length=16, choices=CustodyAction.choices)
+    at = models.DateTimeField(_("时间"))
+    from_holder = models.CharField(_("交出人/地点"), max_length=120, blank=True)
+    to_holder = models.CharField(_("接收人/地点"), max_length=120)
+    reason = models.CharField(_("事由"), max_length=200)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["evidence", "seq"]
+        verbose_name = _("保管记录")
+        verbose_name_plural = _("保管记录")
+        constraints = [
+            models.UniqueConstraint(fields=["evidence", "seq"], name="records_custody_seq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.evidence_id}#{self.seq} {self.action}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from zhian.core.models.accounts import Role
 
-OFFICER_ROLES = frozenset({Role.PATROL_OFFICER, Role.COMMUNITY_OFFICER})
+OFFICER_ROLES = frozenset({Role.CASE_OFFICER, Role.PATROL_OFFICER, Role.COMMUNITY_OFFICER})
 SUPERVISING_ROLES = frozenset({Role.SUPERVISOR, Role.LEADER})
 
 ACTIONS: dict[str, frozenset[Role]] = {

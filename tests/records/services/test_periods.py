@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from zhian.records.services.periods import add_months, next_working_day, period_end
+from zhian.core.workdays import roll_to_workday
+from zhian.records.services.periods import add_months, period_end
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -68,8 +69,8 @@ def test_months_same_day_or_month_end() -> None:
 
 
 def test_next_working_day_skips_holidays() -> None:
-    assert next_working_day(at(2026, 10, 1).date()) == at(2026, 10, 8).date()
-    assert next_working_day(at(2026, 9, 20).date()) == at(2026, 9, 20).date()  # make-up day
+    assert roll_to_workday(at(2026, 10, 1).date()) == at(2026, 10, 8).date()
+    assert roll_to_workday(at(2026, 9, 20).date()) == at(2026, 9, 20).date()  # make-up day
 
 
 def test_naive_start_is_refused() -> None:

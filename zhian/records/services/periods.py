@@ -18,25 +18,12 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from zhian.core.workdays import roll_to_workday
 from zhian.records.choices import PeriodUnit
 
 
 def bureau_zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
-
-
-def is_working_day(day: date) -> bool:
-    """Statutory holidays and make-up working days from ``chinesecalendar``."""
-    import chinese_calendar
-
-    return bool(chinese_calendar.is_workday(day))
-
-
-def next_working_day(day: date) -> date:
-    """``day`` itself when it is a working day, else the first working day after it."""
-    while not is_working_day(day):
-        day += timedelta(days=1)
-    return day
 
 
 def add_months(day: date, months: int) -> date:
@@ -75,5 +62,5 @@ def period_end(
         return local + timedelta(hours=amount + 1)
     end_day = last_day(start, amount, unit, zone)
     if moves_on_holiday:
-        end_day = next_working_day(end_day)
+        end_day = roll_to_workday(end_day)
     return datetime.combine(end_day + timedelta(days=1), time(0), tzinfo=zone)
