@@ -13,12 +13,20 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhian.core.errors import NotFound
+from zhian.core.errors import NotFound, PermissionDenied
 from zhian.core.extensions import PageAction
-from zhian.core.scoping import can, scoped
+from zhian.core.scoping import can, scope_paths, scoped
 from zhian.dispatch.selectors import access_incident
 from zhian.records.choices import OPEN_STAGES, ApprovalStatus, DeadlineStatus
-from zhian.records.models import Approval, Case, Deadline, DeadlineRule, QualityReview
+from zhian.records.models import (
+    Approval,
+    Case,
+    Deadline,
+    DeadlineRule,
+    Evidence,
+    Party,
+    QualityReview,
+)
 from zhian.records.services.deadlines import DUE_SOON
 
 
@@ -228,6 +236,9 @@ def review_scores(
 
 
 def rules_for(user: Any) -> QuerySet[DeadlineRule]:
+    """The statutory rule table, readable by anyone who works or supervises cases."""
+    if scope_paths(user, "case.view") == []:
+        raise PermissionDenied(_("您的角色无权查看期限规则"), code="forbidden_action")
     return DeadlineRule.objects.all()
 
 
@@ -251,3 +262,46 @@ def open_case_actions(user: Any, incident: Any) -> Iterable[PageAction]:
         )
     )
     return actions
+
+
+def access_party(user: Any, party_id: int) -> Party:
+    party = (
+        scoped(Party.objects.all(), user, "case.view", field="case__jurisdiction")
+        .select_related("case__jurisdiction", "case__officer")
+        .filter(pk=party_id)
+        .first()
+    )
+    if party is None:
+        raise NotFound(_("未找到该当事人"))
+    return party
+
+
+def access_evidence(user: Any, evidence_id: int) -> Evidence:
+    evidence = (
+        scoped(Evidence.objects.all(), user, "case.view", field="case__jurisdiction")
+        .select_related("case__jurisdiction", "case__officer")
+        .filter(pk=evidence_id)
+        .first()
+    )
+    if evidence is None:
+        raise NotFound(_("未找到该证据物品"))
+    return evidence
+
+
+def case_parties(case: Case) -> list[Party]:
+    """The parties of one case (there is no search across cases)."""
+    return list(case.parties.all())
+
+
+def case_evidence(case: Case) -> list[Evidence]:
+    return list(case.evidence.prefetch_related("custody__recorded_by"))
+
+
+def case_worker(user_id: int) -> Any:
+    """A user named as a case officer (the service checks they may work the case's unit)."""
+    from zhian.core.models import User
+
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        raise NotFound(_("未找到该民警"))
+    return user
