@@ -436,3 +436,19 @@ class CustodyEntry(_AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.evidence_id}#{self.seq} {self.action}"
+
+
+class EvidenceFile(models.Model):
+    """A file attached to an evidence item (photo, scan, report); served only by the
+    records view after the case's permission check, hash re-checked on every download."""
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="files")
+    attachment = models.OneToOneField("core.Attachment", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("证据附件")
+        verbose_name_plural = _("证据附件")
+
+    def __str__(self) -> str:
+        return f"{self.evidence_id} {self.attachment_id}"

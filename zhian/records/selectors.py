@@ -24,6 +24,7 @@ from zhian.records.models import (
     Deadline,
     DeadlineRule,
     Evidence,
+    EvidenceFile,
     Party,
     QualityReview,
 )
@@ -305,3 +306,16 @@ def case_worker(user_id: int) -> Any:
     if user is None:
         raise NotFound(_("未找到该民警"))
     return user
+
+
+def access_evidence_file(user: Any, file_id: int) -> EvidenceFile:
+    """An evidence file, only for users who may see its case."""
+    row = (
+        scoped(EvidenceFile.objects.all(), user, "case.view", field="evidence__case__jurisdiction")
+        .select_related("attachment", "evidence__case")
+        .filter(pk=file_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound(_("未找到该附件"))
+    return row

@@ -19,3 +19,11 @@ urlpatterns = [
     path("approvals/<int:approval_id>/decide/", views.approval_decide, name="decide"),
     path("deadlines/<int:deadline_id>/extend/", views.deadline_extend, name="extend"),
 ]
+urlpatterns += [
+    path("<int:case_id>/parties/", views.party_add, name="party_add"),
+    path("parties/<int:party_id>/reveal/", views.party_reveal, name="party_reveal"),
+    path("<int:case_id>/evidence/", views.evidence_add, name="evidence_add"),
+    path("evidence/<int:evidence_id>/custody/", views.custody_add, name="custody_add"),
+    path("evidence/<int:evidence_id>/upload/", views.evidence_upload, name="evidence_upload"),
+    path("files/<int:file_id>/", views.evidence_file, name="evidence_file"),
+]

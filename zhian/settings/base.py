@@ -187,3 +187,5 @@ ZHIAN_CASE_BUREAU_CODES = dict(
     if "=" in item
 )
 ZHIAN_CASE_STALE_DAYS = int(os.environ.get("ZHIAN_CASE_STALE_DAYS", "15"))
+# Largest evidence file (photo, scan, PDF/Office document) accepted, in bytes.
+ZHIAN_EVIDENCE_MAX_BYTES = int(os.environ.get("ZHIAN_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024))

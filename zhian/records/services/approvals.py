@@ -71,6 +71,8 @@ def do_submit_for_approval(
     audit.record(actor=acting_user, action="case.submit", obj=approval, data={"target": target})
     notify_later(
         supervisors_of(case),
+        kind="case.submitted",
+        case=case,
         title=_("%(number)s 提请“%(stage)s”审批")
         % {"number": case.number, "stage": Stage(target).label},
     )
@@ -120,7 +122,12 @@ def do_approve(approval: Approval, *, acting_user: Any, reason: str = "") -> App
         obj=approval,
         data={"target": approval.target_stage},
     )
-    notify_later([case.officer], title=_("%(number)s 审批通过") % {"number": case.number})
+    notify_later(
+        [case.officer],
+        kind="case.approved",
+        title=_("%(number)s 审批通过") % {"number": case.number},
+        case=case,
+    )
     return approval
 
 
@@ -175,6 +182,8 @@ def do_return(approval: Approval, *, acting_user: Any, reason: str) -> Approval:
     )
     notify_later(
         [approval.case.officer, approval.submitted_by],
+        kind="case.returned",
+        case=approval.case,
         title=_("%(number)s 审批被退回") % {"number": approval.case.number},
         body=approval.reason,
     )

@@ -260,6 +260,8 @@ def do_move_case(
     if case.officer_id and case.officer_id != acting_user.pk:
         notify_later(
             [case.officer],
+            kind="case.stage",
+            case=case,
             title=_("%(number)s 已变为“%(stage)s”")
             % {"number": case.number, "stage": Stage(target).label},
         )
@@ -326,5 +328,10 @@ def do_assign_officer(
     update_if_version(case, expected_version, officer=officer)
     add_entry(case, EntryKind.ASSIGNED, actor=acting_user, data={"officer": officer.username})
     audit.record(actor=acting_user, action="case.assign", obj=case, data={"officer": officer.pk})
-    notify_later([officer], title=_("您被指定为 %(number)s 的主办民警") % {"number": case.number})
+    notify_later(
+        [officer],
+        kind="case.assigned",
+        title=_("您被指定为 %(number)s 的主办民警") % {"number": case.number},
+        case=case,
+    )
     return case

@@ -182,6 +182,8 @@ def do_extend_deadline(
     )
     notify_later(
         [case.officer],
+        kind="case.deadline_extended",
+        case=case,
         title=_("%(number)s 的期限已延长") % {"number": case.number},
         body=reason.strip(),
     )
@@ -220,7 +222,12 @@ def scan_deadlines(now: datetime | None = None) -> dict[str, int]:
                     if flag == "due_soon"
                     else _("%(number)s：%(rule)s 已超期")
                 ) % {"number": case.number, "rule": deadline.rule.name}
-                notify_later([case.officer, *supervisors_of(case)], title=title)
+                notify_later(
+                    [case.officer, *supervisors_of(case)],
+                    kind=f"case.{flag}",
+                    title=title,
+                    case=case,
+                )
                 sent[flag] += 1
     return sent
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhian.core import audit
+from zhian.core.attachments import EVIDENCE_TYPES, store_attachment
 from zhian.core.errors import Conflict, ValidationFailed
 from zhian.core.parties import check_party_fields, reveal_party
 from zhian.core.scoping import check_can
@@ -20,7 +22,7 @@ from zhian.records.choices import (
     EntryKind,
     EvidenceKind,
 )
-from zhian.records.models import Case, CustodyEntry, Evidence, Party
+from zhian.records.models import Case, CustodyEntry, Evidence, EvidenceFile, Party
 from zhian.records.services.cases import check_can_work_case
 from zhian.records.services.timeline import add_entry
 
@@ -185,3 +187,25 @@ def do_record_custody(
         data={"seq": entry.seq, "action": action, "to": to_holder},
     )
     return entry
+
+
+@transaction.atomic
+def do_attach_evidence_file(evidence: Evidence, *, acting_user: Any, upload: Any) -> EvidenceFile:
+    """Attach a photo or document to an evidence item (type by content, size limit
+    ``ZHIAN_EVIDENCE_MAX_BYTES``); a refused upload leaves no row and no file."""
+    check_can_work_case(acting_user, evidence.case)
+    _check_open(evidence.case)
+    attachment = store_attachment(
+        upload,
+        acting_user=acting_user,
+        allowed=EVIDENCE_TYPES,
+        max_bytes=settings.ZHIAN_EVIDENCE_MAX_BYTES,
+    )
+    row = EvidenceFile.objects.create(evidence=evidence, attachment=attachment)
+    audit.record(
+        actor=acting_user,
+        action="case.evidence.file",
+        obj=evidence,
+        data={"attachment": attachment.pk, "sha256": attachment.sha256, "size": attachment.size},
+    )
+    return row
