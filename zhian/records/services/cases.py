@@ -94,6 +94,10 @@ def do_open_case(*, acting_user: Any, data: CaseInput) -> Case:
     elif accepted_at > now:
         errors["accepted_at"] = _("受案时间不能晚于当前时间")
     incidents = [access_incident(acting_user, pk) for pk in dict.fromkeys(data.incident_ids)]
+    if incidents and "accepted_at" not in errors:
+        first_call = min(i.received_at for i in incidents)
+        if accepted_at < first_call:
+            errors["accepted_at"] = _("受案时间不能早于警情接警时间")
     unit: Jurisdiction | None = None
     if data.jurisdiction_code:
         unit = Jurisdiction.objects.filter(code=data.jurisdiction_code).first()
