@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Avg, Count, Exists, Min, OuterRef, Q, QuerySet
+from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +29,9 @@ from zhian.records.models import (
     QualityReview,
 )
 from zhian.records.services.deadlines import DUE_SOON
+
+# A jurisdiction's boundary is GeoJSON (often hundreds of kB): never load it for lists.
+HEAVY_JURISDICTION = ("jurisdiction__boundary",)
 
 
 @dataclass(frozen=True)
@@ -62,8 +65,14 @@ def cases_for(user: Any, filters: CaseFilter | None = None) -> QuerySet[Case]:
         qs = qs.filter(Exists(_open_due(now=now, until=now)))
     elif f.flag == "due_soon":
         qs = qs.filter(Exists(_open_due(now=now, since=now, until=now + DUE_SOON)))
-    return qs.select_related("category", "jurisdiction", "officer").annotate(
-        next_due=Min("deadlines__due_at", filter=Q(deadlines__status=DeadlineStatus.OPEN))
+    # A correlated subquery per listed row (not a GROUP BY over every case in scope).
+    next_due = Deadline.objects.filter(case=OuterRef("pk"), status=DeadlineStatus.OPEN).order_by(
+        "due_at"
+    )
+    return (
+        qs.select_related("category", "jurisdiction", "officer")
+        .defer(*HEAVY_JURISDICTION)
+        .annotate(next_due=Subquery(next_due.values("due_at")[:1]))
     )
 
 
@@ -80,6 +89,7 @@ def access_case(user: Any, case_id: int) -> Case:
     case = (
         scoped(Case.objects.all(), user, "case.view")
         .select_related("category", "jurisdiction", "officer", "bureau", "created_by")
+        .defer(*HEAVY_JURISDICTION, "bureau__boundary")
         .filter(pk=case_id)
         .first()
     )
@@ -181,6 +191,7 @@ def board_for(user: Any, now: datetime | None = None, limit: int = 50) -> dict[s
         "case.supervise",
         "case__jurisdiction",
     ).select_related("case__officer", "case__jurisdiction", "rule")
+    deadlines = deadlines.defer("case__jurisdiction__boundary", "rule__legal_text")
     cases = scoped(Case.objects.filter(stage__in=OPEN_STAGES), user, "case.supervise")
     approvals = scoped(
         Approval.objects.all(), user, "case.supervise", "case__jurisdiction"
@@ -193,6 +204,7 @@ def board_for(user: Any, now: datetime | None = None, limit: int = 50) -> dict[s
         "stale": list(
             cases.filter(last_progress_at__lte=now - timedelta(days=stale_days()))
             .select_related("officer", "jurisdiction")
+            .defer(*HEAVY_JURISDICTION)
             .order_by("last_progress_at")[:limit]
         ),
         "pending": list(
