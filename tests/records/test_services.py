@@ -14,7 +14,7 @@ from django.utils import timezone
 from tests.factories import Role, UserFactory, build_tree
 from tests.records.conftest import local
 from tests.records.factories import fill, make_incident, open_case
-from tests.records.test_stages import reach
+from tests.records.test_stages import FIELDS, reach
 from zhian.core.errors import (
     Conflict,
     NotFound,
@@ -229,3 +229,27 @@ def test_board_load_and_stale_cases(people: dict[str, Any], settings: Any) -> No
         ("bamj1", 2)
     ]
     assert re.fullmatch(r"X330203\d{4}\d{6}", old.number)
+
+
+def test_case_officer_role_opens_and_works_and_sees_a_linked_case(
+    people: dict[str, Any], tree: dict[str, Any]
+) -> None:
+    # Given a 办案民警 at station 1 and a case a patrol officer opened from an incident
+    case_officer = UserFactory(username="bamj_case", roles=[(Role.CASE_OFFICER, tree["S1"])])
+    incident = make_incident(people["dispatcher"])
+    case = open_case(people["officer"], incidents=(incident.pk,))
+    # When the supervisor assigns it to the case officer
+    do_assign_officer(
+        case,
+        acting_user=people["supervisor"],
+        officer=case_officer,
+        expected_version=case.version,
+    )
+    # Then the case officer works it and reads its timeline (the incident itself may lie
+    # outside what a case officer reads in dispatch: it shows as a hidden entry then)
+    fill(case, case_officer, **FIELDS)
+    timeline = case_timeline(case_officer, case)
+    assert timeline[0].source == incident.number
+    assert open_case(case_officer).jurisdiction.code == "S1"
+    with pytest.raises(PermissionDenied):
+        fill(case, people["officer"], summary="不是本人的案件")

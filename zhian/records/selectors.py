@@ -136,7 +136,22 @@ def case_timeline(user: Any, case: Case) -> list[TimelineItem]:
     """The whole story: each linked incident's timeline (from the call) and the case's."""
     items: list[TimelineItem] = []
     for incident in case.incidents.all():
-        visible = access_incident(user, incident.pk)
+        try:
+            visible = access_incident(user, incident.pk)
+        except NotFound:
+            # The incident lies outside what this user may read in dispatch: say it is
+            # there, without its content.
+            items.append(
+                TimelineItem(
+                    at=incident.received_at,
+                    source=incident.number,
+                    kind="incident_hidden",
+                    label=_("关联警情（无权查看详情）"),
+                    actor="",
+                    note="",
+                )
+            )
+            continue
         for event in visible.timeline.select_related("actor", "unit"):
             items.append(
                 TimelineItem(
