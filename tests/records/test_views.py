@@ -137,3 +137,44 @@ def test_evidence_file_limits_and_checksum_on_serve(
         handle.write(PNG[:-1] + b"\x01")
     tampered = officer.get(url)
     assert tampered.status_code == 409
+
+
+def test_rule_revision_from_the_page_applies_to_later_periods_only(people: dict[str, Any]) -> None:
+    from datetime import date
+
+    from tests.records.conftest import local
+    from zhian.records.models import Deadline, DeadlineRule
+
+    before = open_case(people["officer"], accepted_at=local(2026, 3, 2, 9))
+    rule = DeadlineRule.objects.filter(code="X_HANDLING").order_by("-valid_from").first()
+    assert rule is not None
+    url = reverse("records:rule_revise", args=[rule.pk])
+    # an officer may not revise rules
+    assert client_for(people["officer"]).post(url, {}).status_code == 403
+    supervisor = client_for(people["supervisor"])
+    page = supervisor.get(reverse("records:rules")).content.decode()
+    assert url in page
+    bad = supervisor.post(
+        url, {"valid_from": "2026-04-01", "amount": "0", "article": "第一条"}, follow=True
+    )
+    assert "期间须为正整数" in bad.content.decode()
+    done = supervisor.post(
+        url,
+        {
+            "valid_from": "2026-04-01",
+            "amount": "20",
+            "article": "第一百一十七条",
+            "legal_text": "…",
+        },
+    )
+    assert done.status_code == 302
+    assert DeadlineRule.objects.filter(
+        code="X_HANDLING", valid_from=date(2026, 4, 1), amount=20
+    ).exists()
+    after = open_case(people["officer"], accepted_at=local(2026, 4, 7, 9))
+    assert Deadline.objects.get(case=before).rule.amount == 30
+    assert Deadline.objects.get(case=after).due_at == local(2026, 4, 28)
+    duplicate = supervisor.post(
+        url, {"valid_from": "2026-04-01", "amount": "20", "article": "x"}, follow=True
+    )
+    assert "已有版本" in duplicate.content.decode()

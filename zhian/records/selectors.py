@@ -270,6 +270,13 @@ def rules_for(user: Any) -> QuerySet[DeadlineRule]:
     return DeadlineRule.objects.all()
 
 
+def access_rule(user: Any, rule_id: int) -> DeadlineRule:
+    rule = rules_for(user).filter(pk=rule_id).first()
+    if rule is None:
+        raise NotFound(_("未找到该期限规则"))
+    return rule
+
+
 def open_case_actions(user: Any, incident: Any) -> Iterable[PageAction]:
     """The incident page's "受案" link (registered with core.extensions)."""
     if not can(user, "case.open", incident.jurisdiction):

@@ -8,6 +8,7 @@ urlpatterns = [
     path("open/", views.open_case, name="open"),
     path("board/", views.board, name="board"),
     path("rules/", views.rule_list, name="rules"),
+    path("rules/<int:rule_id>/revise/", views.rule_revise, name="rule_revise"),
     path("scores/", views.scores, name="scores"),
     path("<int:case_id>/", views.case_detail, name="case"),
     path("<int:case_id>/edit/", views.case_edit, name="edit"),

@@ -24,7 +24,7 @@ from zhian.core.attachments import attachment_response
 from zhian.core.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed
 from zhian.core.exports import Sheet, pdf_response, write_xlsx, xlsx_response
 from zhian.core.parties import LegalBasis, PartyRole
-from zhian.core.scoping import can
+from zhian.core.scoping import can, scope_paths
 from zhian.core.views import PAGE_SIZE, AuthenticatedRequest
 from zhian.dispatch.selectors import access_incident
 from zhian.records import selectors
@@ -41,6 +41,7 @@ from zhian.records.services import cases as case_services
 from zhian.records.services import deadlines as deadline_services
 from zhian.records.services import parties as party_services
 from zhian.records.services import reviews as review_services
+from zhian.records.services import rules as rule_services
 from zhian.records.services.dossier import do_export_dossier
 from zhian.records.stages import BY_STEP, next_stages
 
@@ -119,8 +120,6 @@ def case_list(request: AuthenticatedRequest) -> HttpResponse:
 
 
 def can_open_any(user: Any) -> bool:
-    from zhian.core.scoping import scope_paths
-
     return scope_paths(user, "case.open") != []
 
 
@@ -561,8 +560,43 @@ def rule_list(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "records/rules.html",
-        {"rules": rules, "can_manage": request.user.is_staff},
+        {
+            "rules": rules,
+            "can_revise": scope_paths(request.user, "deadline_rule.manage") != [],
+            "can_admin": request.user.is_staff,
+        },
     )
+
+
+@login_required
+@require_POST
+def rule_revise(request: AuthenticatedRequest, rule_id: int) -> HttpResponse:
+    """新增修订: a new version of a rule from a date (the old row stays for earlier periods)."""
+    back = redirect("records:rules")
+    try:
+        rule_services.check_can_manage_rules(request.user)
+        base = selectors.access_rule(request.user, rule_id)
+        valid_from = _date(request.POST.get("valid_from"))
+        effective = _date(request.POST.get("effective_date")) or valid_from
+        if valid_from is None:
+            raise ValidationFailed(_("请填写适用起始日"), code="invalid_rule")
+        rule_services.do_add_rule_revision(
+            base,
+            acting_user=request.user,
+            valid_from=valid_from,
+            effective_date=effective,
+            amount=_int(request.POST.get("amount")),
+            article=request.POST.get("article", "")[:60],
+            legal_text=request.POST.get("legal_text", "")[:5000],
+            law=request.POST.get("law", "")[:120],
+        )
+    except (NotFound, PermissionDenied) as exc:
+        return _error_page(request, exc)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return back
+    messages.success(request, _("已新增规则版本"))
+    return back
 
 
 @login_required
