@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zhian.core.parties import PartyBase
 from zhian.records.choices import (
+    OPEN_STAGES,
     ApprovalStatus,
     CaseType,
     CustodyAction,
@@ -66,6 +67,9 @@ class CaseCounter(models.Model):
         return f"{self.bureau_id} {self.case_type} {self.year} {self.last}"
 
 
+OPEN_CASE = Q(stage__in=[stage.value for stage in OPEN_STAGES])
+
+
 class Case(models.Model):
     number = models.CharField(_("案件编号"), max_length=24, unique=True)
     case_type = models.CharField(_("案件类型"), max_length=16, choices=CaseType.choices)
@@ -115,8 +119,17 @@ class Case(models.Model):
         verbose_name = _("案件")
         verbose_name_plural = _("案件")
         indexes = [
-            models.Index(fields=["stage", "last_progress_at"], name="records_case_stage_prog"),
-            models.Index(fields=["officer", "stage"], name="records_case_officer_stage"),
+            # The board: open cases by last progress (stale), and each officer's open load
+            # read from the index alone (PostgreSQL INCLUDE; a plain index elsewhere).
+            models.Index(
+                fields=["last_progress_at"], condition=OPEN_CASE, name="records_case_open_progress"
+            ),
+            models.Index(
+                fields=["officer"],
+                include=["jurisdiction"],
+                condition=OPEN_CASE,
+                name="records_case_open_officer",
+            ),
             models.Index(fields=["jurisdiction", "stage"], name="records_case_juris_stage"),
             models.Index(fields=["accepted_at"], name="records_case_accepted"),
         ]
@@ -309,8 +322,16 @@ class Deadline(models.Model):
             ),
         ]
         indexes = [
+            # Overdue / due soon across the scope, and each case's next due instant.
             models.Index(
-                fields=["due_at"], condition=Q(status="open"), name="records_deadline_open_due"
+                fields=["due_at", "case"],
+                condition=Q(status="open"),
+                name="records_deadline_open_due",
+            ),
+            models.Index(
+                fields=["case", "due_at"],
+                condition=Q(status="open"),
+                name="records_deadline_open_case",
             ),
             models.Index(fields=["case", "status"], name="records_deadline_case"),
         ]

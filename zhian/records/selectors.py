@@ -5,17 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Avg, Count, Model, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhian.core.errors import NotFound, PermissionDenied
 from zhian.core.extensions import PageAction
-from zhian.core.scoping import can, scope_paths, scoped
+from zhian.core.models import Jurisdiction, JurisdictionKind
+from zhian.core.scoping import can, scope_paths, scope_q
 from zhian.dispatch.selectors import access_incident
 from zhian.records.choices import OPEN_STAGES, ApprovalStatus, DeadlineStatus
 from zhian.records.models import (
@@ -29,6 +30,26 @@ from zhian.records.models import (
     QualityReview,
 )
 from zhian.records.services.deadlines import DUE_SOON
+
+M = TypeVar("M", bound=Model)
+
+
+def in_scope(
+    queryset: QuerySet[M], user: Any, action: str, field: str = "jurisdiction"
+) -> QuerySet[M]:
+    """Rows whose unit ``field`` lies in the user's scope for ``action``, like
+    ``core.scoping.scoped`` but with the scope resolved first to the ids of the units that
+    hold cases (bureaus and stations): the planner then filters by an id list it can
+    estimate instead of a LIKE on a joined table, which on a million cases decides whether
+    the board reads 50 index entries or every case in the bureau."""
+    if scope_paths(user, action) is None:
+        return queryset
+    units = Jurisdiction.objects.filter(
+        scope_q(user, action, field=""),
+        kind__in=[JurisdictionKind.BUREAU, JurisdictionKind.STATION],
+    ).values_list("pk", flat=True)
+    return queryset.filter(**{f"{field}__in": list(units)})
+
 
 # A jurisdiction's boundary is GeoJSON (often hundreds of kB): never load it for lists.
 HEAVY_JURISDICTION = ("jurisdiction__boundary",)
@@ -46,7 +67,7 @@ class CaseFilter:
 
 
 def cases_for(user: Any, filters: CaseFilter | None = None) -> QuerySet[Case]:
-    qs = scoped(Case.objects.all(), user, "case.view")
+    qs = in_scope(Case.objects.all(), user, "case.view")
     f = filters or CaseFilter()
     if f.stage:
         qs = qs.filter(stage=f.stage)
@@ -61,10 +82,11 @@ def cases_for(user: Any, filters: CaseFilter | None = None) -> QuerySet[Case]:
     if f.q:
         qs = qs.filter(Q(number__icontains=f.q) | Q(title__icontains=f.q))
     now = timezone.now()
+    # Driven from the open-deadline index (few rows), not by probing cases newest first.
     if f.flag == "overdue":
-        qs = qs.filter(Exists(_open_due(now=now, until=now)))
+        qs = qs.filter(pk__in=_open_due(until=now).values("case_id"))
     elif f.flag == "due_soon":
-        qs = qs.filter(Exists(_open_due(now=now, since=now, until=now + DUE_SOON)))
+        qs = qs.filter(pk__in=_open_due(since=now, until=now + DUE_SOON).values("case_id"))
     # A correlated subquery per listed row (not a GROUP BY over every case in scope).
     next_due = Deadline.objects.filter(case=OuterRef("pk"), status=DeadlineStatus.OPEN).order_by(
         "due_at"
@@ -76,10 +98,8 @@ def cases_for(user: Any, filters: CaseFilter | None = None) -> QuerySet[Case]:
     )
 
 
-def _open_due(
-    *, now: datetime, until: datetime, since: datetime | None = None
-) -> QuerySet[Deadline]:
-    qs = Deadline.objects.filter(case=OuterRef("pk"), status=DeadlineStatus.OPEN, due_at__lte=until)
+def _open_due(*, until: datetime, since: datetime | None = None) -> QuerySet[Deadline]:
+    qs = Deadline.objects.filter(status=DeadlineStatus.OPEN, due_at__lte=until)
     if since is not None:
         qs = qs.filter(due_at__gt=since)
     return qs
@@ -87,7 +107,7 @@ def _open_due(
 
 def access_case(user: Any, case_id: int) -> Case:
     case = (
-        scoped(Case.objects.all(), user, "case.view")
+        in_scope(Case.objects.all(), user, "case.view")
         .select_related("category", "jurisdiction", "officer", "bureau", "created_by")
         .defer(*HEAVY_JURISDICTION, "bureau__boundary")
         .filter(pk=case_id)
@@ -100,7 +120,7 @@ def access_case(user: Any, case_id: int) -> Case:
 
 def access_approval(user: Any, approval_id: int) -> Approval:
     approval = (
-        scoped(Approval.objects.all(), user, "case.view", field="case__jurisdiction")
+        in_scope(Approval.objects.all(), user, "case.view", field="case__jurisdiction")
         .select_related("case__jurisdiction", "case__officer")
         .filter(pk=approval_id)
         .first()
@@ -112,7 +132,7 @@ def access_approval(user: Any, approval_id: int) -> Approval:
 
 def access_deadline(user: Any, deadline_id: int) -> Deadline:
     deadline = (
-        scoped(Deadline.objects.all(), user, "case.view", field="case__jurisdiction")
+        in_scope(Deadline.objects.all(), user, "case.view", field="case__jurisdiction")
         .select_related("case__jurisdiction", "case__officer", "rule")
         .filter(pk=deadline_id)
         .first()
@@ -200,15 +220,15 @@ def board_for(user: Any, now: datetime | None = None, limit: int = 50) -> dict[s
     """The supervisor's board (盯案): overdue and due-soon periods, cases without progress
     for N days, returned approvals, pending approvals, and each officer's open load."""
     now = now or timezone.now()
-    deadlines = scoped(
+    deadlines = in_scope(
         Deadline.objects.filter(status=DeadlineStatus.OPEN),
         user,
         "case.supervise",
         "case__jurisdiction",
     ).select_related("case__officer", "case__jurisdiction", "rule")
     deadlines = deadlines.defer("case__jurisdiction__boundary", "rule__legal_text")
-    cases = scoped(Case.objects.filter(stage__in=OPEN_STAGES), user, "case.supervise")
-    approvals = scoped(
+    cases = in_scope(Case.objects.filter(stage__in=OPEN_STAGES), user, "case.supervise")
+    approvals = in_scope(
         Approval.objects.all(), user, "case.supervise", "case__jurisdiction"
     ).select_related("case", "submitted_by", "decided_by")
     return {
@@ -238,7 +258,7 @@ def board_for(user: Any, now: datetime | None = None, limit: int = 50) -> dict[s
         ),
         "load": list(
             cases.values("officer_id", "officer__username", "officer__display_name")
-            .annotate(open_cases=Count("pk"))
+            .annotate(open_cases=Count("*"))
             .order_by("-open_cases")[:limit]
         ),
         "stale_days": stale_days(),
@@ -250,7 +270,7 @@ def review_scores(
     user: Any, since: datetime, until: datetime, by: str = "officer"
 ) -> list[dict[str, Any]]:
     """Average 执法质量 score per officer or per station over reviews in [since, until)."""
-    qs = scoped(QualityReview.objects.all(), user, "case.supervise", "case__jurisdiction").filter(
+    qs = in_scope(QualityReview.objects.all(), user, "case.supervise", "case__jurisdiction").filter(
         reviewed_at__gte=since, reviewed_at__lt=until
     )
     keys = (
@@ -301,7 +321,7 @@ def open_case_actions(user: Any, incident: Any) -> Iterable[PageAction]:
 
 def access_party(user: Any, party_id: int) -> Party:
     party = (
-        scoped(Party.objects.all(), user, "case.view", field="case__jurisdiction")
+        in_scope(Party.objects.all(), user, "case.view", field="case__jurisdiction")
         .select_related("case__jurisdiction", "case__officer")
         .filter(pk=party_id)
         .first()
@@ -313,7 +333,7 @@ def access_party(user: Any, party_id: int) -> Party:
 
 def access_evidence(user: Any, evidence_id: int) -> Evidence:
     evidence = (
-        scoped(Evidence.objects.all(), user, "case.view", field="case__jurisdiction")
+        in_scope(Evidence.objects.all(), user, "case.view", field="case__jurisdiction")
         .select_related("case__jurisdiction", "case__officer")
         .filter(pk=evidence_id)
         .first()
@@ -345,7 +365,9 @@ def case_worker(user_id: int) -> Any:
 def access_evidence_file(user: Any, file_id: int) -> EvidenceFile:
     """An evidence file, only for users who may see its case."""
     row = (
-        scoped(EvidenceFile.objects.all(), user, "case.view", field="evidence__case__jurisdiction")
+        in_scope(
+            EvidenceFile.objects.all(), user, "case.view", field="evidence__case__jurisdiction"
+        )
         .select_related("attachment", "evidence__case")
         .filter(pk=file_id)
         .first()
