@@ -221,10 +221,19 @@ class LoadOut(Schema):
     open_cases: int
 
 
+class BoardCaseOut(Schema):
+    id: int
+    number: str
+    title: str
+    stage: str
+    officer_id: int | None
+    last_progress_at: datetime
+
+
 class BoardOut(Schema):
     overdue: list[BoardDeadlineOut]
     due_soon: list[BoardDeadlineOut]
-    stale: list[CaseOut]
+    stale: list[BoardCaseOut]
     pending: list[ApprovalOut]
     returned: list[ApprovalOut]
     load: list[LoadOut]

@@ -225,8 +225,18 @@ def board_for(user: Any, now: datetime | None = None, limit: int = 50) -> dict[s
         user,
         "case.supervise",
         "case__jurisdiction",
-    ).select_related("case__officer", "case__jurisdiction", "rule")
-    deadlines = deadlines.defer("case__jurisdiction__boundary", "rule__legal_text")
+    ).select_related("case__officer", "rule")
+    # Only what the board shows: instantiating whole rows is most of its cost.
+    deadlines = deadlines.only(
+        "case_id",
+        "due_at",
+        "rule__name",
+        "case__number",
+        "case__title",
+        "case__officer_id",
+        "case__officer__username",
+        "case__officer__display_name",
+    )
     cases = in_scope(Case.objects.filter(stage__in=OPEN_STAGES), user, "case.supervise")
     approvals = in_scope(
         Approval.objects.all(), user, "case.supervise", "case__jurisdiction"
@@ -238,8 +248,15 @@ def board_for(user: Any, now: datetime | None = None, limit: int = 50) -> dict[s
         ),
         "stale": list(
             cases.filter(last_progress_at__lte=now - timedelta(days=stale_days()))
-            .select_related("officer", "jurisdiction")
-            .defer(*HEAVY_JURISDICTION)
+            .select_related("officer")
+            .only(
+                "number",
+                "title",
+                "stage",
+                "last_progress_at",
+                "officer__username",
+                "officer__display_name",
+            )
             .order_by("last_progress_at")[:limit]
         ),
         "pending": list(
