@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -25,6 +25,9 @@ from zhian.records.services.numbering import next_case_number
 from zhian.records.services.timeline import add_entry, touch
 from zhian.records.stages import BY_STEP, FIELD_LABELS, Transition, next_stages
 
+# Cases are entered as they happen; an older acceptance date is a typing error (and lies
+# outside the holiday calendar the deadlines need).
+OLDEST_ACCEPTANCE = timedelta(days=10 * 365)
 EDITABLE_FIELDS = ("title", "summary", "legal_basis", "decision", "transfer_to", "outcome_note")
 MAX_LENGTHS = {"title": 120, "legal_basis": 200, "transfer_to": 120, "summary": 4000}
 
@@ -93,6 +96,10 @@ def do_open_case(*, acting_user: Any, data: CaseInput) -> Case:
         errors["accepted_at"] = _("受案时间须带时区")
     elif accepted_at > now:
         errors["accepted_at"] = _("受案时间不能晚于当前时间")
+    elif accepted_at < now - OLDEST_ACCEPTANCE:
+        errors["accepted_at"] = _("受案时间不能早于 %(years)d 年前") % {
+            "years": OLDEST_ACCEPTANCE.days // 365
+        }
     incidents = [access_incident(acting_user, pk) for pk in dict.fromkeys(data.incident_ids)]
     if incidents and "accepted_at" not in errors:
         first_call = min(i.received_at for i in incidents)
