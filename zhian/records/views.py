@@ -13,7 +13,6 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -22,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from zhian.core.attachments import attachment_response
 from zhian.core.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed
-from zhian.core.exports import Sheet, pdf_response, write_xlsx, xlsx_response
+from zhian.core.exports import pdf_response, xlsx_response
 from zhian.core.parties import LegalBasis, PartyRole
 from zhian.core.scoping import can, scope_paths
 from zhian.core.views import PAGE_SIZE, AuthenticatedRequest
@@ -42,7 +41,7 @@ from zhian.records.services import deadlines as deadline_services
 from zhian.records.services import parties as party_services
 from zhian.records.services import reviews as review_services
 from zhian.records.services import rules as rule_services
-from zhian.records.services.dossier import do_export_dossier
+from zhian.records.services.dossier import cases_to_xlsx, do_export_dossier
 from zhian.records.stages import BY_STEP, next_stages
 
 
@@ -102,7 +101,7 @@ def case_list(request: AuthenticatedRequest) -> HttpResponse:
     filters = _filters(request)
     cases = selectors.cases_for(request.user, filters).order_by("-accepted_at", "-pk")
     if request.GET.get("format") == "xlsx":
-        return _cases_xlsx(cases[:10000])
+        return xlsx_response(cases_to_xlsx(cases[:10000]), "cases.xlsx")
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -121,36 +120,6 @@ def case_list(request: AuthenticatedRequest) -> HttpResponse:
 
 def can_open_any(user: Any) -> bool:
     return scope_paths(user, "case.open") != []
-
-
-def _cases_xlsx(cases: Any) -> HttpResponse:
-    headers = [
-        _("案件编号"),
-        _("案件类型"),
-        _("案件类别"),
-        _("案件名称"),
-        _("主办单位"),
-        _("主办民警"),
-        _("阶段"),
-        _("受案时间"),
-        _("最近到期"),
-    ]
-    rows = [
-        [
-            c.number,
-            c.get_case_type_display(),
-            c.category.name,
-            c.title,
-            c.jurisdiction.name,
-            str(c.officer or ""),
-            c.get_stage_display(),
-            timezone.localtime(c.accepted_at).strftime("%Y-%m-%d %H:%M"),
-            timezone.localtime(c.next_due).strftime("%Y-%m-%d %H:%M") if c.next_due else "",
-        ]
-        for c in cases
-    ]
-    data = write_xlsx([Sheet(title=_("案件"), headers=headers, rows=rows)])
-    return xlsx_response(data, "cases.xlsx")
 
 
 @login_required
@@ -608,7 +577,3 @@ def dossier_pdf(request: AuthenticatedRequest, case_id: int) -> HttpResponse:
         return pdf_response(data, f"{case.number}.pdf")
     except ServiceError as exc:
         return _error_page(request, exc)
-
-
-def incident_url(incident_id: int) -> str:
-    return reverse("dispatch:incident", args=[incident_id])

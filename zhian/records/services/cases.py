@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -43,7 +43,6 @@ class CaseInput:
     incident_ids: tuple[int, ...] = ()
     jurisdiction_code: str = ""
     accepted_at: datetime | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _join(errors: dict[str, str]) -> str:

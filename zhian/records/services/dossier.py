@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhian.core import audit
-from zhian.core.exports import pdf_document, pdf_paragraph, pdf_table
+from zhian.core.exports import Sheet, pdf_document, pdf_paragraph, pdf_table, write_xlsx
 from zhian.core.scoping import check_can
 from zhian.records.models import Case
 from zhian.records.services.reviews import CHECKLIST
@@ -126,3 +126,33 @@ def do_export_dossier(case: Case, *, acting_user: Any) -> bytes:
     data = pdf_document(story, title=case.number, author=str(acting_user))
     audit.record(actor=acting_user, action="case.export", obj=case, data={"format": "pdf"})
     return data
+
+
+def cases_to_xlsx(cases: Any) -> bytes:
+    """The case list as a worksheet (cells neutralised by core.exports)."""
+    headers = [
+        _("案件编号"),
+        _("案件类型"),
+        _("案件类别"),
+        _("案件名称"),
+        _("主办单位"),
+        _("主办民警"),
+        _("阶段"),
+        _("受案时间"),
+        _("最近到期"),
+    ]
+    rows = [
+        [
+            c.number,
+            c.get_case_type_display(),
+            c.category.name,
+            c.title,
+            c.jurisdiction.name,
+            str(c.officer or ""),
+            c.get_stage_display(),
+            timezone.localtime(c.accepted_at).strftime("%Y-%m-%d %H:%M"),
+            timezone.localtime(c.next_due).strftime("%Y-%m-%d %H:%M") if c.next_due else "",
+        ]
+        for c in cases
+    ]
+    return write_xlsx([Sheet(title=_("案件"), headers=headers, rows=rows)])
