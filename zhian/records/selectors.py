@@ -44,11 +44,16 @@ def in_scope(
     the board reads 50 index entries or every case in the bureau."""
     if scope_paths(user, action) is None:
         return queryset
-    units = Jurisdiction.objects.filter(
-        scope_q(user, action, field=""),
-        kind__in=[JurisdictionKind.BUREAU, JurisdictionKind.STATION],
-    ).values_list("pk", flat=True)
-    return queryset.filter(**{f"{field}__in": list(units)})
+    # Once per user object (one request) and action, like core's scope cache.
+    cache: dict[str, list[int]] = user.__dict__.setdefault("_records_unit_ids", {})
+    if action not in cache:
+        cache[action] = list(
+            Jurisdiction.objects.filter(
+                scope_q(user, action, field=""),
+                kind__in=[JurisdictionKind.BUREAU, JurisdictionKind.STATION],
+            ).values_list("pk", flat=True)
+        )
+    return queryset.filter(**{f"{field}__in": cache[action]})
 
 
 # A jurisdiction's boundary is GeoJSON (often hundreds of kB): never load it for lists.
