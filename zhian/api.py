@@ -99,6 +99,7 @@ api.add_decorator(refuse_nul_characters, mode="view")
 API_ROUTERS = [
     "zhian.core.api.router",
     "zhian.dispatch.api.router",
+    "zhian.records.api.router",
     "zhian.services.api.router",
 ]
 for _router in API_ROUTERS:

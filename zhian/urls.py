@@ -13,5 +13,6 @@ urlpatterns = [
     path("services/", include("zhian.services.urls")),
     path("s/", include("zhian.services.portal_urls")),
     path("open311/v2/", include("zhian.services.open311_urls")),
+    path("cases/", include("zhian.records.urls")),
     path("", include("zhian.core.urls")),
 ]

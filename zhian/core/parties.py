@@ -276,7 +276,7 @@ class PartyBase(models.Model):
         abstract = True
 
     def __str__(self) -> str:
-        return f"{self.get_role_display()} {self.masked_name}"  # type: ignore[attr-defined]
+        return f"{self.get_role_display()} {self.masked_name}"
 
     @property
     def masked_name(self) -> str:

@@ -10,6 +10,7 @@ ACTIONS: dict[str, frozenset[Role]] = {
             Role.DISPATCHER,
             Role.PATROL_OFFICER,
             Role.COMMUNITY_OFFICER,
+            Role.CASE_OFFICER,  # opens cases from incidents (records)
             Role.SUPERVISOR,
             Role.LEADER,
             Role.ANALYST,

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "zhian.core",
     "zhian.dispatch",
+    "zhian.records",
     "zhian.services",
     "zhian.demo",
 ]
@@ -109,7 +110,10 @@ ZHIAN_DAILY_TASKS = [
     "zhian.services.tasks.prune_rate_counters",
 ]
 # Queued every few minutes by `manage.py enqueue_housekeeping --frequent`.
-ZHIAN_FREQUENT_TASKS = ["zhian.services.tasks.sync_forwarded_reports"]
+ZHIAN_FREQUENT_TASKS = [
+    "zhian.records.tasks.scan_case_deadlines",
+    "zhian.services.tasks.sync_forwarded_reports",
+]
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -220,3 +224,15 @@ ZHIAN_PORTAL_RATE_LIMITS = {
 # Photos on online reports: at most this many, each at most this many bytes.
 ZHIAN_REPORT_MAX_PHOTOS = 3
 ZHIAN_REPORT_PHOTO_MAX_BYTES = int(os.environ.get("ZHIAN_REPORT_PHOTO_MAX_BYTES", str(5 * 2**20)))
+# Records (案件): the 6-digit bureau code in case numbers (A/X + code + year + sequence),
+# per bureau jurisdiction code as "DEMO=330203,B2=330204" or one code for every bureau;
+# a case without progress for this many days shows on the supervisor's board.
+ZHIAN_CASE_BUREAU_CODE = os.environ.get("ZHIAN_CASE_BUREAU_CODE", "330203")
+ZHIAN_CASE_BUREAU_CODES = dict(
+    item.split("=", 1)
+    for item in os.environ.get("ZHIAN_CASE_BUREAU_CODES", "").split(",")
+    if "=" in item
+)
+ZHIAN_CASE_STALE_DAYS = int(os.environ.get("ZHIAN_CASE_STALE_DAYS", "15"))
+# Largest evidence file (photo, scan, PDF/Office document) accepted, in bytes.
+ZHIAN_EVIDENCE_MAX_BYTES = int(os.environ.get("ZHIAN_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024))
