@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "zhian.core",
     "zhian.dispatch",
+    "zhian.grid",
 ]
 
 MIDDLEWARE = [
@@ -166,3 +167,11 @@ CACHES = {
 # Location history on the incident page: earlier incidents within this radius and period.
 ZHIAN_HISTORY_RADIUS_M = float(os.environ.get("ZHIAN_HISTORY_RADIUS_M", "50"))
 ZHIAN_HISTORY_DAYS = int(os.environ.get("ZHIAN_HISTORY_DAYS", "365"))
+
+# Grid governance (网格治理, 吹哨报到): an overdue referral is reminded when its clock runs
+# out, escalated one jurisdiction level up this many hours later, and one more level up
+# after as many hours again. The overdue scan is a django-tasks job; enqueue it every
+# ZHIAN_GRID_SCAN_SECONDS (``manage.py grid_sla_scan --every``).
+ZHIAN_GRID_ESCALATE_AFTER_HOURS = float(os.environ.get("ZHIAN_GRID_ESCALATE_AFTER_HOURS", "24"))
+ZHIAN_GRID_ESCALATION_LEVELS = int(os.environ.get("ZHIAN_GRID_ESCALATION_LEVELS", "2"))
+ZHIAN_GRID_SCAN_SECONDS = int(os.environ.get("ZHIAN_GRID_SCAN_SECONDS", "300"))

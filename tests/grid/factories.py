@@ -1,0 +1,31 @@
+"""Builders for grid rows through the real services."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from tests.grid.conftest import IN_S1_1_1
+from zhian.grid.models import GridReport
+from zhian.grid.services.reports import ReportInput, do_submit_report
+
+
+def submit(
+    user: Any,
+    report_type: str = "safety_hazard",
+    *,
+    at: datetime | None = None,
+    point: tuple[float, float] = IN_S1_1_1,
+    description: str = "小区消防通道被杂物堵塞",
+) -> GridReport:
+    return do_submit_report(
+        ReportInput(
+            report_type=report_type,
+            description=description,
+            lon=point[0],
+            lat=point[1],
+            address="幸福里 3 号楼",
+        ),
+        acting_user=user,
+        at=at,
+    )

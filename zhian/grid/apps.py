@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class GridConfig(AppConfig):
+    name = "zhian.grid"
+    label = "grid"
+    verbose_name = _("网格治理")
+
+    def ready(self) -> None:
+        from zhian.core.permissions import register_actions
+        from zhian.grid.permissions import ACTIONS
+
+        register_actions(ACTIONS)

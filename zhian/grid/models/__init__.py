@@ -1,0 +1,21 @@
+"""Grid governance data: departments and routing, grid reports and referrals (吹哨报到)."""
+
+from zhian.grid.models.reports import (
+    Department,
+    DepartmentMember,
+    GridReport,
+    Referral,
+    ReportEvent,
+    RoutingRule,
+    SlaAlert,
+)
+
+__all__ = [
+    "Department",
+    "DepartmentMember",
+    "GridReport",
+    "Referral",
+    "ReportEvent",
+    "RoutingRule",
+    "SlaAlert",
+]
