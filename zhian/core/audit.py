@@ -127,9 +127,15 @@ def record(
 
 
 def record_personal_data_read(
-    *, actor: Any, obj: models.Model, purpose: str, fields: Iterable[str]
+    *,
+    actor: Any,
+    obj: models.Model,
+    purpose: str,
+    fields: Iterable[str],
+    data: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Log a read of a person's data (查询事由 required)."""
+    """Log a read of a person's data (查询事由 required); ``data`` adds context such as the
+    jurisdiction (the read fields are always recorded under ``"fields"``)."""
     purpose = purpose.strip()
     if len(purpose) < 2:
         raise ValidationFailed(_("查看个人信息必须填写事由"), code="purpose_required")
@@ -138,7 +144,7 @@ def record_personal_data_read(
         action="personal_data.read",
         obj=obj,
         purpose=purpose,
-        data={"fields": sorted(fields)},
+        data={**(data or {}), "fields": sorted(fields)},
     )
 
 

@@ -19,6 +19,7 @@ class Role(models.TextChoices):
     LEADER = "leader", _("局领导")
     ADMINISTRATOR = "administrator", _("系统管理员")
     DEPARTMENT_LIAISON = "department_liaison", _("部门联络员")
+    CASE_OFFICER = "case_officer", _("办案民警")
 
 
 class User(AbstractUser):

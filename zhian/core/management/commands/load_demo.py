@@ -28,6 +28,7 @@ DEMO_USERS = [
     ("supervisor", "法制监督员", Role.SUPERVISOR, BUREAU),
     ("liaison", "城管部门联络员", Role.DEPARTMENT_LIAISON, BUREAU),
     ("patrol", "派出所巡逻民警", Role.PATROL_OFFICER, "station"),
+    ("caseofficer", "派出所办案民警", Role.CASE_OFFICER, "station"),
     ("station_admin", "派出所内勤管理员", Role.ADMINISTRATOR, "station"),
     ("community", "社区民警", Role.COMMUNITY_OFFICER, "sector"),
     ("gridworker", "网格员", Role.GRID_WORKER, "grid"),
