@@ -67,3 +67,54 @@ class EventKind(models.TextChoices):
     REMINDED = "reminded", _("超时提醒")
     ESCALATED = "escalated", _("超时升级")
     RESULT_RECEIVED = "result_received", _("调解结果回传")
+
+
+class DisputeType(models.TextChoices):
+    """矛盾纠纷类型."""
+
+    NEIGHBOUR = "neighbour", _("邻里纠纷")
+    FAMILY = "family", _("婚姻家庭纠纷")
+    LABOUR = "labour", _("劳动纠纷")
+    PROPERTY_MANAGEMENT = "property_management", _("物业纠纷")
+    LAND = "land", _("土地纠纷")
+    ECONOMIC = "economic", _("经济纠纷")
+    OTHER = "other", _("其他纠纷")
+
+
+class DisputeStatus(models.TextChoices):
+    REGISTERED = "registered", _("已登记")
+    MEDIATING = "mediating", _("调解中")
+    HANDED_OVER = "handed_over", _("已移交人民调解")
+    SETTLED = "settled", _("已化解")
+    UNSETTLED = "unsettled", _("调解未果")
+
+
+OPEN_DISPUTE = (DisputeStatus.REGISTERED, DisputeStatus.MEDIATING, DisputeStatus.HANDED_OVER)
+
+
+class RiskLevel(models.TextChoices):
+    LOW = "low", _("低")
+    MEDIUM = "medium", _("中")
+    HIGH = "high", _("高")
+
+
+class MediationOutcome(models.TextChoices):
+    AGREEMENT = "agreement", _("达成协议")
+    PARTIAL = "partial", _("部分达成")
+    NO_AGREEMENT = "no_agreement", _("未达成")
+    ADJOURNED = "adjourned", _("择期再调")
+
+
+class DisputeEventKind(models.TextChoices):
+    REGISTERED = "registered", _("登记")
+    RISK = "risk", _("风险评估")
+    PARTY_ADDED = "party_added", _("登记当事人")
+    SESSION = "session", _("调解")
+    FOLLOW_UP_PLANNED = "follow_up_planned", _("安排回访")
+    FOLLOW_UP_DONE = "follow_up_done", _("回访")
+    FOLLOW_UP_REMINDED = "follow_up_reminded", _("回访提醒")
+    INCIDENT_RAISED = "incident_raised", _("转警情")
+    INCIDENT_PENDING = "incident_pending", _("待民警转警情")
+    HANDED_OVER = "handed_over", _("移交人民调解")
+    RESULT_RECEIVED = "result_received", _("调解结果回传")
+    CLOSED = "closed", _("结案")

@@ -175,3 +175,8 @@ ZHIAN_HISTORY_DAYS = int(os.environ.get("ZHIAN_HISTORY_DAYS", "365"))
 ZHIAN_GRID_ESCALATE_AFTER_HOURS = float(os.environ.get("ZHIAN_GRID_ESCALATE_AFTER_HOURS", "24"))
 ZHIAN_GRID_ESCALATION_LEVELS = int(os.environ.get("ZHIAN_GRID_ESCALATION_LEVELS", "2"))
 ZHIAN_GRID_SCAN_SECONDS = int(os.environ.get("ZHIAN_GRID_SCAN_SECONDS", "300"))
+# Dispute risk: repeated calls about a place are incidents of these category code prefixes
+# (02 治安, 05 纠纷) within this radius and period.
+ZHIAN_GRID_REPEAT_RADIUS_M = float(os.environ.get("ZHIAN_GRID_REPEAT_RADIUS_M", "200"))
+ZHIAN_GRID_REPEAT_DAYS = int(os.environ.get("ZHIAN_GRID_REPEAT_DAYS", "90"))
+ZHIAN_GRID_REPEAT_CATEGORIES = os.environ.get("ZHIAN_GRID_REPEAT_CATEGORIES", "02,05").split(",")

@@ -275,6 +275,11 @@ def do_resolve_referral(
         note=resolution,
     )
     refresh_status(referral.report, at=now)
+    if referral.report.report_type == ReportType.DISPUTE:
+        # 公调对接: a people's mediation committee's result goes back onto the dispute.
+        from zhian.grid.services.disputes import receive_mediation_result
+
+        receive_mediation_result(referral, acting_user=acting_user)
     audit.record(actor=acting_user, action="referral.resolve", obj=referral)
     return referral
 
