@@ -103,3 +103,34 @@ def rules(tree: dict[str, Any], people: dict[str, Any], departments: dict[str, A
             resolve_days=1,
         ),
     ]
+
+
+@pytest.fixture
+def places(people: dict[str, Any]) -> dict[str, Any]:
+    """Two schools, a hotel and an internet café in station S1, a school in S2."""
+    from zhian.grid.services.places import PlaceInput, do_register_place
+
+    admin = people["admin"]
+
+    def place(name: str, kind: str, lon: float, lat: float, **attrs: Any) -> Any:
+        return do_register_place(
+            PlaceInput(
+                name=name,
+                place_type=kind,
+                address=f"{name}路 1 号",
+                lon=lon,
+                lat=lat,
+                operator_name="王经理",
+                operator_phone="0571-87654321",
+                attributes=attrs,
+            ),
+            acting_user=admin,
+        )
+
+    return {
+        "big_school": place("实验小学", "school", 120.01, 30.01, students=1500),
+        "small_school": place("希望小学", "school", 120.03, 30.01, students=300),
+        "hotel": place("如家酒店", "hotel", 120.012, 30.012, rooms=80),
+        "cafe": place("星际网吧", "internet_cafe", 120.011, 30.03, seats=60),
+        "east_school": place("东区中学", "school", 120.05, 30.01, students=2000, boarding=True),
+    }

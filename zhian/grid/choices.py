@@ -118,3 +118,41 @@ class DisputeEventKind(models.TextChoices):
     HANDED_OVER = "handed_over", _("移交人民调解")
     RESULT_RECEIVED = "result_received", _("调解结果回传")
     CLOSED = "closed", _("结案")
+
+
+class PlaceType(models.TextChoices):
+    """Key places (重点场所), one ledger (台账) each."""
+
+    SCHOOL = "school", _("学校")
+    HOSPITAL = "hospital", _("医院")
+    HOTEL = "hotel", _("旅馆")
+    RENTAL_HOUSING = "rental_housing", _("出租房屋")
+    ENTERTAINMENT = "entertainment", _("娱乐场所")
+    INTERNET_CAFE = "internet_cafe", _("网吧")
+    HAZMAT_SITE = "hazmat_site", _("危险物品场所")
+    SHOP = "shop", _("商铺")
+    OTHER = "other", _("其他场所")
+
+
+class RiskTier(models.IntegerChoices):
+    HIGH = 1, _("一级（高）")
+    MEDIUM = 2, _("二级（中）")
+    LOW = 3, _("三级（低）")
+
+
+class Frequency(models.TextChoices):
+    WEEKLY = "weekly", _("每周")
+    MONTHLY = "monthly", _("每月")
+    QUARTERLY = "quarterly", _("每季度")
+    YEARLY = "yearly", _("每年")
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", _("待检查")
+    DONE = "done", _("已检查")
+
+
+class HazardStatus(models.TextChoices):
+    OPEN = "open", _("整改中")
+    RECTIFIED = "rectified", _("已整改待复查")
+    CLOSED = "closed", _("已销号")

@@ -6,14 +6,25 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Avg, Count, Prefetch, Q, QuerySet
+from django.db.models import Avg, Count, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhian.core.errors import NotFound
+from zhian.core.models import Jurisdiction
 from zhian.core.scoping import scope_paths, scope_q, scoped
-from zhian.grid.choices import OPEN_REFERRAL
-from zhian.grid.models import Department, GridReport, Referral, ReportEvent
+from zhian.grid.choices import OPEN_REFERRAL, HazardStatus, TaskStatus
+from zhian.grid.models import (
+    Campaign,
+    Department,
+    GridReport,
+    Hazard,
+    InspectionRecord,
+    InspectionTask,
+    Place,
+    Referral,
+    ReportEvent,
+)
 
 
 def reports_for(
@@ -164,3 +175,118 @@ def scorecard(
         )
         for r in rows
     ]
+
+
+# --- Places, inspections, hazards, sweeps ---------------------------------------------------
+
+
+def places_for(
+    user: Any,
+    *,
+    place_type: str | None = None,
+    risk_tier: int | None = None,
+    jurisdiction: str | None = None,
+    q: str | None = None,
+) -> QuerySet[Place]:
+    """A ledger (台账): the places the user may see, filtered."""
+    qs = scoped(Place.objects.all(), user, "place.view")
+    if place_type:
+        qs = qs.filter(place_type=place_type)
+    if risk_tier:
+        qs = qs.filter(risk_tier=risk_tier)
+    if jurisdiction:
+        qs = qs.filter(jurisdiction__path__contains=f"/{jurisdiction}/")
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(address__icontains=q))
+    return qs.select_related("jurisdiction")
+
+
+def access_place(user: Any, place_id: int) -> Place:
+    place = places_for(user).filter(pk=place_id).first()
+    if place is None:
+        raise NotFound(_("未找到该场所"))
+    return place
+
+
+def tasks_for(user: Any, *, open_only: bool = True) -> QuerySet[InspectionTask]:
+    qs = scoped(InspectionTask.objects.all(), user, "place.view")
+    if open_only:
+        qs = qs.filter(status=TaskStatus.OPEN)
+    return qs.select_related("place", "jurisdiction", "campaign").order_by("due_on", "pk")
+
+
+def access_task(user: Any, task_id: int) -> InspectionTask:
+    task = tasks_for(user, open_only=False).filter(pk=task_id).first()
+    if task is None:
+        raise NotFound(_("未找到该检查任务"))
+    return task
+
+
+def hazards_for(user: Any, *, open_only: bool = True) -> QuerySet[Hazard]:
+    qs = scoped(Hazard.objects.all(), user, "place.view")
+    if open_only:
+        qs = qs.exclude(status=HazardStatus.CLOSED)
+    return qs.select_related("place", "jurisdiction").order_by("deadline", "pk")
+
+
+def access_hazard(user: Any, hazard_id: int) -> Hazard:
+    hazard = (
+        hazards_for(user, open_only=False)
+        .prefetch_related("follow_ups__by")
+        .filter(pk=hazard_id)
+        .first()
+    )
+    if hazard is None:
+        raise NotFound(_("未找到该隐患"))
+    return hazard
+
+
+def campaigns_for(user: Any) -> QuerySet[Campaign]:
+    return scoped(Campaign.objects.all(), user, "place.view").select_related("jurisdiction")
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    """One station's progress in a sweep (作战进度)."""
+
+    station: str
+    tasks: int
+    done: int
+    findings: int
+    hazards_open: int
+
+
+def campaign_board(user: Any, campaign: Campaign) -> list[BoardRow]:
+    """Per station under the campaign's area: tasks, done, failed items found in the
+    campaign's inspections, and hazards from them still open. Three grouped queries."""
+    tasks = scoped(InspectionTask.objects.filter(campaign=campaign), user, "place.view")
+    depth = 3  # "/B/S1/…": the station is the second code of the path
+
+    def station_of(path: str) -> str:
+        codes = [c for c in path.split("/") if c]
+        return codes[depth - 2] if len(codes) >= depth - 1 else codes[-1]
+
+    rows: dict[str, dict[str, int]] = {}
+    for path, status, n in tasks.values_list("jurisdiction__path", "status").annotate(
+        n=Count("pk")
+    ):
+        row = rows.setdefault(
+            station_of(path), {"tasks": 0, "done": 0, "findings": 0, "hazards_open": 0}
+        )
+        row["tasks"] += n
+        if status == TaskStatus.DONE:
+            row["done"] += n
+    records = InspectionRecord.objects.filter(task__in=tasks)
+    for path, failed in records.values_list("task__jurisdiction__path").annotate(
+        f=Sum("failed_items")
+    ):
+        rows[station_of(path)]["findings"] += failed or 0
+    for path, n in (
+        Hazard.objects.filter(found_in__in=records)
+        .exclude(status=HazardStatus.CLOSED)
+        .values_list("jurisdiction__path")
+        .annotate(n=Count("pk"))
+    ):
+        rows[station_of(path)]["hazards_open"] += n
+    names = dict(Jurisdiction.objects.filter(code__in=list(rows)).values_list("code", "name"))
+    return [BoardRow(names.get(code, code), **counts) for code, counts in sorted(rows.items())]

@@ -7,6 +7,15 @@ from zhian.grid.models.disputes import (
     FollowUpVisit,
     MediationSession,
 )
+from zhian.grid.models.places import (
+    Campaign,
+    Hazard,
+    HazardFollowUp,
+    InspectionPlan,
+    InspectionRecord,
+    InspectionTask,
+    Place,
+)
 from zhian.grid.models.reports import (
     Department,
     DepartmentMember,
@@ -18,6 +27,7 @@ from zhian.grid.models.reports import (
 )
 
 __all__ = [
+    "Campaign",
     "Department",
     "DepartmentMember",
     "Dispute",
@@ -25,7 +35,13 @@ __all__ = [
     "DisputeParty",
     "FollowUpVisit",
     "GridReport",
+    "Hazard",
+    "HazardFollowUp",
+    "InspectionPlan",
+    "InspectionRecord",
+    "InspectionTask",
     "MediationSession",
+    "Place",
     "Referral",
     "ReportEvent",
     "RoutingRule",
