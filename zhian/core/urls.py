@@ -12,4 +12,6 @@ urlpatterns = [
     path("account/tokens/", views.token_list, name="token_list"),
     path("account/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
     path("audit/", views.audit_list, name="audit_list"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/read/", views.inbox_mark_read, name="inbox_mark_read"),
 ]

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from zhian.core import selectors
+from zhian.core import notifications, selectors
 from zhian.core.errors import ServiceError
 from zhian.core.forms import LoginForm, RenameForm, TokenForm
 from zhian.core.models.accounts import User
@@ -193,3 +193,32 @@ def audit_list(request: AuthenticatedRequest) -> HttpResponse:
         events = events.filter(action=action)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "core/audit_list.html", {"page": page, "action": action})
+
+
+@login_required
+@require_GET
+@never_cache
+def inbox(request: AuthenticatedRequest) -> HttpResponse:
+    """The signed-in user's notifications, newest first; ``?unread=1`` shows unread only."""
+    rows = notifications.inbox_for(request.user)
+    unread_only = request.GET.get("unread") == "1"
+    if unread_only:
+        rows = rows.filter(read_at__isnull=True)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "core/inbox.html", {"page": page, "unread_only": unread_only})
+
+
+@login_required
+@require_POST
+def inbox_mark_read(request: AuthenticatedRequest) -> HttpResponse:
+    """Mark the posted ``id`` values (or every notification with ``all``) as read, then go
+    back to the inbox, or to the notification's own link when ``open`` is posted."""
+    if request.POST.get("all"):
+        notifications.mark_read(request.user)
+    else:
+        ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()]
+        notifications.mark_read(request.user, ids)
+        target = request.POST.get("open", "")
+        if target and url_has_allowed_host_and_scheme(target, allowed_hosts=None):
+            return redirect(target)
+    return redirect("core:inbox")

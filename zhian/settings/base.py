@@ -82,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "zhian.core.context_processors.site",
+                "zhian.core.context_processors.inbox",
             ],
         },
     },
@@ -138,6 +139,14 @@ ZHIAN_MAP_TILE_ATTRIBUTION = os.environ.get("ZHIAN_MAP_TILE_ATTRIBUTION", "")
 ZHIAN_SHARED_DATA = Path(os.environ.get("ZHIAN_SHARED_DATA", BASE_DIR.parent / "shared" / "data"))
 # Exported audit-chain head, so that a truncated tail is detectable.
 ZHIAN_AUDIT_HEAD_FILE = Path(os.environ.get("ZHIAN_AUDIT_HEAD_FILE", VAR_DIR / "audit-head.json"))
+# Core kernel (attachments, spreadsheet imports, notifications). Uploaded files live under
+# MEDIA_ROOT and are never served from a public URL (no MEDIA_URL route): an app view returns
+# them after its own permission check.
+MEDIA_ROOT = Path(os.environ.get("ZHIAN_MEDIA_ROOT", VAR_DIR / "media"))
+ZHIAN_ATTACHMENT_MAX_BYTES = int(os.environ.get("ZHIAN_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024))
+ZHIAN_IMPORT_MAX_ROWS = int(os.environ.get("ZHIAN_IMPORT_MAX_ROWS", 5000))
+# External messages (SMS …): dotted path of a zhian.core.notifications.Notifier subclass.
+ZHIAN_NOTIFIER = os.environ.get("ZHIAN_NOTIFIER", "zhian.core.notifications.OutboxNotifier")
 
 LOGGING = {
     "version": 1,
