@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
 from typing import Any
+
+from django.core.files.base import ContentFile
+from PIL import Image
 
 from tests.grid.conftest import IN_S1_1_1
 from zhian.grid.models import GridReport
@@ -29,3 +33,14 @@ def submit(
         acting_user=user,
         at=at,
     )
+
+
+def photo_bytes(colour: str = "orange", size: tuple[int, int] = (64, 48)) -> bytes:
+    """A real small JPEG (made with Pillow), as a phone would send after resizing."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+def photo(name: str = "现场.jpg") -> ContentFile[bytes]:
+    return ContentFile(photo_bytes(), name=name)

@@ -3,6 +3,7 @@ scoping, problem+json."""
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from typing import Any
@@ -10,8 +11,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from tests.grid.factories import photo_bytes
 from zhian.core.services.tokens import do_create_token
-from zhian.grid.models import GridReport, Referral
+from zhian.grid.models import GridReport, Referral, ReportPhoto
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +23,10 @@ DRAFT = {
     "address": "幸福里 3 号楼",
     "lon": 120.01,
     "lat": 30.01,
+}
+PHOTO = {
+    "name": "现场.jpg",
+    "data": "data:image/jpeg;base64," + base64.b64encode(photo_bytes()).decode(),
 }
 
 
@@ -40,15 +46,17 @@ def test_a_draft_sent_again_after_a_network_drop_stores_one_report(
     # and lost the connection before the answer arrived ...
     client = client_for(people["worker"])
     key = str(uuid.uuid4())
-    first = post(client, "/api/v1/grid/reports", DRAFT, **{"Idempotency-Key": key})
+    draft = {**DRAFT, "photos": [PHOTO]}
+    first = post(client, "/api/v1/grid/reports", draft, **{"Idempotency-Key": key})
     assert first.status_code == 201
     # ... when the network returns it sends the same draft with the same key again:
-    again = post(client, "/api/v1/grid/reports", DRAFT, **{"Idempotency-Key": key})
+    again = post(client, "/api/v1/grid/reports", draft, **{"Idempotency-Key": key})
     # then the first answer is replayed and one report (with one set of referrals) exists.
     assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
     assert again.json()["id"] == first.json()["id"]
     assert GridReport.objects.count() == 1
     assert Referral.objects.count() == 2
+    assert first.json()["photos"] == 1 and ReportPhoto.objects.count() == 1
     # A new draft (new key) is a new report.
     third = post(client, "/api/v1/grid/reports", DRAFT, **{"Idempotency-Key": str(uuid.uuid4())})
     assert third.status_code == 201 and GridReport.objects.count() == 2
@@ -70,10 +78,13 @@ def test_the_liaison_signs_and_resolves_with_if_match_and_the_worker_verifies(
     assert missing.headers["Content-Type"].startswith("application/problem+json")
     signed = post(liaison, f"{path}/sign", **{"If-Match": '"1"'})
     assert signed.status_code == 200 and signed.json()["status"] == "signed"
-    stale = post(liaison, f"{path}/resolve", {"resolution": "已清理"}, **{"If-Match": "1"})
+    done = {"resolution": "已清理", "photos": [PHOTO]}
+    no_photo = post(liaison, f"{path}/resolve", {"resolution": "已清理"}, **{"If-Match": "2"})
+    assert no_photo.status_code == 422
+    stale = post(liaison, f"{path}/resolve", done, **{"If-Match": "1"})
     assert stale.status_code == 412 and stale.json()["code"] == "stale_version"
     assert post(liaison, f"{path}/progress", {"note": "已通知物业"}).status_code == 204
-    resolved = post(liaison, f"{path}/resolve", {"resolution": "已清理"}, **{"If-Match": "2"})
+    resolved = post(liaison, f"{path}/resolve", done, **{"If-Match": "2"})
     assert resolved.json()["status"] == "resolved"
     # The liaison may not verify their own work; the worker rates it.
     refused = post(liaison, f"{path}/verify", {"rating": 5}, **{"If-Match": "3"})

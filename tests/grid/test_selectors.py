@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from tests.grid.conftest import IN_S2_1_1
-from tests.grid.factories import submit
+from tests.grid.factories import photo, submit
 from zhian.core.errors import NotFound
 from zhian.grid import selectors
 from zhian.grid.models import Referral
@@ -37,12 +37,24 @@ def test_scorecard_counts_on_time_sign_and_resolve_reopens_and_ratings(
     # A: signed and resolved in time, verified 5 stars.
     a = _cg(submit(worker, "assistance"))
     do_sign_referral(a, acting_user=liaison, expected_version=1)
-    do_resolve_referral(a, acting_user=liaison, expected_version=2, resolution="好")
+    do_resolve_referral(
+        a,
+        acting_user=liaison,
+        expected_version=2,
+        resolution="好",
+        photos=[photo()],
+    )
     do_verify_referral(a, acting_user=worker, expected_version=3, rating=5)
     # B: filed 3 h ago, signed late (1 h clock), resolved in time, reopened, rated 1.
     b = _cg(submit(worker, "assistance", at=now - timedelta(hours=3)))
     do_sign_referral(b, acting_user=liaison, expected_version=1)
-    do_resolve_referral(b, acting_user=liaison, expected_version=2, resolution="好")
+    do_resolve_referral(
+        b,
+        acting_user=liaison,
+        expected_version=2,
+        resolution="好",
+        photos=[photo()],
+    )
     do_reopen_referral(b, acting_user=worker, expected_version=3, reason="未好", rating=1)
     # C: filed 2 days ago, never signed: both clocks ran out unmet.
     _cg(submit(worker, "assistance", at=now - timedelta(days=2)))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import date, datetime
 from typing import Any, Literal
 
+from django.core.files.base import ContentFile
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
@@ -20,6 +23,30 @@ router = Router(tags=["grid"])
 ReportTypeIn = Literal["safety_hazard", "dispute", "security_lead", "assistance", "other"]
 
 
+class PhotoIn(Schema):
+    """A photo as base64 (resized in the browser first), so that a re-sent draft is the
+    very same JSON body and its ``Idempotency-Key`` replays."""
+
+    name: str = Field("photo.jpg", max_length=100)
+    data: str = Field(
+        ..., max_length=5_000_000, description="base64，可带 data:image/…;base64, 前缀"
+    )
+
+
+def decode_photos(photos: list[PhotoIn]) -> list[ContentFile[bytes]]:
+    files = []
+    for i, photo in enumerate(photos):
+        raw = photo.data.split(",", 1)[1] if photo.data.startswith("data:") else photo.data
+        try:
+            content = base64.b64decode(raw, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValidationFailed(
+                _("第 %(n)d 张照片不是有效的 base64") % {"n": i + 1}, code="invalid_photo"
+            ) from None
+        files.append(ContentFile(content, name=photo.name))
+    return files
+
+
 class ReportIn(Schema):
     report_type: ReportTypeIn
     description: str = Field(..., min_length=1, max_length=2000)
@@ -27,6 +54,7 @@ class ReportIn(Schema):
     lon: float = Field(..., ge=-180, le=180)
     lat: float = Field(..., ge=-90, le=90)
     crs: Literal["wgs84", "gcj02"] = Field("wgs84", description="手机地图多为 gcj02，入库前换算")
+    photos: list[PhotoIn] = Field([], max_length=6)
 
 
 class ReferralOut(Schema):
@@ -91,6 +119,11 @@ class ReportOut(Schema):
 class ReportDetailOut(ReportOut):
     referrals: list[ReferralOut]
     timeline: list[EventOut]
+    photos: int
+
+    @staticmethod
+    def resolve_photos(obj: Any) -> int:
+        return obj.photos.count()
 
     @staticmethod
     def resolve_referrals(obj: Any) -> list[Any]:
@@ -126,6 +159,7 @@ class NoteIn(Schema):
 
 class ResolveIn(Schema):
     resolution: str = Field(..., min_length=1, max_length=2000)
+    photos: list[PhotoIn] = Field(..., min_length=1, max_length=6, description="办结须附照片")
 
 
 class VerifyIn(Schema):
@@ -180,6 +214,7 @@ def submit_report(request: HttpRequest, payload: ReportIn) -> Status[Any]:
             address=payload.address,
         ),
         acting_user=user,
+        photos=decode_photos(payload.photos),
     )
     return Status(201, selectors.access_report(user, report.pk))
 
@@ -237,6 +272,7 @@ def resolve_referral(request: HttpRequest, referral_id: int, payload: ResolveIn)
         acting_user=user,
         expected_version=if_match_version(request),
         resolution=payload.resolution,
+        photos=decode_photos(payload.photos),
     )
 
 

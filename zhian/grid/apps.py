@@ -12,3 +12,8 @@ class GridConfig(AppConfig):
         from zhian.grid.permissions import ACTIONS
 
         register_actions(ACTIONS)
+
+        from zhian.core.extensions import register_incident_action
+        from zhian.grid.incident_actions import incident_actions
+
+        register_incident_action(incident_actions)

@@ -17,6 +17,7 @@ from zhian.grid.choices import OPEN_REFERRAL, HazardStatus, TaskStatus
 from zhian.grid.models import (
     Campaign,
     Department,
+    Dispute,
     GridReport,
     Hazard,
     InspectionRecord,
@@ -290,3 +291,35 @@ def campaign_board(user: Any, campaign: Campaign) -> list[BoardRow]:
         rows[station_of(path)]["hazards_open"] += n
     names = dict(Jurisdiction.objects.filter(code__in=list(rows)).values_list("code", "name"))
     return [BoardRow(names.get(code, code), **counts) for code, counts in sorted(rows.items())]
+
+
+# --- Disputes ------------------------------------------------------------------------------
+
+
+def disputes_for(
+    user: Any, *, status: str | None = None, risk: str | None = None
+) -> QuerySet[Dispute]:
+    qs = scoped(Dispute.objects.all(), user, "dispute.view")
+    if status:
+        qs = qs.filter(status=status)
+    if risk:
+        qs = qs.filter(risk_level=risk)
+    return qs.select_related("jurisdiction", "raised_incident", "source_incident")
+
+
+def access_dispute(user: Any, dispute_id: int) -> Dispute:
+    dispute = (
+        disputes_for(user)
+        .prefetch_related(
+            "parties",
+            "sessions",
+            "follow_ups__assignee",
+            "events__actor",
+            "agreements__attachment",
+        )
+        .filter(pk=dispute_id)
+        .first()
+    )
+    if dispute is None:
+        raise NotFound(_("未找到该纠纷"))
+    return dispute

@@ -189,3 +189,5 @@ ZHIAN_GRID_SCAN_SECONDS = int(os.environ.get("ZHIAN_GRID_SCAN_SECONDS", "300"))
 ZHIAN_GRID_REPEAT_RADIUS_M = float(os.environ.get("ZHIAN_GRID_REPEAT_RADIUS_M", "200"))
 ZHIAN_GRID_REPEAT_DAYS = int(os.environ.get("ZHIAN_GRID_REPEAT_DAYS", "90"))
 ZHIAN_GRID_REPEAT_CATEGORIES = os.environ.get("ZHIAN_GRID_REPEAT_CATEGORIES", "02,05").split(",")
+# Photos on grid reports are resized in the phone's browser; this caps each one anyway.
+ZHIAN_GRID_PHOTO_MAX_BYTES = int(os.environ.get("ZHIAN_GRID_PHOTO_MAX_BYTES", 3 * 1024 * 1024))

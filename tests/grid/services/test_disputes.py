@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from tests.factories import Role, UserFactory
 from tests.grid.conftest import IN_S1_1_1
+from tests.grid.factories import photo
 from zhian.core.errors import Conflict, PermissionDenied, ValidationFailed
 from zhian.core.models import AuditEvent
 from zhian.dispatch.models import Incident
@@ -229,6 +230,7 @@ def test_hand_over_to_the_mediation_committee_and_the_result_comes_back(
         acting_user=people["liaison"],
         expected_version=2,
         resolution="经人民调解，双方达成书面协议，楼上负责维修",
+        photos=[photo()],
     )
     dispute.refresh_from_db()
     assert dispute.mediation_result.startswith("经人民调解")

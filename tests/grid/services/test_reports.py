@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from tests.grid.conftest import IN_S1_1_1, IN_S2_1_1
-from tests.grid.factories import submit
+from tests.grid.factories import photo, submit
 from zhian.core.coords import wgs84_to_gcj02
 from zhian.core.errors import Conflict, PermissionDenied, PreconditionFailed, ValidationFailed
 from zhian.core.models import AuditEvent
@@ -71,7 +71,13 @@ def test_sign_progress_resolve_verify_moves_the_report_to_closed(
     do_sign_referral(referral, acting_user=liaison, expected_version=1)
     assert referral.status == ReferralStatus.SIGNED and referral.signed_on_time is True
     do_add_progress(referral, acting_user=liaison, note="已联系物业清理")
-    do_resolve_referral(referral, acting_user=liaison, expected_version=2, resolution="已清理")
+    do_resolve_referral(
+        referral,
+        acting_user=liaison,
+        expected_version=2,
+        resolution="已清理",
+        photos=[photo()],
+    )
     report.refresh_from_db()
     assert report.status == ReportStatus.AWAITING_VERIFICATION
     assert referral.resolved_on_time is True
@@ -123,7 +129,13 @@ def test_reopen_sends_it_back_with_a_fresh_clock_and_only_the_originator_checks(
     referral = _referral(report, "CG")
     liaison = people["liaison"]
     do_sign_referral(referral, acting_user=liaison, expected_version=1)
-    do_resolve_referral(referral, acting_user=liaison, expected_version=2, resolution="已处理")
+    do_resolve_referral(
+        referral,
+        acting_user=liaison,
+        expected_version=2,
+        resolution="已处理",
+        photos=[photo()],
+    )
     with pytest.raises(PermissionDenied) as err:
         do_verify_referral(referral, acting_user=people["worker2"], expected_version=3, rating=4)
     assert err.value.code == "not_originator"
@@ -144,7 +156,55 @@ def test_reopen_sends_it_back_with_a_fresh_clock_and_only_the_originator_checks(
     assert referral.next_alert_at == referral.resolve_due_at
     report.refresh_from_db()
     assert report.status == ReportStatus.IN_PROGRESS
-    do_resolve_referral(referral, acting_user=liaison, expected_version=4, resolution="已彻底清理")
+    do_resolve_referral(
+        referral,
+        acting_user=liaison,
+        expected_version=4,
+        resolution="已彻底清理",
+        photos=[photo()],
+    )
     do_verify_referral(referral, acting_user=people["worker"], expected_version=5, rating=4)
     referral.refresh_from_db()
     assert (referral.status, referral.rating, referral.reopen_count) == ("verified", 4, 1)
+
+
+def test_photos_are_stored_with_the_report_and_resolving_needs_one(
+    people: dict[str, Any], rules: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        report = do_submit_report(
+            ReportInput("assistance", "路灯不亮", *IN_S1_1_1),
+            acting_user=people["worker"],
+            photos=[photo("a.jpg"), photo("b.jpg")],
+        )
+    assert report.photos.count() == 2
+    stored = report.photos.first().attachment
+    assert stored.content_type == "image/jpeg" and len(stored.sha256) == 64
+    from django.core.files.base import ContentFile
+
+    with pytest.raises(ValidationFailed) as err:
+        do_submit_report(
+            ReportInput("assistance", "路灯不亮", *IN_S1_1_1),
+            acting_user=people["worker"],
+            photos=[ContentFile(b"MZ not an image", name="x.jpg")],
+        )
+    assert err.value.code == "attachment_type"
+    referral = _referral(report, "CG")
+    do_sign_referral(referral, acting_user=people["liaison"], expected_version=1)
+    with pytest.raises(ValidationFailed) as err:
+        do_resolve_referral(
+            referral,
+            acting_user=people["liaison"],
+            expected_version=2,
+            resolution="已修",
+            photos=[],
+        )
+    assert err.value.code == "photo_required"
+    do_resolve_referral(
+        referral,
+        acting_user=people["liaison"],
+        expected_version=2,
+        resolution="已修",
+        photos=[photo("done.jpg")],
+    )
+    assert report.photos.filter(referral=referral).count() == 1

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from tests.grid.factories import submit
+from tests.grid.factories import photo, submit
+from zhian.core.notifications import inbox_for
 from zhian.grid.choices import EventKind, SlaClock
 from zhian.grid.models import Referral, SlaAlert
 from zhian.grid.services import sla
@@ -123,7 +124,11 @@ def test_a_reopened_referral_gets_a_new_resolve_cycle(people: dict[str, Any], ru
     sla.scan_overdue(now=referral.resolve_due_at + H)  # reminded on cycle 0
     referral.refresh_from_db()
     do_resolve_referral(
-        referral, acting_user=liaison, expected_version=referral.version, resolution="已处理"
+        referral,
+        acting_user=liaison,
+        expected_version=referral.version,
+        resolution="已处理",
+        photos=[photo()],
     )
     assert sla.scan_overdue(now=referral.resolve_due_at + 100 * H).examined == 0
     do_reopen_referral(
@@ -162,16 +167,24 @@ def test_the_background_task_runs_the_scan(filed: tuple[Referral, datetime]) -> 
     assert scan_overdue_referrals.enqueue().return_value["examined"] == 0
 
 
-def test_alert_listeners_hear_each_alert_after_commit(
-    filed: tuple[Referral, datetime], django_capture_on_commit_callbacks: Any
+def test_reminders_go_to_the_liaisons_and_escalations_to_the_level_above(
+    filed: tuple[Referral, datetime], people: dict[str, Any]
 ) -> None:
-    heard: list[tuple[int, int, str | None]] = []
-    listener = lambda r, stage, where: heard.append((r.pk, stage, where and where.code))  # noqa: E731
-    sla.alert_listeners.append(listener)
-    try:
-        referral, _t0 = filed
-        with django_capture_on_commit_callbacks(execute=True):
-            sla.scan_overdue(now=referral.sign_due_at + 25 * H)
-    finally:
-        sla.alert_listeners.remove(listener)
-    assert heard == [(referral.pk, 1, None), (referral.pk, 2, "S1-1")]
+    referral, _t0 = filed
+    sla.scan_overdue(now=referral.sign_due_at + H)
+    liaison_titles = list(
+        inbox_for(people["liaison"]).filter(kind="grid.overdue").values_list("title", flat=True)
+    )
+    assert liaison_titles == ["超时提醒：派单已超过签收时限"]
+    assert not inbox_for(people["sector_leader"]).exists()
+    sla.scan_overdue(now=referral.sign_due_at + 25 * H)
+    # The sector's leader hears of the escalation to the sector; the station's does not yet.
+    assert list(inbox_for(people["sector_leader"]).values_list("title", flat=True)) == [
+        "超时升级：城管执法中队未按时签收"
+    ]
+    assert not inbox_for(people["station_leader"]).exists()
+    sla.scan_overdue(now=referral.sign_due_at + 49 * H)
+    assert inbox_for(people["station_leader"]).count() == 1
+    assert inbox_for(people["liaison"]).filter(kind="grid.overdue").count() == 3
+    link = inbox_for(people["station_leader"]).get().link
+    assert link == f"/grid/reports/{referral.report_id}/"

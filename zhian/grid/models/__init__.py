@@ -2,6 +2,7 @@
 
 from zhian.grid.models.disputes import (
     Dispute,
+    DisputeAgreement,
     DisputeEvent,
     DisputeParty,
     FollowUpVisit,
@@ -22,6 +23,7 @@ from zhian.grid.models.reports import (
     GridReport,
     Referral,
     ReportEvent,
+    ReportPhoto,
     RoutingRule,
     SlaAlert,
 )
@@ -31,6 +33,7 @@ __all__ = [
     "Department",
     "DepartmentMember",
     "Dispute",
+    "DisputeAgreement",
     "DisputeEvent",
     "DisputeParty",
     "FollowUpVisit",
@@ -44,6 +47,7 @@ __all__ = [
     "Place",
     "Referral",
     "ReportEvent",
+    "ReportPhoto",
     "RoutingRule",
     "SlaAlert",
 ]

@@ -162,3 +162,21 @@ class DisputeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dispute_id} {self.kind}"
+
+
+class DisputeAgreement(models.Model):
+    """A mediation agreement (调解协议书) kept as an attachment, optionally of a session."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="agreements")
+    session = models.ForeignKey(
+        MediationSession, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    attachment = models.OneToOneField(
+        "core.Attachment", on_delete=models.PROTECT, related_name="grid_agreement"
+    )
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.dispute_id} {self.attachment_id}"

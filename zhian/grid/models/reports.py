@@ -287,3 +287,21 @@ class ReportEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ReportPhoto(models.Model):
+    """A photo on a report: the worker's at filing, or a department's with its 办结."""
+
+    report = models.ForeignKey(GridReport, on_delete=models.CASCADE, related_name="photos")
+    referral = models.ForeignKey(
+        Referral, on_delete=models.CASCADE, null=True, blank=True, related_name="photos"
+    )
+    attachment = models.OneToOneField(
+        "core.Attachment", on_delete=models.PROTECT, related_name="grid_report_photo"
+    )
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} {self.attachment_id}"

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from zhian.core import audit
+from zhian.core.attachments import DOCUMENT_TYPES, IMAGE_TYPES, store_attachment
 from zhian.core.concurrency import update_if_version
 from zhian.core.coords import gcj02_to_wgs84
 from zhian.core.errors import Conflict, ValidationFailed
@@ -38,6 +39,7 @@ from zhian.grid.choices import (
 from zhian.grid.models import (
     Department,
     Dispute,
+    DisputeAgreement,
     DisputeEvent,
     DisputeParty,
     FollowUpVisit,
@@ -45,6 +47,7 @@ from zhian.grid.models import (
     MediationSession,
     Referral,
 )
+from zhian.grid.services import notify
 from zhian.grid.services import risk as risk_rules
 from zhian.grid.services.departments import Route
 from zhian.grid.services.reports import _open_referral, locate
@@ -419,8 +422,8 @@ def do_complete_follow_up(visit: FollowUpVisit, *, acting_user: Any, note: str) 
 
 
 def remind_due_follow_ups(*, today: date | None = None) -> list[FollowUpVisit]:
-    """Mark every open visit due by ``today`` as reminded, once (conditional UPDATE), and
-    return them for the caller to notify."""
+    """Remind the assignee of every open visit due by ``today``, once (a conditional
+    UPDATE on ``reminded_at``), and return the visits reminded."""
     today = today or timezone.localdate()
     reminded = []
     due = FollowUpVisit.objects.filter(
@@ -437,6 +440,7 @@ def remind_due_follow_ups(*, today: date | None = None) -> list[FollowUpVisit]:
                     None,
                     visit.due_on.isoformat(),
                 )
+                notify.follow_up_due(visit)
                 reminded.append(visit)
     return reminded
 
@@ -538,3 +542,33 @@ def do_close_dispute(
     _event(dispute, DisputeEventKind.CLOSED, acting_user, note.strip(), settled=settled)
     audit.record(actor=acting_user, action="dispute.close", obj=dispute, data={"settled": settled})
     return dispute
+
+
+@transaction.atomic
+def do_attach_agreement(
+    dispute: Dispute, upload: Any, *, acting_user: Any, session: MediationSession | None = None
+) -> DisputeAgreement:
+    """Keep a mediation agreement (调解协议书: PDF, Word or a photo of the signed page)."""
+    check_can(acting_user, "dispute.manage", dispute.jurisdiction)
+    if session is not None and session.dispute_id != dispute.pk:
+        raise ValidationFailed(_("调解记录不属于该纠纷"), code="invalid_session")
+    attachment = store_attachment(
+        upload, acting_user=acting_user, allowed=IMAGE_TYPES | DOCUMENT_TYPES
+    )
+    agreement = DisputeAgreement.objects.create(
+        dispute=dispute, session=session, attachment=attachment
+    )
+    _event(
+        dispute,
+        DisputeEventKind.SESSION,
+        acting_user,
+        _("上传调解协议：%(name)s") % {"name": attachment.original_name},
+        agreement=agreement.pk,
+    )
+    audit.record(
+        actor=acting_user,
+        action="dispute.attach_agreement",
+        obj=dispute,
+        data={"attachment": attachment.pk, "sha256": attachment.sha256},
+    )
+    return agreement

@@ -3,16 +3,19 @@ verify or reopen with a rating."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from zhian.core import audit
+from zhian.core.attachments import IMAGE_TYPES, store_attachment
 from zhian.core.concurrency import update_if_version
 from zhian.core.coords import gcj02_to_wgs84
 from zhian.core.errors import Conflict, PermissionDenied, ValidationFailed
@@ -21,12 +24,34 @@ from zhian.core.models import Jurisdiction
 from zhian.core.scoping import check_can
 from zhian.core.selectors import jurisdiction_at
 from zhian.grid.choices import EventKind, ReferralStatus, ReportStatus, ReportType
-from zhian.grid.models import Department, DepartmentMember, GridReport, Referral
+from zhian.grid.models import Department, DepartmentMember, GridReport, Referral, ReportPhoto
+from zhian.grid.services import notify
 from zhian.grid.services.departments import Route, routes_for
 from zhian.grid.services.timeline import add_event, refresh_status
 
 STALE_REFERRAL = gettext_lazy("该报到单已被他人处理，请刷新后重试")
 MAX_TEXT = 2000
+MAX_PHOTOS = 6
+
+
+def _store_photos(
+    report: GridReport, photos: Sequence[Any], *, acting_user: Any, referral: Referral | None = None
+) -> None:
+    """Store each upload as an image attachment (type checked by content, size limited)."""
+    if len(photos) > MAX_PHOTOS:
+        raise ValidationFailed(
+            _("照片最多 %(n)d 张") % {"n": MAX_PHOTOS},
+            code="too_many_photos",
+            fields={"photos": _("过多")},
+        )
+    for upload in photos:
+        attachment = store_attachment(
+            upload,
+            acting_user=acting_user,
+            allowed=IMAGE_TYPES,
+            max_bytes=settings.ZHIAN_GRID_PHOTO_MAX_BYTES,
+        )
+        ReportPhoto.objects.create(report=report, referral=referral, attachment=attachment)
 
 
 @dataclass(frozen=True)
@@ -99,12 +124,17 @@ def _open_referral(
             "resolve_due_at": referral.resolve_due_at.isoformat(),
         },
     )
+    notify.referral_opened(referral)
     return referral
 
 
 @transaction.atomic
 def do_submit_report(
-    data: ReportInput, *, acting_user: Any, at: datetime | None = None
+    data: ReportInput,
+    *,
+    acting_user: Any,
+    photos: Sequence[Any] = (),
+    at: datetime | None = None,
 ) -> GridReport:
     """File a report where the worker stands (the jurisdiction is found by the point) and
     whistle it to every department the routing rules name (吹哨). With no rule it waits
@@ -126,7 +156,15 @@ def do_submit_report(
         reporter=acting_user,
         created_at=at,
     )
-    add_event(report, EventKind.SUBMITTED, actor=acting_user, at=at, note=report.address)
+    _store_photos(report, photos, acting_user=acting_user)
+    add_event(
+        report,
+        EventKind.SUBMITTED,
+        actor=acting_user,
+        at=at,
+        note=report.address,
+        data={"photos": len(photos)},
+    )
     routes = routes_for(report.report_type, jurisdiction)
     for route in routes:
         _open_referral(report, route, actor=None, at=at)
@@ -240,9 +278,14 @@ def do_add_progress(referral: Referral, *, acting_user: Any, note: str) -> None:
 
 @transaction.atomic
 def do_resolve_referral(
-    referral: Referral, *, acting_user: Any, expected_version: int, resolution: str
+    referral: Referral,
+    *,
+    acting_user: Any,
+    expected_version: int,
+    resolution: str,
+    photos: Sequence[Any],
 ) -> Referral:
-    """办结: the department says it is done; the originator checks it next."""
+    """办结 with at least one photo of the result; the originator checks it next."""
     check_can_handle_referral(acting_user, referral)
     _require(referral, ReferralStatus.SIGNED, _("签收后才能办结"))
     resolution = resolution.strip()
@@ -251,6 +294,10 @@ def do_resolve_referral(
             _("请填写办结情况（不超过 2000 字）"),
             code="invalid_resolution",
             fields={"resolution": _("必填")},
+        )
+    if not photos:
+        raise ValidationFailed(
+            _("办结须附现场照片"), code="photo_required", fields={"photos": _("必填")}
         )
     now = timezone.now()
     update_if_version(
@@ -266,6 +313,7 @@ def do_resolve_referral(
         next_alert_at=None,
         escalated_to=None,
     )
+    _store_photos(referral.report, photos, acting_user=acting_user, referral=referral)
     add_event(
         referral.report,
         EventKind.RESOLVED,
@@ -273,7 +321,9 @@ def do_resolve_referral(
         referral=referral,
         at=now,
         note=resolution,
+        data={"photos": len(photos)},
     )
+    notify.referral_resolved(referral)
     refresh_status(referral.report, at=now)
     if referral.report.report_type == ReportType.DISPUTE:
         # 公调对接: a people's mediation committee's result goes back onto the dispute.
@@ -376,5 +426,6 @@ def do_reopen_referral(
         data={"rating": rating, "resolve_due_at": due.isoformat()},
     )
     refresh_status(referral.report, at=now)
+    notify.referral_reopened(referral)
     audit.record(actor=acting_user, action="referral.reopen", obj=referral, data={"reason": reason})
     return referral

@@ -10,8 +10,6 @@ conditional UPDATE on the stage makes a second or concurrent scan act once."""
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,14 +23,10 @@ from zhian.core import audit
 from zhian.core.models import Jurisdiction
 from zhian.grid.choices import EventKind, SlaClock
 from zhian.grid.models import Referral, SlaAlert
+from zhian.grid.services import notify
 from zhian.grid.services.timeline import add_event
 
 JOB = "grid_sla_scan"
-
-#: Called after commit with each alert made: ``(referral, stage, jurisdiction or None)``.
-#: The notifications module registers itself here (reminders to the department's
-#: liaisons, escalations to the leaders of the level escalated to).
-alert_listeners: list[Callable[[Referral, int, Jurisdiction | None], None]] = []
 
 
 @dataclass
@@ -125,8 +119,7 @@ def _advance(referral: Referral, now: datetime, result: ScanResult) -> None:
             result.escalated += 1
     referral.alert_stage, referral.next_alert_at, referral.escalated_to = target, next_at, escalated
     for stage, where in made:
-        for listener in alert_listeners:
-            transaction.on_commit(functools.partial(listener, referral, stage, where))
+        notify.overdue(referral, stage, where)
 
 
 def _record(
