@@ -87,18 +87,27 @@ def inbox_for(user: Any, *, open_only: bool = True) -> QuerySet[Referral]:
     return qs.select_related("report__jurisdiction", "department").order_by("sign_due_at", "pk")
 
 
+def covering_q(user: Any, action: str, field: str = "jurisdiction") -> Q | None:
+    """Rows whose ``field`` lies inside the user's scope for ``action`` *or above it* (a
+    bureau-wide department or sweep concerns a station's officers too); None: everything."""
+    paths = scope_paths(user, action)
+    if paths is None:
+        return None
+    q = Q(pk__in=[])
+    for path in paths:
+        codes = [c for c in path.split("/") if c]
+        above = ["/" + "/".join(codes[: i + 1]) + "/" for i in range(len(codes))]
+        q |= Q(**{f"{field}__path__startswith": path}) | Q(**{f"{field}__path__in": above})
+    return q
+
+
 def departments_for(user: Any) -> QuerySet[Department]:
-    """Departments serving a jurisdiction the user sees or an ancestor of one (a
-    station's officers refer to the bureau's 城管), and those the user is a liaison of."""
-    paths = scope_paths(user, "department.view")
+    """Departments serving the user's area or an area above it (a station's officers
+    refer to the bureau's 城管), and those the user is a liaison of."""
     qs = Department.objects.all()
-    if paths is not None:
-        q = Q(memberships__user=user)
-        for path in paths:
-            codes = [c for c in path.split("/") if c]
-            above = ["/" + "/".join(codes[: i + 1]) + "/" for i in range(len(codes))]
-            q |= Q(jurisdiction__path__startswith=path) | Q(jurisdiction__path__in=above)
-        qs = qs.filter(q).distinct()
+    covering = covering_q(user, "department.view")
+    if covering is not None:
+        qs = qs.filter(covering | Q(memberships__user=user)).distinct()
     return qs.select_related("jurisdiction").order_by("code")
 
 
@@ -243,7 +252,11 @@ def access_hazard(user: Any, hazard_id: int) -> Hazard:
 
 
 def campaigns_for(user: Any) -> QuerySet[Campaign]:
-    return scoped(Campaign.objects.all(), user, "place.view").select_related("jurisdiction")
+    """Sweeps over the user's area or an area containing it; their boards show only the
+    tasks the user may see."""
+    covering = covering_q(user, "place.view")
+    qs = Campaign.objects.all() if covering is None else Campaign.objects.filter(covering)
+    return qs.select_related("jurisdiction")
 
 
 @dataclass(frozen=True)

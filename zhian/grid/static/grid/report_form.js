@@ -151,7 +151,9 @@ into the DOM only as text. */
     if (!map) return;
     const lon = parseFloat(el("id_lon").value), lat = parseFloat(el("id_lat").value);
     if (!isFinite(lon) || !isFinite(lat) || el("id_crs").value !== "wgs84") return;
-    if (marker) marker.setLatLng([lat, lon]); else marker = L.marker([lat, lon]).addTo(map);
+    if (marker) marker.setLatLng([lat, lon]);
+    else marker = L.circleMarker([lat, lon], { radius: 9, color: "#c62828", weight: 3 }).addTo(map);
+    if (map.getZoom() < 14) map.setView([lat, lon], 16);
   }
   function initMap() {
     if (!window.L || !window.ZhianMap) return;
