@@ -21,6 +21,7 @@ def submit(
     at: datetime | None = None,
     point: tuple[float, float] = IN_S1_1_1,
     description: str = "小区消防通道被杂物堵塞",
+    address: str = "幸福里 3 号楼",
 ) -> GridReport:
     return do_submit_report(
         ReportInput(
@@ -28,7 +29,7 @@ def submit(
             description=description,
             lon=point[0],
             lat=point[1],
-            address="幸福里 3 号楼",
+            address=address,
         ),
         acting_user=user,
         at=at,

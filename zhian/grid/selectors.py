@@ -148,7 +148,7 @@ def scorecard(
     now = now or timezone.now()
     begin, finish = period_bounds(start, end)
     qs = Referral.objects.filter(
-        scope_q(user, "scorecard.view", "report__jurisdiction"),
+        scope_q(user, "scorecard.view", "jurisdiction"),
         created_at__gte=begin,
         created_at__lt=finish,
     )

@@ -92,8 +92,15 @@ def test_running_the_scan_twice_escalates_once(filed: tuple[Referral, datetime])
     )
     stale.alert_stage = 0
     result = sla.ScanResult()
-    sla._advance(stale, at, result)
+    plan = sla._plan(stale, at)
+    assert plan is not None
+    sla._apply([plan], at, result)
     assert result.alerts == []
+    # And if the stage itself were lost (a racing scan read it before the first one
+    # committed), the unique constraint on the alerts refuses the copy: nothing doubles.
+    Referral.objects.filter(pk=referral.pk).update(alert_stage=0, next_alert_at=at)
+    raced = sla.scan_overdue(now=at)
+    assert (raced.examined, raced.reminded, raced.escalated) == (1, 0, 0)
     assert SlaAlert.objects.filter(referral=referral).count() == 2
     assert len(_timeline(referral)) == 2
 

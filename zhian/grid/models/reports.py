@@ -160,6 +160,11 @@ class Referral(models.Model):
     scan that runs twice acts once (a conditional UPDATE on the stage)."""
 
     report = models.ForeignKey(GridReport, on_delete=models.CASCADE, related_name="referrals")
+    # The report's jurisdiction, copied (it never changes): scoped reads such as the
+    # scorecard filter referrals without joining a million reports.
+    jurisdiction = models.ForeignKey(
+        "core.Jurisdiction", on_delete=models.PROTECT, related_name="grid_referrals"
+    )
     department = models.ForeignKey(
         Department, on_delete=models.PROTECT, related_name="referrals", verbose_name=_("部门")
     )
@@ -226,6 +231,7 @@ class Referral(models.Model):
             models.Index(fields=["department", "created_at"], name="grid_referral_dept_created"),
             models.Index(fields=["department", "status"], name="grid_referral_dept_status"),
             models.Index(fields=["created_at"], name="grid_referral_created"),
+            models.Index(fields=["jurisdiction", "created_at"], name="grid_referral_jur_created"),
         ]
 
     def __str__(self) -> str:

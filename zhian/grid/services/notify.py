@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from zhian.core.models import Jurisdiction, Role, RoleAssignment, User
+from zhian.core.models.notifications import Notification
 from zhian.core.notifications import notify
-from zhian.grid.models import Department, GridReport, Referral
+from zhian.grid.models import Department, DepartmentMember, GridReport, Referral
 
 #: Roles told about an escalation to their level (the leaders and community officers
 #: holding a role exactly there).
@@ -64,28 +65,47 @@ def referral_reopened(referral: Referral) -> None:
     )
 
 
-def overdue(referral: Referral, stage: int, where: Jurisdiction | None) -> None:
-    """Stage 1: remind the department's liaisons. Escalations: also the leaders and
-    community officers of the level escalated to."""
-    clock = _("签收") if referral.running_clock == "sign" else _("办结")
-    users = liaisons_of(referral.department)
-    if stage == 1:
-        title = _("超时提醒：派单已超过%(clock)s时限") % {"clock": clock}
-    else:
-        title = _("超时升级：%(dept)s未按时%(clock)s") % {
-            "dept": referral.department.name,
-            "clock": clock,
-        }
-        if where is not None:
-            users += list(
-                User.objects.filter(
-                    pk__in=RoleAssignment.objects.filter(
-                        jurisdiction=where, role__in=ESCALATION_ROLES
-                    ).values("user_id"),
-                    is_active=True,
-                )
+def overdue_batch(made: list[tuple[Referral, int, Jurisdiction | None]]) -> int:
+    """Inbox messages for a batch of alerts, in three queries: stage 1 reminds the
+    department's liaisons; an escalation also tells the leaders and community officers
+    holding a role exactly at the level escalated to."""
+    departments = {r.department_id for r, _s, _w in made}
+    liaisons: dict[int, list[int]] = {}
+    for dept, user in DepartmentMember.objects.filter(
+        department__in=departments, user__is_active=True
+    ).values_list("department_id", "user_id"):
+        liaisons.setdefault(dept, []).append(user)
+    levels = {w.pk for _r, _s, w in made if w is not None}
+    above: dict[int, list[int]] = {}
+    for jur, user in (
+        RoleAssignment.objects.filter(
+            jurisdiction__in=levels, role__in=ESCALATION_ROLES, user__is_active=True
+        )
+        .values_list("jurisdiction_id", "user_id")
+        .distinct()
+    ):
+        above.setdefault(jur, []).append(user)
+    rows = []
+    for referral, stage, where in made:
+        clock = _("签收") if referral.running_clock == "sign" else _("办结")
+        if stage == 1:
+            title = _("超时提醒：派单已超过%(clock)s时限") % {"clock": clock}
+            users = liaisons.get(referral.department_id, [])
+        else:
+            title = _("超时升级：%(dept)s未按时%(clock)s") % {
+                "dept": referral.department.name,
+                "clock": clock,
+            }
+            users = liaisons.get(referral.department_id, []) + above.get(
+                where.pk if where else 0, []
             )
-    _send(users, kind="grid.overdue", title=title, link=_report_link(referral.report_id))
+        link = _report_link(referral.report_id)
+        rows += [
+            Notification(recipient_id=u, kind="grid.overdue", title=title[:200], link=link)
+            for u in dict.fromkeys(users)
+        ]
+    Notification.objects.bulk_create(rows)
+    return len(rows)
 
 
 def follow_up_due(visit: Any) -> None:

@@ -103,6 +103,7 @@ def _open_referral(
 ) -> Referral:
     referral = Referral.objects.create(
         report=report,
+        jurisdiction_id=report.jurisdiction_id,
         department=route.department,
         sign_hours=route.sign_hours,
         resolve_days=route.resolve_days,
