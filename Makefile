@@ -22,9 +22,12 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 
 venv: $(BIN)/.installed  ## create .venv and install pinned dependencies
 
-run: $(BIN)/.installed  ## migrate SQLite, load the demo bureau once, serve http://127.0.0.1:8000
+run: $(BIN)/.installed  ## migrate SQLite, load the demo bureau once, serve http://127.0.0.1:8000 with the task worker
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_demo
+	@# The django-tasks worker and grid's job clock run beside the web server and stop with it.
+	$(MANAGE) db_worker & worker=$$!; $(MANAGE) grid_schedule & clock=$$!; \
+	trap 'kill $$worker $$clock 2>/dev/null' EXIT INT TERM; \
 	$(MANAGE) runserver 127.0.0.1:8000
 
 demo: $(BIN)/.installed  ## (re)load the demo data without serving
