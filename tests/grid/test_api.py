@@ -129,3 +129,84 @@ def test_scorecard_endpoint(people: dict[str, Any], rules: Any) -> None:
     rows = leader.get(f"/api/v1/grid/scorecard?start={today}&end={today}").json()
     assert {r["department"] for r in rows} == {"城管执法中队", "市场监管所"}
     assert leader.get(f"/api/v1/grid/scorecard?start={today}&end=2020-01-01").status_code == 422
+
+
+def test_disputes_api_masks_parties_and_reveals_with_a_purpose(
+    people: dict[str, Any], rules: Any
+) -> None:
+    worker, officer = client_for(people["worker"]), client_for(people["community"])
+    dispute = post(
+        worker,
+        "/api/v1/grid/disputes",
+        {
+            "dispute_type": "neighbour",
+            "title": "漏水",
+            "summary": "楼上漏水多次争吵",
+            "address": "幸福里",
+            "lon": 120.01,
+            "lat": 30.01,
+        },
+    )
+    assert dispute.status_code == 201 and dispute.json()["risk_level"] == "low"
+    dispute_id = dispute.json()["id"]
+    party = post(
+        worker,
+        f"/api/v1/grid/disputes/{dispute_id}/parties",
+        {"role": "complainant", "name": "张三丰", "phone": "13800138000"},
+    )
+    assert party.status_code == 201
+    assert (party.json()["name"], party.json()["phone"]) == ("张**", "*******8000")
+    party_id = party.json()["id"]
+    assert (
+        post(
+            worker, f"/api/v1/grid/parties/{party_id}/reveal", {"purpose": "联系当事人调解"}
+        ).status_code
+        == 403
+    )
+    assert (
+        post(officer, f"/api/v1/grid/parties/{party_id}/reveal", {"purpose": "看"}).status_code
+        == 422
+    )
+    clear = post(
+        officer,
+        f"/api/v1/grid/parties/{party_id}/reveal",
+        {"purpose": "联系当事人调解"},
+        **{"Idempotency-Key": "r1"},
+    )
+    assert clear.json()["name"] == "张三丰"
+    from zhian.core.models.idempotency import IdempotencyRecord
+
+    assert not IdempotencyRecord.objects.filter(key="r1").exists()  # personal data not stored
+    risen = post(
+        officer,
+        f"/api/v1/grid/disputes/{dispute_id}/risk",
+        {"threat_of_violence": True, "weapon_mentioned": False},
+        **{"If-Match": "1"},
+    )
+    assert risen.status_code == 200
+    body = risen.json()
+    assert body["risk_level"] == "high" and body["raised_incident"]
+
+
+def test_places_api_records_an_inspection_that_opens_a_hazard(
+    people: dict[str, Any], places: dict[str, Any]
+) -> None:
+    from zhian.grid.services.place_rules import checklist
+
+    worker = client_for(people["worker"])
+    hotel = places["hotel"]
+    rows = worker.get("/api/v1/grid/places?place_type=hotel").json()["results"]
+    assert [r["name"] for r in rows] == ["如家酒店"] and rows[0]["risk_tier"] == 2
+    results = {code: "pass" for code, _label in checklist("hotel")}
+    results["cctv"] = "fail"
+    made = post(worker, f"/api/v1/grid/places/{hotel.pk}/inspections", {"results": results})
+    assert made.status_code == 201 and made.json()["failed_items"] == 1
+    hazards = worker.get("/api/v1/grid/hazards").json()["results"]
+    assert [(h["place_id"], h["item"]) for h in hazards] == [(hotel.pk, "cctv")]
+    del results["cctv"]
+    assert (
+        post(
+            worker, f"/api/v1/grid/places/{hotel.pk}/inspections", {"results": results}
+        ).status_code
+        == 422
+    )

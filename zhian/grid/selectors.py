@@ -18,6 +18,7 @@ from zhian.grid.models import (
     Campaign,
     Department,
     Dispute,
+    DisputeParty,
     GridReport,
     Hazard,
     InspectionRecord,
@@ -336,3 +337,16 @@ def access_dispute(user: Any, dispute_id: int) -> Dispute:
     if dispute is None:
         raise NotFound(_("未找到该纠纷"))
     return dispute
+
+
+def access_party(user: Any, party_id: int) -> DisputeParty:
+    """A dispute's party, to whoever sees the dispute (revealing is checked by the service)."""
+    party = (
+        DisputeParty.objects.filter(scope_q(user, "dispute.view", "dispute__jurisdiction"))
+        .select_related("dispute__jurisdiction")
+        .filter(pk=party_id)
+        .first()
+    )
+    if party is None:
+        raise NotFound(_("未找到该当事人"))
+    return party

@@ -79,6 +79,24 @@ class DepartmentMember(models.Model):
     def __str__(self) -> str:
         return f"{self.user} @ {self.department}"
 
+    def holds_liaison_role(self) -> bool:
+        """The user holds ``Role.DEPARTMENT_LIAISON`` inside or above the department's area."""
+        from zhian.core.models import Role
+
+        area = self.department.jurisdiction.path
+        return any(
+            path.startswith(area) or area.startswith(path)
+            for path in self.user.role_assignments.filter(role=Role.DEPARTMENT_LIAISON).values_list(
+                "jurisdiction__path", flat=True
+            )
+        )
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.department_id and self.user_id and not self.holds_liaison_role():
+            raise ValidationError(_("该用户在本部门服务辖区内没有“部门联络员”角色"))
+
 
 class RoutingRule(models.Model):
     """Reports of ``report_type`` inside ``jurisdiction`` (and below) go to ``department``.

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from zhian.core import audit
 from zhian.core.errors import Conflict, ValidationFailed
-from zhian.core.models import Jurisdiction, Role
+from zhian.core.models import Jurisdiction
 from zhian.core.scoping import check_can
 from zhian.grid.choices import DepartmentKind, ReportType
 from zhian.grid.models import Department, DepartmentMember, RoutingRule
@@ -74,12 +74,7 @@ def do_add_liaison(department: Department, user: Any, *, acting_user: Any) -> De
     (where) and the membership (for whom) together say what they may handle."""
     if acting_user is not None:
         check_can(acting_user, "department.manage", department.jurisdiction)
-    held = user.role_assignments.filter(role=Role.DEPARTMENT_LIAISON).select_related("jurisdiction")
-    area = department.jurisdiction.path
-    if not any(
-        ra.jurisdiction.path.startswith(area) or area.startswith(ra.jurisdiction.path)
-        for ra in held
-    ):
+    if not DepartmentMember(department=department, user=user).holds_liaison_role():
         raise ValidationFailed(
             _("该用户在本部门服务辖区内没有“部门联络员”角色"), code="not_a_liaison"
         )

@@ -1,4 +1,4 @@
-"""Grid endpoints: reports (网格事件), referrals (吹哨报到), departments, the scorecard."""
+"""Grid reports (网格事件), referrals (吹哨报到), departments, the scorecard."""
 
 from __future__ import annotations
 
@@ -10,15 +10,14 @@ from typing import Any, Literal
 from django.core.files.base import ContentFile
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Schema, Status
 from ninja.pagination import CursorPagination, paginate
 
 from zhian.core.api_support import acting_user, if_match_version
 from zhian.core.errors import ValidationFailed
 from zhian.grid import selectors
+from zhian.grid.api import router
 from zhian.grid.services import reports as report_services
-
-router = Router(tags=["grid"])
 
 ReportTypeIn = Literal["safety_hazard", "dispute", "security_lead", "assistance", "other"]
 
