@@ -159,7 +159,7 @@ def scorecard(
     )
     resolved_ever = ~Q(status__in=OPEN_REFERRAL) | Q(reopen_count__gt=0)
     rows = (
-        qs.values("department_id", "department__name")
+        qs.values("department_id")
         .annotate(
             n=Count("pk"),
             sign_hit=Count("pk", filter=Q(signed_on_time=True)),
@@ -171,12 +171,19 @@ def scorecard(
             rating=Avg("rating"),
             open_now=Count("pk", filter=Q(status__in=OPEN_REFERRAL)),
         )
-        .order_by("department__name")
+        .order_by()
     )
+    rows = list(rows)
+    names = dict(
+        Department.objects.filter(pk__in=[r["department_id"] for r in rows]).values_list(
+            "pk", "name"
+        )
+    )
+    rows.sort(key=lambda r: names[r["department_id"]])
     return [
         ScorecardRow(
             department_id=r["department_id"],
-            department=r["department__name"],
+            department=names[r["department_id"]],
             referrals=r["n"],
             sign_rate=_rate(r["sign_hit"], r["sign_total"]),
             resolve_rate=_rate(r["resolve_hit"], r["resolve_total"]),
