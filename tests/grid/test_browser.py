@@ -61,9 +61,10 @@ def test_phone_report_offline_then_signed_resolved_and_verified(
     assert width == 1280
     # Nothing overflows the phone's width.
     wide = page.evaluate(
-        "() => Array.from(document.querySelectorAll('body *')).filter(e =>"
-        " e.getBoundingClientRect().right > 376 && !e.closest('.leaflet-container')).map(e => e.tagName + '#' + e.id +"
-        " '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)).slice(0, 8)"
+        "() => Array.from(document.querySelectorAll('body *'))"
+        ".filter(e => e.getBoundingClientRect().right > 376"
+        " && !e.closest('.leaflet-container'))"
+        ".map(e => e.tagName + '#' + e.id + '.' + e.className).slice(0, 8)"
     )
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], wide
 
