@@ -22,13 +22,10 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 
 venv: $(BIN)/.installed  ## create .venv and install pinned dependencies
 
-run: $(BIN)/.installed  ## migrate SQLite, load the demo bureau once, serve http://127.0.0.1:8000 with the task worker
+run: $(BIN)/.installed  ## migrate SQLite, load the demo bureau once, serve http://127.0.0.1:8000 and run the task worker (Ctrl-C stops both)
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_demo
-	@# The django-tasks worker and grid's job clock run beside the web server and stop with it.
-	$(MANAGE) db_worker & worker=$$!; $(MANAGE) grid_schedule & clock=$$!; \
-	trap 'kill $$worker $$clock 2>/dev/null' EXIT INT TERM; \
-	$(MANAGE) runserver 127.0.0.1:8000
+	PYTHON=$(BIN)/python scripts/run-dev
 
 demo: $(BIN)/.installed  ## (re)load the demo data without serving
 	$(MANAGE) migrate --noinput
@@ -44,9 +41,11 @@ system-deps:  ## install PostgreSQL 15 and Chromium with apt when missing (needs
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-lint: $(BIN)/.installed  ## ruff and mypy
+lint: $(BIN)/.installed  ## ruff (checks and format), mypy, and the layer contracts (import-linter)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy zhian
+	PYTHONPATH=. $(BIN)/lint-imports
 
 test: $(BIN)/.installed system-deps lint test-sqlite test-postgres  ## lint, then the whole suite on SQLite and on PostgreSQL 15
 

@@ -48,8 +48,13 @@ PACED_RATE = 20.0  # incidents per second offered by all clients together
 # counter and audit-chain locks waits for the GIL after every database round trip while
 # its sibling threads run, a lock convoy (measured: gthread 4x4 paced p99 133 ms, 30/s).
 GUNICORN = os.environ.get("ZHIAN_BENCH_GUNICORN", "-k sync -w 8")
-CATEGORY = {"Assault": "0104", "Break and Enter": "0105", "Auto Theft": "0106",
-            "Robbery": "0102", "Theft Over": "0101"}
+CATEGORY = {
+    "Assault": "0104",
+    "Break and Enter": "0105",
+    "Auto Theft": "0106",
+    "Robbery": "0102",
+    "Theft Over": "0101",
+}
 
 
 def free_port() -> int:
@@ -68,12 +73,17 @@ def offences(shared: Path, n: int) -> list[dict[str, Any]]:
             parts = line.rstrip("\n").split(",")
             if len(parts) != len(header) or not parts[idx["occurred_at"]].startswith("2020"):
                 continue
-            rows.append({
-                "channel": "call_110", "category": CATEGORY[parts[idx["category"]]],
-                "address": f"Toronto {parts[idx['lat']]},{parts[idx['lon']]}",
-                "lon": float(parts[idx["lon"]]), "lat": float(parts[idx["lat"]]),
-                "narrative": "基准测试", "caller_phone": "13800000000",
-            })
+            rows.append(
+                {
+                    "channel": "call_110",
+                    "category": CATEGORY[parts[idx["category"]]],
+                    "address": f"Toronto {parts[idx['lat']]},{parts[idx['lon']]}",
+                    "lon": float(parts[idx["lon"]]),
+                    "lat": float(parts[idx["lat"]]),
+                    "narrative": "基准测试",
+                    "caller_phone": "13800000000",
+                }
+            )
             if len(rows) == n:
                 break
     return rows
@@ -84,12 +94,20 @@ def prepare(env: dict[str, str]) -> str:
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
     subprocess.run([*manage, "load_demo"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
-    code = ("from zhian.core.models import User;"
-            "from zhian.core.services.tokens import do_create_token;"
-            "print(do_create_token(acting_user=User.objects.get(username='dispatcher'),"
-            "name='bench')[1])")
-    out = subprocess.run([*manage, "shell", "-c", code], env=env, check=True, cwd=ROOT,
-                         capture_output=True, text=True)
+    code = (
+        "from zhian.core.models import User;"
+        "from zhian.core.services.tokens import do_create_token;"
+        "print(do_create_token(acting_user=User.objects.get(username='dispatcher'),"
+        "name='bench')[1])"
+    )
+    out = subprocess.run(
+        [*manage, "shell", "-c", code],
+        env=env,
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     return out.stdout.strip().splitlines()[-1]
 
 
@@ -131,8 +149,12 @@ def drive(
                 if scheduled > start:
                     time.sleep(scheduled - start)
                 start = scheduled
-            conn.request("POST", "/api/v1/incidents", body=payload,
-                         headers={**headers, "Idempotency-Key": secrets.token_hex(8)})
+            conn.request(
+                "POST",
+                "/api/v1/incidents",
+                body=payload,
+                headers={**headers, "Idempotency-Key": secrets.token_hex(8)},
+            )
             response = conn.getresponse()
             body_text = response.read().decode(errors="replace")
             mine.append((time.perf_counter() - start) * 1000)
@@ -142,8 +164,10 @@ def drive(
                 with lock:
                     errors[0] += 1
                     if errors[0] == 1:
-                        print(f"first error: HTTP {response.status} {body_text[:300]}",
-                              file=sys.stderr)
+                        print(
+                            f"first error: HTTP {response.status} {body_text[:300]}",
+                            file=sys.stderr,
+                        )
         with lock:
             latencies.extend(mine)
         conn.close()
@@ -160,22 +184,36 @@ def drive(
 def run() -> dict[str, float]:
     shared = Path(os.environ.get("ZHIAN_SHARED_DATA", ROOT.parent / "shared" / "data"))
     var = Path(tempfile.mkdtemp(prefix="zhian-bench-"))
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "zhian.settings.base", "ZHIAN_DEBUG": "0",
-           "ZHIAN_SECRET_KEY": secrets.token_urlsafe(48), "ZHIAN_ALLOWED_HOSTS": "127.0.0.1",
-           "ZHIAN_VAR_DIR": str(var), "ZHIAN_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "zhian.settings.base",
+        "ZHIAN_DEBUG": "0",
+        "ZHIAN_SECRET_KEY": secrets.token_urlsafe(48),
+        "ZHIAN_ALLOWED_HOSTS": "127.0.0.1",
+        "ZHIAN_VAR_DIR": str(var),
+        "ZHIAN_LOG_LEVEL": "WARNING",
+    }
     token = prepare(env)
     bodies = offences(shared, WARMUP + MEASURED + PACED)
     port = free_port()
     server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "zhian.wsgi", "-b", f"127.0.0.1:{port}",
-         *GUNICORN.split(), "--log-level", "warning"],
-        env=env, cwd=ROOT,
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "zhian.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            *GUNICORN.split(),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
     )
     try:
         wait_ready(port)
         drive(port, token, bodies[:WARMUP])
-        saturated = summarise(*drive(port, token, bodies[WARMUP:WARMUP + MEASURED]))
-        paced = summarise(*drive(port, token, bodies[WARMUP + MEASURED:], rate=PACED_RATE))
+        saturated = summarise(*drive(port, token, bodies[WARMUP : WARMUP + MEASURED]))
+        paced = summarise(*drive(port, token, bodies[WARMUP + MEASURED :], rate=PACED_RATE))
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -198,13 +236,19 @@ def main() -> int:
     if not os.environ.get("ZHIAN_DATABASE_URL"):
         return subprocess.call([str(ROOT / "scripts" / "with-postgres"), sys.executable, __file__])
     figures = run()
-    print(f"incident creation through the API on PostgreSQL, {CLIENTS} clients "
-          f"(gunicorn {GUNICORN}, {WARMUP} warm-up requests)")
-    for name, label in (("saturated", "back to back"),
-                        ("paced", f"paced, {PACED_RATE:.0f}/s offered")):
+    print(
+        f"incident creation through the API on PostgreSQL, {CLIENTS} clients "
+        f"(gunicorn {GUNICORN}, {WARMUP} warm-up requests)"
+    )
+    for name, label in (
+        ("saturated", "back to back"),
+        ("paced", f"paced, {PACED_RATE:.0f}/s offered"),
+    ):
         f = figures[name]
-        print(f"  {label:<22} n={f['n']:<5.0f} p50 {f['p50']:7.1f} ms · p99 {f['p99']:7.1f} ms · "
-              f"max {f['max']:7.1f} ms · {f['rate']:6.1f}/s · errors {f['errors']:.0f}")
+        print(
+            f"  {label:<22} n={f['n']:<5.0f} p50 {f['p50']:7.1f} ms · p99 {f['p99']:7.1f} ms · "
+            f"max {f['max']:7.1f} ms · {f['rate']:6.1f}/s · errors {f['errors']:.0f}"
+        )
     print(f"bench: incident_create_p99 = {figures['paced']['p99']:.1f} ms")
     print(f"bench: incident_create_p99_saturated = {figures['saturated']['p99']:.1f} ms")
     print(f"bench: incident_create_rate = {figures['saturated']['rate']:.0f} per s")

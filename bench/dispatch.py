@@ -127,11 +127,16 @@ def bench_recommend(
     }
     rows = [
         ("recommend_units", f"{N_INCIDENTS:,} incidents, {len(units)} units, k={K}"),
-        ("  p50 / p90 / p99 / max",
-         " / ".join(f"{np.percentile(ms, q):.2f}" for q in (50, 90, 99, 100)) + " ms"),
+        (
+            "  p50 / p90 / p99 / max",
+            " / ".join(f"{np.percentile(ms, q):.2f}" for q in (50, 90, 99, 100)) + " ms",
+        ),
         ("  straight-line fallback p50", f"{np.percentile(line_ms, 50):.2f} ms"),
-        ("  straight line picks another first unit", f"{differ / len(incidents):.1%} of incidents"
-         + (f", median {np.median(lost):.0f} s slower" if lost else "")),
+        (
+            "  straight line picks another first unit",
+            f"{differ / len(incidents):.1%} of incidents"
+            + (f", median {np.median(lost):.0f} s slower" if lost else ""),
+        ),
     ]
     return figures, rows
 
@@ -164,13 +169,23 @@ def bench_staging(
     methods: tuple[Literal["greedy", "exact"], ...] = ("greedy", "exact")
     for busy, idle, tau in ((1, 2, 180), (2, 3, 60)):
         for method in methods:
-            run = partial(recommend_staging_points, graph, idle, threshold_s=tau,
-                          demand_lonlats=incidents, existing_lonlats=unit_lonlat[:busy],
-                          method=method)
+            run = partial(
+                recommend_staging_points,
+                graph,
+                idle,
+                threshold_s=tau,
+                demand_lonlats=incidents,
+                existing_lonlats=unit_lonlat[:busy],
+                method=method,
+            )
             rec, seconds = timed(run, runs=1)
-            rows.append((f"staging {method}, {tau // 60} min, {busy} busy + {idle} idle",
-                         f"{rec.covered_before:.1%} -> {rec.covered_after:.1%} "
-                         f"(+{rec.gain:.1%}) in {seconds:.3f} s"))
+            rows.append(
+                (
+                    f"staging {method}, {tau // 60} min, {busy} busy + {idle} idle",
+                    f"{rec.covered_before:.1%} -> {rec.covered_after:.1%} "
+                    f"(+{rec.gain:.1%}) in {seconds:.3f} s",
+                )
+            )
             if method == "greedy" and tau == 180:
                 figures["staging_greedy"] = seconds
     return figures, rows
@@ -192,9 +207,11 @@ def main(argv: list[str] | None = None) -> int:
     graph, figures, rows = bench_graph(pbf)
     units = prepare_units(graph, place_units(graph, rng))
     incidents = random_incidents(graph, rng)
-    for section in (bench_recommend(graph, units, incidents),
-                    bench_coverage(graph, units.lonlat, incidents),
-                    bench_staging(graph, units.lonlat, incidents)):
+    for section in (
+        bench_recommend(graph, units, incidents),
+        bench_coverage(graph, units.lonlat, incidents),
+        bench_staging(graph, units.lonlat, incidents),
+    ):
         figures.update(section[0])
         rows.extend(section[1])
     print_table(f"dispatch bench (seed {SEED}, numpy {np.__version__})", rows)

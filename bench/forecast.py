@@ -61,9 +61,7 @@ def run_backtest(
     for m in methods:
         base, params = _spec(m)
         models[m] = make_forecaster(base, **params)
-    return backtest(
-        events, models, start, weeks, coverages=COVERAGES, category=SCOPES[scope]
-    )
+    return backtest(events, models, start, weeks, coverages=COVERAGES, category=SCOPES[scope])
 
 
 def child(args: argparse.Namespace) -> None:
@@ -72,20 +70,34 @@ def child(args: argparse.Namespace) -> None:
     res = run_backtest(args.events, [args.child], args.scope, args.start, args.weeks)
     total = time.perf_counter() - t0
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({
-        "rows": res.rows,
-        "seconds": res.seconds[args.child],
-        "wall": total,
-        "peak_mb": peak_kb / 1024,
-    }))
+    print(
+        json.dumps(
+            {
+                "rows": res.rows,
+                "seconds": res.seconds[args.child],
+                "wall": total,
+                "peak_mb": peak_kb / 1024,
+            }
+        )
+    )
 
 
 def in_child(
     args: argparse.Namespace, method: str, scope: str
 ) -> tuple[BacktestResult, float, float]:
     cmd = [
-        sys.executable, __file__, "--child", method, "--scope", scope,
-        "--events", str(args.events), "--start", args.start, "--weeks", str(args.weeks),
+        sys.executable,
+        __file__,
+        "--child",
+        method,
+        "--scope",
+        scope,
+        "--events",
+        str(args.events),
+        "--start",
+        args.start,
+        "--weeks",
+        str(args.weeks),
     ]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     data = json.loads(out.strip().splitlines()[-1])
@@ -115,30 +127,46 @@ def main() -> None:
     load_s = time.perf_counter() - t0
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     print("Protocol")
-    print(f"  data: {args.events.name}, {len(events):,} events "
-          f"({events.local_date(int(events.t[0]))} to {events.local_date(int(events.t[-1]))}),"
-          f" loaded in {load_s:.1f} s; times local America/Toronto, projected to "
-          f"EPSG:{events.epsg}")
-    print(f"  windows: {args.weeks} consecutive windows of 7 x 24 h from local midnight of "
-          f"{args.start}; each method is fitted on events strictly before the window and "
-          "forecasts its 7 days")
-    print("  grid: 150 m squares aligned to multiples of 150 m in UTM; study area = cells "
-          "holding any training event of the scope (recomputed each window)")
-    print("  score: top ceil(c x n_cells) cells by risk, ties to the lower cell id; "
-          "PAI = hit share / flagged area share; events outside the study area count "
-          "as misses; means over windows")
-    print("  learned model: Poisson gradient boosting refitted every 4 weeks on 104 "
-          "weekly origins whose target windows end before the refit date; features "
-          "recomputed each window from all earlier events")
-    print("  parameters: defaults chosen on the 2018-2019 backtests "
-          "(--start 2018-01-03 --weeks 104), never on 2020")
+    print(
+        f"  data: {args.events.name}, {len(events):,} events "
+        f"({events.local_date(int(events.t[0]))} to {events.local_date(int(events.t[-1]))}),"
+        f" loaded in {load_s:.1f} s; times local America/Toronto, projected to "
+        f"EPSG:{events.epsg}"
+    )
+    print(
+        f"  windows: {args.weeks} consecutive windows of 7 x 24 h from local midnight of "
+        f"{args.start}; each method is fitted on events strictly before the window and "
+        "forecasts its 7 days"
+    )
+    print(
+        "  grid: 150 m squares aligned to multiples of 150 m in UTM; study area = cells "
+        "holding any training event of the scope (recomputed each window)"
+    )
+    print(
+        "  score: top ceil(c x n_cells) cells by risk, ties to the lower cell id; "
+        "PAI = hit share / flagged area share; events outside the study area count "
+        "as misses; means over windows"
+    )
+    print(
+        "  learned model: Poisson gradient boosting refitted every 4 weeks on 104 "
+        "weekly origins whose target windows end before the refit date; features "
+        "recomputed each window from all earlier events"
+    )
+    print(
+        "  parameters: defaults chosen on the 2018-2019 backtests "
+        "(--start 2018-01-03 --weeks 104), never on 2020"
+    )
     chosen = ", ".join(f"{s} -> {recommended_method(c)}" for s, c in SCOPES.items())
-    print(f"  best: --method best = the method chosen for the category ({chosen}); "
-          f"machine: {os.cpu_count()} CPUs")
-    print("  hindsight rows are oracles, not methods: each ranks cells by the scope's "
-          "events over 1 or 2 years before AND after the window (the window itself "
-          "left out; +near adds the adjacent weeks' events over 3x3 cells); "
-          "pai1_hindsight_* is the best of them, a ceiling for ranking by rates")
+    print(
+        f"  best: --method best = the method chosen for the category ({chosen}); "
+        f"machine: {os.cpu_count()} CPUs"
+    )
+    print(
+        "  hindsight rows are oracles, not methods: each ranks cells by the scope's "
+        "events over 1 or 2 years before AND after the window (the window itself "
+        "left out; +near adds the adjacent weeks' events over 3x3 cells); "
+        "pai1_hindsight_* is the best of them, a ceiling for ranking by rates"
+    )
     print()
 
     headline: dict[str, float] = {}
@@ -169,8 +197,7 @@ def main() -> None:
             headline[f"pai1_naive365_{scope}"] = res.mean("naive365", "pai", 0.01)
             headline[f"pai1_target_{scope}"] = 1.1 * headline[f"pai1_naive365_{scope}"]
         headline[f"pai1_hindsight_{scope}"] = max(res.mean(h, "pai", 0.01) for h in HINDSIGHT)
-        print(f"scope: {scope} ({SCOPES[scope] or 'all categories'}), "
-              f"{res.n_windows()} windows")
+        print(f"scope: {scope} ({SCOPES[scope] or 'all categories'}), {res.n_windows()} windows")
         print(res.table(scope=scope))
         print()
 

@@ -11,5 +11,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("dispatch/", include("zhian.dispatch.urls")),
     path("grid/", include("zhian.grid.urls")),
+    path("services/", include("zhian.services.urls")),
+    path("s/", include("zhian.services.portal_urls")),
+    path("open311/v2/", include("zhian.services.open311_urls")),
     path("", include("zhian.core.urls")),
 ]

@@ -26,8 +26,15 @@ def write_csv(ev: EventSet, path: Path, extra_rows: list[list[str]] | None = Non
         w.writerow(["occurred_at", "category", "neighbourhood", "lat", "lon"])
         for k in range(len(ev)):
             local = dt.datetime.fromtimestamp(int(ev.t[k]), TZ).strftime("%Y-%m-%dT%H:00")
-            w.writerow([local, ev.category[k], ev.extra["neighbourhood"][k],
-                        f"{ev.lat[k]:.6f}", f"{ev.lon[k]:.6f}"])
+            w.writerow(
+                [
+                    local,
+                    ev.category[k],
+                    ev.extra["neighbourhood"][k],
+                    f"{ev.lat[k]:.6f}",
+                    f"{ev.lon[k]:.6f}",
+                ]
+            )
         for row in extra_rows or []:
             w.writerow(row)
     return path
@@ -46,9 +53,23 @@ def read(path: Path) -> list[dict[str, str]]:
 
 def test_forecast_writes_one_row_per_cell(events_csv: Path, tmp_path: Path) -> None:
     out = tmp_path / "risk.csv"
-    code = main(["forecast", "--events", str(events_csv), "--at", "2018-12-01",
-                 "--horizon", "7", "--cell", "150", "--method", "naive365",
-                 "--out", str(out)])
+    code = main(
+        [
+            "forecast",
+            "--events",
+            str(events_csv),
+            "--at",
+            "2018-12-01",
+            "--horizon",
+            "7",
+            "--cell",
+            "150",
+            "--method",
+            "naive365",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     assert out.read_text().splitlines()[0] == "epsg,x_min,y_min,size_m,risk"
     rows = read(out)
@@ -76,22 +97,56 @@ def test_bad_row_exits_2_naming_the_row(events_csv: Path, tmp_path: Path) -> Non
     lines[7] = "2018-02-30T10:00,Assault,NE,43.62,-79.30"
     bad.write_text("\n".join(lines) + "\n")
     proc = subprocess.run(
-        [sys.executable, "-m", "zhian.analytics", "forecast", "--events", str(bad),
-         "--at", "2018-12-01", "--out", str(tmp_path / "x.csv")],
-        cwd=ROOT, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT)},
+        [
+            sys.executable,
+            "-m",
+            "zhian.analytics",
+            "forecast",
+            "--events",
+            str(bad),
+            "--at",
+            "2018-12-01",
+            "--out",
+            str(tmp_path / "x.csv"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(ROOT)},
     )
     assert proc.returncode == 2
     assert "line 8: bad date: occurred_at='2018-02-30T10:00'" in proc.stderr
 
 
-def test_empty_training_window_exits_2(events_csv: Path, capsys: pytest.CaptureFixture[str],
-                                       tmp_path: Path) -> None:
-    code = main(["forecast", "--events", str(events_csv), "--at", "2017-01-01",
-                 "--out", str(tmp_path / "x.csv")])
+def test_empty_training_window_exits_2(
+    events_csv: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code = main(
+        [
+            "forecast",
+            "--events",
+            str(events_csv),
+            "--at",
+            "2017-01-01",
+            "--out",
+            str(tmp_path / "x.csv"),
+        ]
+    )
     assert code == 2
     assert "no training events before 2017-01-01" in capsys.readouterr().err
-    code = main(["forecast", "--events", str(events_csv), "--at", "2018-06-01",
-                 "--category", "Arson", "--out", str(tmp_path / "x.csv")])
+    code = main(
+        [
+            "forecast",
+            "--events",
+            str(events_csv),
+            "--at",
+            "2018-06-01",
+            "--category",
+            "Arson",
+            "--out",
+            str(tmp_path / "x.csv"),
+        ]
+    )
     assert code == 2
     assert "no training events of category 'Arson'" in capsys.readouterr().err
 
@@ -99,20 +154,78 @@ def test_empty_training_window_exits_2(events_csv: Path, capsys: pytest.CaptureF
 def test_backtest_near_repeat_and_fairness_print_tables(
     events_csv: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["backtest", "--events", str(events_csv), "--start", "2018-10-01",
-                 "--weeks", "3", "--methods", "naive365,kde,prospective",
-                 "--coverage", "1,5", "--ceiling"]) == 0
+    assert (
+        main(
+            [
+                "backtest",
+                "--events",
+                str(events_csv),
+                "--start",
+                "2018-10-01",
+                "--weeks",
+                "3",
+                "--methods",
+                "naive365,kde,prospective",
+                "--coverage",
+                "1,5",
+                "--ceiling",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "PAI@1" in out and "hit@5" in out and "prospective" in out
     assert "hindsight (oracle)" in out and "a ceiling, not a forecast" in out
-    assert main(["near-repeat", "--events", str(events_csv), "--start", "2018-01-01",
-                 "--end", "2018-04-01", "--permutations", "19"]) == 0
+    assert (
+        main(
+            [
+                "near-repeat",
+                "--events",
+                str(events_csv),
+                "--start",
+                "2018-01-01",
+                "--end",
+                "2018-04-01",
+                "--permutations",
+                "19",
+            ]
+        )
+        == 0
+    )
     assert "Knox test" in capsys.readouterr().out
-    assert main(["fairness", "--events", str(events_csv), "--at", "2018-12-01",
-                 "--method", "naive365", "--coverage", "5"]) == 0
+    assert (
+        main(
+            [
+                "fairness",
+                "--events",
+                str(events_csv),
+                "--at",
+                "2018-12-01",
+                "--method",
+                "naive365",
+                "--coverage",
+                "5",
+            ]
+        )
+        == 0
+    )
     assert "dissimilarity" in capsys.readouterr().out
-    assert main(["backtest", "--events", str(events_csv), "--start", "2018-10-01",
-                 "--weeks", "1", "--methods", "oracle"]) == 2
+    assert (
+        main(
+            [
+                "backtest",
+                "--events",
+                str(events_csv),
+                "--start",
+                "2018-10-01",
+                "--weeks",
+                "1",
+                "--methods",
+                "oracle",
+            ]
+        )
+        == 2
+    )
 
 
 def test_forecast_on_the_real_data(tmp_path: Path) -> None:
@@ -120,8 +233,24 @@ def test_forecast_on_the_real_data(tmp_path: Path) -> None:
     if not path.exists():
         pytest.skip(f"shared data not found at {path}")
     out = tmp_path / "risk.csv"
-    assert main(["forecast", "--events", str(path), "--at", "2020-06-01", "--method",
-                 "naive365", "--category", "Break and Enter", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "forecast",
+                "--events",
+                str(path),
+                "--at",
+                "2020-06-01",
+                "--method",
+                "naive365",
+                "--category",
+                "Break and Enter",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     rows = read(out)
     assert len(rows) > 5000 and rows[0]["epsg"] == "32617"
     risk = np.array([float(r["risk"]) for r in rows])

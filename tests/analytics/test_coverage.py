@@ -107,8 +107,9 @@ def test_point_times_agree_with_networkx(graph: RoadGraph) -> None:
             if (graph.edge_fwd[e] and f >= g0) or (graph.edge_bwd[e] and f <= g0):
                 g.add_edge(("unit", j), ("pt", i), weight=abs(f - g0) * t)
     want = nx.single_source_dijkstra_path_length(g, "S")
-    np.testing.assert_allclose(got, [want[("pt", i)] for i in range(len(tsnap))],
-                               rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(
+        got, [want[("pt", i)] for i in range(len(tsnap))], rtol=1e-9, atol=1e-6
+    )
 
 
 def test_road_share_matches_sampled_road_points(graph: RoadGraph) -> None:
@@ -117,8 +118,9 @@ def test_road_share_matches_sampled_road_points(graph: RoadGraph) -> None:
     cov = coverage_135(graph, units, thresholds_s=(60, 120))
     probe = snap_points(graph, sample_road_points(graph, 20_000, rng))
     usnap = snap_points(graph, units)
-    t = point_times(graph, cov.node_time_s, probe, usnap,
-                    offroad_seconds(usnap.distance_m, 10.0), None)
+    t = point_times(
+        graph, cov.node_time_s, probe, usnap, offroad_seconds(usnap.distance_m, 10.0), None
+    )
     for i, tau in enumerate(cov.thresholds_s):
         assert np.mean(t <= tau) == pytest.approx(cov.road_share[i], abs=0.015)
 
@@ -130,8 +132,7 @@ def test_geojson_lines_measure_the_covered_length(graph: RoadGraph) -> None:
     assert [f["properties"]["threshold_s"] for f in fc["features"]] == [60, 180, 300]
     for i, feature in enumerate(fc["features"]):
         lines = feature["geometry"]["coordinates"]
-        metres = sum(float(haversine_m(np.array(ln[:-1]), np.array(ln[1:])).sum())
-                     for ln in lines)
+        metres = sum(float(haversine_m(np.array(ln[:-1]), np.array(ln[1:])).sum()) for ln in lines)
         assert metres == pytest.approx(cov.road_share[i] * cov.road_length_m, rel=1e-3)
 
 
@@ -139,8 +140,10 @@ def test_geojson_lines_measure_the_covered_length(graph: RoadGraph) -> None:
 
 
 def brute_force(cover: np.ndarray, w: np.ndarray, p: int) -> float:
-    return max(w[cover[list(c)].any(axis=0)].sum()
-               for c in itertools.combinations(range(cover.shape[0]), p))
+    return max(
+        w[cover[list(c)].any(axis=0)].sum()
+        for c in itertools.combinations(range(cover.shape[0]), p)
+    )
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -177,10 +180,18 @@ def test_staging_points_on_helsinki(graph: RoadGraph) -> None:
     busy = sample_road_points(graph, 1, rng)
     incidents = sample_road_points(graph, 400, rng)
     cand = rng.choice(graph.n_nodes, 80, replace=False)
-    greedy = recommend_staging_points(graph, 3, threshold_s=60, demand_lonlats=incidents,
-                                      candidates=cand, existing_lonlats=busy)
-    exact = recommend_staging_points(graph, 3, threshold_s=60, demand_lonlats=incidents,
-                                     candidates=cand, existing_lonlats=busy, method="exact")
+    greedy = recommend_staging_points(
+        graph, 3, threshold_s=60, demand_lonlats=incidents, candidates=cand, existing_lonlats=busy
+    )
+    exact = recommend_staging_points(
+        graph,
+        3,
+        threshold_s=60,
+        demand_lonlats=incidents,
+        candidates=cand,
+        existing_lonlats=busy,
+        method="exact",
+    )
     assert exact.optimal and exact.covered_after >= greedy.covered_after - 1e-12
     assert greedy.covered_before == exact.covered_before
     assert greedy.gain > 0 and greedy.gain == pytest.approx(greedy.gains.sum())
@@ -188,8 +199,7 @@ def test_staging_points_on_helsinki(graph: RoadGraph) -> None:
     # the shares agree with an independent coverage computation for the new positions
     for rec in (greedy, exact):
         before = coverage_135(graph, busy, incidents, thresholds_s=(60,))
-        after = coverage_135(graph, np.vstack([busy, rec.lonlat]), incidents,
-                             thresholds_s=(60,))
+        after = coverage_135(graph, np.vstack([busy, rec.lonlat]), incidents, thresholds_s=(60,))
         assert before.incident_share is not None and after.incident_share is not None
         assert rec.covered_before == pytest.approx(before.incident_share[0])
         assert rec.covered_after == pytest.approx(after.incident_share[0])
@@ -200,5 +210,4 @@ def test_staging_by_road_length(graph: RoadGraph) -> None:
     assert w.sum() == pytest.approx(graph.total_length_m)
     rec = recommend_staging_points(graph, 2, threshold_s=60)
     assert rec.demand == "road_length" and rec.covered_before == 0
-    assert 0 < rec.gains[1] <= rec.gains[0] and rec.covered_after == pytest.approx(
-        rec.gains.sum())
+    assert 0 < rec.gains[1] <= rec.gains[0] and rec.covered_after == pytest.approx(rec.gains.sum())

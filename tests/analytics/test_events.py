@@ -114,7 +114,11 @@ def test_real_file_loads_whole(toronto: EventSet) -> None:
     assert len(toronto) == 209_436
     assert toronto.epsg == 32617
     assert toronto.categories == [
-        "Assault", "Auto Theft", "Break and Enter", "Robbery", "Theft Over",
+        "Assault",
+        "Auto Theft",
+        "Break and Enter",
+        "Robbery",
+        "Theft Over",
     ]
     assert str(toronto.times[0]) == "2014-01-01T05:00:00"
     assert len(set(toronto.extra["neighbourhood"].tolist())) == 140

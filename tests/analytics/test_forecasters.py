@@ -71,8 +71,12 @@ def test_forecasts_ignore_input_order_and_later_events(name: str, events: EventS
     rng = np.random.default_rng(5)
     perm = rng.permutation(len(events))
     shuffled = EventSet.from_xy(
-        events.t[perm], events.x[perm], events.y[perm], events.category[perm],
-        epsg=events.epsg, timezone=events.timezone,
+        events.t[perm],
+        events.x[perm],
+        events.y[perm],
+        events.category[perm],
+        epsg=events.epsg,
+        timezone=events.timezone,
     )
     past = events.between(None, "2019-01-10")
     b = make_forecaster(name, **params).fit(past, "2019-01-10").predict()
@@ -84,8 +88,10 @@ def test_forecasts_ignore_input_order_and_later_events(name: str, events: EventS
 def test_forecasts_beat_chance_on_hot_spots(events: EventSet) -> None:
     test = events.between("2019-03-01", "2019-03-29")
     for name in METHODS:
-        fc = make_forecaster(name, **FAST.get(name, {})).fit(events, "2019-03-01").predict(
-            horizon=28
+        fc = (
+            make_forecaster(name, **FAST.get(name, {}))
+            .fit(events, "2019-03-01")
+            .predict(horizon=28)
         )
         assert score(fc, test, [0.05])[0].pai > 3, name
 
@@ -169,7 +175,12 @@ def test_em_recovers_simulated_hawkes_parameters(seed: int) -> None:
     rng = np.random.default_rng(seed)
     t, x, y = simulate_etas(mu, theta, omega, sigma, size=5000, duration=300, rng=rng)
     fit = fit_etas(
-        t, x, y, background_area=[5000.0**2], period=(0, 300), time_cutoff=30,
+        t,
+        x,
+        y,
+        background_area=[5000.0**2],
+        period=(0, 300),
+        time_cutoff=30,
         space_cutoff=400,
     )
     assert fit.converged
@@ -182,8 +193,9 @@ def test_em_recovers_simulated_hawkes_parameters(seed: int) -> None:
 def test_em_finds_no_triggering_in_a_poisson_process() -> None:
     rng = np.random.default_rng(9)
     t, x, y = simulate_etas(8.0, 0.0, 0.5, 50.0, size=5000, duration=200, rng=rng)
-    fit = fit_etas(t, x, y, background_area=[5000.0**2], period=(0, 200),
-                   time_cutoff=30, space_cutoff=400)
+    fit = fit_etas(
+        t, x, y, background_area=[5000.0**2], period=(0, 200), time_cutoff=30, space_cutoff=400
+    )
     assert fit.theta < 0.03
 
 
@@ -197,11 +209,14 @@ def test_sepp_forecast_adds_triggered_mass_near_recent_events() -> None:
     fc = f.predict(horizon=7)
     background = f.fit_.mu * 7
     recent = ev.between(until - 30 * DAY, None)
-    trig = f.fit_.theta * (1 - np.exp(-f.fit_.omega * 7)) * np.exp(
-        -f.fit_.omega * (until - recent.t) / DAY
+    trig = (
+        f.fit_.theta
+        * (1 - np.exp(-f.fit_.omega * 7))
+        * np.exp(-f.fit_.omega * (until - recent.t) / DAY)
     )
     # almost all of each kernel falls inside the study area away from its edge
     assert fc.risk.sum() == pytest.approx(background.sum() + trig.sum(), rel=0.1)
+
     # slow reference for a few cells: per event, triggered mass times the Gaussian
     # kernel's mass over the square cell (product of two normal CDF differences)
     def phi(z: float) -> float:
@@ -252,9 +267,7 @@ def test_h3_cells_work_end_to_end(name: str, events: EventSet) -> None:
     ("category", "method"),
     [(None, "decay"), ("Break and Enter", "learned"), ("Assault", "decay"), ("Fraud", "decay")],
 )
-def test_best_is_the_method_recommended_for_the_category(
-    category: str | None, method: str
-) -> None:
+def test_best_is_the_method_recommended_for_the_category(category: str | None, method: str) -> None:
     ev = synthetic_events(np.random.default_rng(3), days=500, per_day=12.0)
     if category == "Fraud":  # a category the selection never saw
         ev = ev.replace(category=np.where(ev.category == "Assault", "Fraud", ev.category))

@@ -23,7 +23,10 @@ assert not bad, bad
 
 def test_importing_analytics_does_not_import_django() -> None:
     out = subprocess.run(
-        [sys.executable, "-c", CODE], cwd=ROOT, capture_output=True, text=True,
+        [sys.executable, "-c", CODE],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
     )
     assert out.returncode == 0, out.stderr

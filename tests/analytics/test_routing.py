@@ -36,11 +36,15 @@ def shared_data() -> Path:
     return Path(env) if env else Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
 
-def write_osm(path: Path, nodes: dict[int, tuple[float, float]],
-              ways: list[tuple[int, list[int], dict[str, str]]]) -> Path:
+def write_osm(
+    path: Path,
+    nodes: dict[int, tuple[float, float]],
+    ways: list[tuple[int, list[int], dict[str, str]]],
+) -> Path:
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6">']
-    lines += [f'<node id="{n}" version="1" lat="{lat}" lon="{lon}"/>'
-              for n, (lon, lat) in nodes.items()]
+    lines += [
+        f'<node id="{n}" version="1" lat="{lat}" lon="{lon}"/>' for n, (lon, lat) in nodes.items()
+    ]
     for wid, refs, tags in ways:
         lines.append(f'<way id="{wid}" version="1">')
         lines += [f'<nd ref="{r}"/>' for r in refs]
@@ -54,8 +58,12 @@ def write_osm(path: Path, nodes: dict[int, tuple[float, float]],
 SQUARE = {1: (LON0, LAT0), 2: (LON0 + D, LAT0), 3: (LON0 + D, LAT0 + D), 4: (LON0, LAT0 + D)}
 
 
-def square(tmp_path: Path, tags: dict[str, str], profile: SpeedProfile | None = None,
-           extra: list[tuple[int, list[int], dict[str, str]]] | None = None) -> RoadGraph:
+def square(
+    tmp_path: Path,
+    tags: dict[str, str],
+    profile: SpeedProfile | None = None,
+    extra: list[tuple[int, list[int], dict[str, str]]] | None = None,
+) -> RoadGraph:
     """Way 1->2 with ``tags``; a two-way residential detour 2-3-4-1."""
     nodes = {**SQUARE, 5: (LON0 + 2 * D, LAT0)}
     ways = [(10, [1, 2], tags), (11, [2, 3, 4, 1], {"highway": "residential"})]
@@ -82,8 +90,7 @@ def kmh(name: str) -> float:
         ({"highway": "motorway", "oneway": "no"}, True, True),
     ],
 )
-def test_one_way_rules(tmp_path: Path, tags: dict[str, str], forward: bool,
-                       backward: bool) -> None:
+def test_one_way_rules(tmp_path: Path, tags: dict[str, str], forward: bool, backward: bool) -> None:
     graph = square(tmp_path, tags)
     direct = leg(1, 2) / kmh(tags["highway"])
     detour = (leg(2, 3) + leg(3, 4) + leg(4, 1)) / kmh("residential")
@@ -95,8 +102,11 @@ def test_one_way_rules(tmp_path: Path, tags: dict[str, str], forward: bool,
 
 def test_one_way_dead_end_is_dropped(tmp_path: Path) -> None:
     # 2 -> 5 is one-way with no way back: not in the strongly connected core
-    graph = square(tmp_path, {"highway": "residential"},
-                   extra=[(12, [2, 5], {"highway": "residential", "oneway": "yes"})])
+    graph = square(
+        tmp_path,
+        {"highway": "residential"},
+        extra=[(12, [2, 5], {"highway": "residential", "oneway": "yes"})],
+    )
     assert graph.n_nodes == 2 and 5 not in set(graph.node_osm_id.tolist())
     t = travel_time(graph, (LON0 + 2 * D, LAT0), SQUARE[1], offroad_speed_kmh=None)
     assert np.isfinite(t)  # snaps onto the kept network instead
@@ -108,9 +118,11 @@ def test_same_edge_one_way_must_go_round(tmp_path: Path) -> None:
     loop = (leg(2, 3) + leg(3, 4) + leg(4, 1)) / kmh("residential")
     ahead, behind = (LON0 + 0.6 * D, LAT0), (LON0 + 0.3 * D, LAT0)
     assert travel_time(graph, behind, ahead, offroad_speed_kmh=None) == pytest.approx(
-        0.3 * t12, rel=1e-6)
+        0.3 * t12, rel=1e-6
+    )
     assert travel_time(graph, ahead, behind, offroad_speed_kmh=None) == pytest.approx(
-        0.4 * t12 + loop + 0.3 * t12, rel=1e-6)
+        0.4 * t12 + loop + 0.3 * t12, rel=1e-6
+    )
 
 
 def test_speeds_by_class_and_drivability(tmp_path: Path) -> None:
@@ -137,9 +149,11 @@ def test_snap_to_midpoint_gives_half_the_edge_time(tmp_path: Path) -> None:
     assert snap.frac[0] == pytest.approx(0.5, abs=1e-6)
     assert snap.distance_m[0] < 1e-6
     assert travel_time(graph, SQUARE[1], mid, offroad_speed_kmh=None) == pytest.approx(
-        t12 / 2, rel=1e-6)
+        t12 / 2, rel=1e-6
+    )
     assert travel_time(graph, mid, SQUARE[2], offroad_speed_kmh=None) == pytest.approx(
-        t12 / 2, rel=1e-6)
+        t12 / 2, rel=1e-6
+    )
     # 20 m off the road: reported, and covered at the off-road speed
     off = (mid[0], LAT0 - 20 / 111_195)
     snap = snap_points(graph, [off])
@@ -151,8 +165,11 @@ def test_snap_to_midpoint_gives_half_the_edge_time(tmp_path: Path) -> None:
 def test_recommend_units_on_tiny_graph(tmp_path: Path) -> None:
     graph = square(tmp_path, {"highway": "residential", "oneway": "yes"})
     t12 = leg(1, 2) / kmh("residential")
-    units = [("near-behind", LON0 + 0.1 * D, LAT0), ("ahead", LON0 + 0.5 * D, LAT0),
-             ("corner", *SQUARE[3])]
+    units = [
+        ("near-behind", LON0 + 0.1 * D, LAT0),
+        ("ahead", LON0 + 0.5 * D, LAT0),
+        ("corner", *SQUARE[3]),
+    ]
     rec = recommend_units(graph, (LON0 + 0.3 * D, LAT0), units, k=2, offroad_speed_kmh=None)
     assert rec.method == "road_network" and rec.note == ""
     assert rec.unit_ids == ("near-behind", "corner")
@@ -163,8 +180,9 @@ def test_recommend_units_on_tiny_graph(tmp_path: Path) -> None:
 
 def test_fallback_without_graph() -> None:
     units = [(7, 24.95, 60.17), (8, 24.90, 60.17), (9, 24.951, 60.171)]
-    rec = recommend_units(None, (24.95, 60.17), units, k=2, detour_factor=1.5,
-                          fallback_speed_kmh=36.0)
+    rec = recommend_units(
+        None, (24.95, 60.17), units, k=2, detour_factor=1.5, fallback_speed_kmh=36.0
+    )
     assert rec.method == "straight_line"
     assert "No road network" in rec.note and "1.5" in rec.note
     assert rec.unit_ids == (7, 9)
@@ -206,8 +224,9 @@ def oracle(graph: RoadGraph) -> nx.MultiDiGraph:
     return g
 
 
-def attach(g: nx.MultiDiGraph, graph: RoadGraph, name: str, edge: int, frac: float,
-           leaving: bool) -> None:
+def attach(
+    g: nx.MultiDiGraph, graph: RoadGraph, name: str, edge: int, frac: float, leaving: bool
+) -> None:
     """Add a point on an edge to the oracle as its own node."""
     u, v, t = int(graph.edge_u[edge]), int(graph.edge_v[edge]), float(graph.edge_time_s[edge])
     if graph.edge_fwd[edge]:  # along u -> v
@@ -236,8 +255,9 @@ def test_agrees_with_networkx_between_nodes(helsinki: RoadGraph) -> None:
     pairs = rng.integers(0, helsinki.n_nodes, size=(60, 2))
     for a, b in pairs:
         want = nx.dijkstra_path_length(g, int(a), int(b))
-        got = travel_time(helsinki, helsinki.node_lonlat[a], helsinki.node_lonlat[b],
-                          offroad_speed_kmh=None)
+        got = travel_time(
+            helsinki, helsinki.node_lonlat[a], helsinki.node_lonlat[b], offroad_speed_kmh=None
+        )
         assert got == pytest.approx(want, rel=1e-9, abs=1e-6)
 
 
@@ -301,7 +321,9 @@ def test_unit_far_from_road_is_flagged(helsinki: RoadGraph) -> None:
     rec = recommend_units(helsinki, (lon, lat), units, k=2)
     assert rec.method == "road_network"
     assert dict(zip(rec.unit_ids, rec.unit_method, strict=True)) == {
-        "road": "road_network", "sea": "straight_line"}
+        "road": "road_network",
+        "sea": "straight_line",
+    }
     assert "1 unit(s)" in rec.note
 
 
@@ -309,13 +331,17 @@ def test_npz_cache_round_trip(helsinki: RoadGraph, tmp_path: Path) -> None:
     save_graph(helsinki, tmp_path / "g.npz")
     again = load_graph(tmp_path / "g.npz")
     assert (again.n_nodes, again.n_edges, again.n_arcs) == (
-        helsinki.n_nodes, helsinki.n_edges, helsinki.n_arcs)
+        helsinki.n_nodes,
+        helsinki.n_edges,
+        helsinki.n_arcs,
+    )
     assert again.profile == helsinki.profile and again.classes == helsinki.classes
     np.testing.assert_array_equal(again.csr.indices, helsinki.csr.indices)
     np.testing.assert_allclose(again.csr.data, helsinki.csr.data)
     pts = sample_road_points(helsinki, 5, np.random.default_rng(8))
-    np.testing.assert_allclose(travel_times_to(again, pts[0], pts),
-                               travel_times_to(helsinki, pts[0], pts))
+    np.testing.assert_allclose(
+        travel_times_to(again, pts[0], pts), travel_times_to(helsinki, pts[0], pts)
+    )
 
 
 def test_nearest_nodes(helsinki: RoadGraph) -> None:

@@ -17,6 +17,9 @@ from zhian.core.exports import (
     XLSX_CONTENT_TYPE,
     Column,
     Sheet,
+    cell_date,
+    cell_int,
+    cell_text,
     pdf_document,
     pdf_paragraph,
     pdf_response,
@@ -160,3 +163,37 @@ def test_pdf_with_chinese_text(tmp_path: Path) -> None:
     response = pdf_response(data, "回执.pdf", inline=True)
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("inline;")
+
+
+def test_cell_helpers() -> None:
+    assert cell_text(13812345678.0) == "13812345678"
+    assert cell_text(" 张三 ") == "张三"
+    with pytest.raises(ValueError, match="15"):
+        cell_text(110105194912310020)
+    assert cell_int(3.0) == 3 and cell_int(" 4 ") == 4
+    with pytest.raises(ValueError):
+        cell_int("三")
+    with pytest.raises(ValueError):
+        cell_int(True)
+    assert cell_date("2026/10/1") == date(2026, 10, 1)
+    assert cell_date(datetime(2026, 10, 1, 8, 0)) == date(2026, 10, 1)
+    with pytest.raises(ValueError):
+        cell_date("十月一日")
+
+
+def test_numbers_typed_into_text_columns_import_cleanly() -> None:
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["姓名", "电话", "人数"])
+    ws.append(["甲", 13812345678, "2"])
+    out = io.BytesIO()
+    wb.save(out)
+    cols = [
+        Column("name", "姓名", parse=cell_text),
+        Column("phone", "电话", parse=lambda v: validate_phone(cell_text(v))),
+        Column("count", "人数", parse=cell_int),
+    ]
+    assert read_xlsx(out.getvalue(), cols) == [
+        {"_row": 2, "name": "甲", "phone": "13812345678", "count": 2}
+    ]

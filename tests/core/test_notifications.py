@@ -64,6 +64,8 @@ def test_notify_and_mark_read() -> None:
         ({"title": "长" * 201}, "标题"),
         ({"link": "https://evil.example/"}, "链接"),
         ({"link": "//evil.example/"}, "链接"),
+        ({"link": "/\\evil.example/"}, "链接"),
+        ({"link": "javascript:alert(1)"}, "链接"),
     ],
 )
 def test_notify_validates(kwargs: dict[str, str], fragment: str) -> None:

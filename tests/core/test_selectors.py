@@ -35,9 +35,9 @@ def test_the_cell_alone_would_have_been_wrong_somewhere(tree: dict[str, Any]) ->
         for j in range(10):
             lon, lat = 120.04 + i * 0.0001 + 0.00005, 30.001 + j * 0.0018
             owners = set(
-                JurisdictionCell.objects.filter(
-                    cell=point_cell(lon, lat), kind="grid"
-                ).values_list("jurisdiction__code", flat=True)
+                JurisdictionCell.objects.filter(cell=point_cell(lon, lat), kind="grid").values_list(
+                    "jurisdiction__code", flat=True
+                )
             )
             truth = "S1-" if lon < 120.04 else "S2-"
             wrong += bool(owners) and not any(o.startswith(truth) for o in owners)

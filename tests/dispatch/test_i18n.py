@@ -64,7 +64,7 @@ def make_incident(user: Any, lonlat: tuple[float, float] = WEST) -> Any:
             lat=lonlat[1],
         ),
         acting_user=user,
-    )
+    ).incident
 
 
 def problem_text(response: Any) -> str:

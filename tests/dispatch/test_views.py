@@ -59,7 +59,7 @@ def make_incident(user: Any, lonlat: tuple[float, float] = WEST, code: str = "02
             caller_phone="13900001111",
         ),
         acting_user=user,
-    )
+    ).incident
 
 
 def flash(response: Any) -> list[str]:
@@ -333,7 +333,7 @@ def test_caller_reveal_requires_a_purpose_and_is_audited(
     incident = make_incident(people["dispatcher"])
     client = client_for(people["dispatcher"])
     page = client.get(url("incident", incident.pk)).content.decode()
-    assert "13900001111" not in page and "139****1111" in page and "李四" not in page
+    assert "13900001111" not in page and "*******1111" in page and "李四" not in page
     before = AuditEvent.objects.filter(action="personal_data.read").count()
     refused = client.post(url("incident_callers", incident.pk), {"purpose": ""})
     assert refused.status_code == 422 and "必须填写事由" in refused.content.decode()
@@ -503,3 +503,35 @@ def test_incident_page_shows_the_place_history(people: dict[str, Any]) -> None:
     page = client.get(url("incident", second.pk)).content.decode()
     assert f'href="{url("incident", first.pk)}">{first.number}</a>' in page
     assert "共 1 起" in page
+
+
+def test_page_and_api_store_the_same_assignment_for_the_same_dispatch(
+    people: dict[str, Any], units: dict[str, Unit], road_network: Any
+) -> None:
+    # Bug: the page stored each unit's ETA, the API stored eta_seconds=None.
+    from zhian.core.services.tokens import do_create_token
+
+    dispatcher = people["dispatcher"]
+    incident = make_incident(dispatcher)
+    w1 = units["W-01"]
+    client_for(dispatcher).post(url("incident_dispatch", incident.pk), {"unit": [w1.pk]})
+    by_page = Assignment.objects.get(unit=w1, active=True)
+    by_page.active = False  # free the unit again without touching its position
+    by_page.save(update_fields=["active"])
+    Unit.objects.filter(pk=w1.pk).update(status=UnitStatus.AVAILABLE)
+
+    _, secret = do_create_token(acting_user=dispatcher, name="t")
+    response = Client(headers={"Authorization": f"Bearer {secret}"}).post(
+        f"/api/v1/incidents/{incident.pk}/dispatch",
+        {"unit_ids": [w1.pk]},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    by_api = Assignment.objects.get(unit=w1, active=True)
+    assert by_page.eta_seconds is not None and by_page.eta_seconds > 0
+    assert by_api.eta_seconds == pytest.approx(by_page.eta_seconds)
+    assert by_api.dispatched_by == by_page.dispatched_by
+    notes = list(
+        incident.timeline.filter(kind=TimelineKind.DISPATCHED).values_list("note", flat=True)
+    )
+    assert len(notes) == 2 and notes[0] == notes[1]

@@ -120,7 +120,7 @@ def test_the_incident_page_offers_to_open_a_dispute_and_it_opens_once(
             channel="call_110", category_code="0502", address="幸福里", lon=120.01, lat=30.01
         ),
         acting_user=dispatcher,
-    )
+    ).incident
     officer = login(people["community"])
     page = officer.get(f"/dispatch/incidents/{incident.pk}/").content.decode()
     assert "登记为矛盾纠纷" in page

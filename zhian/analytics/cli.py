@@ -95,12 +95,16 @@ def cmd_backtest(args: argparse.Namespace) -> None:
     except EmptyTrainingWindowError as exc:
         raise UsageError(str(exc)) from None
     scope = args.category or "all categories"
-    print(f"{res.n_windows()} weekly windows from {args.start}, scope: {scope}; "
-          "trained on events before each window; PAI and hit rate (%) are means")
+    print(
+        f"{res.n_windows()} weekly windows from {args.start}, scope: {scope}; "
+        "trained on events before each window; PAI and hit rate (%) are means"
+    )
     print(res.table())
     if args.ceiling:
-        print("hindsight (oracle) ranks cells by the events a year before and after each "
-              "window: a ceiling, not a forecast (see zhian.analytics.ceiling)")
+        print(
+            "hindsight (oracle) ranks cells by the events a year before and after each "
+            "window: a ceiling, not a forecast (see zhian.analytics.ceiling)"
+        )
 
 
 def cmd_near_repeat(args: argparse.Namespace) -> None:
@@ -124,8 +128,13 @@ def cmd_fairness(args: argparse.Namespace) -> None:
     if args.column not in events.extra:
         raise UsageError(f"the events have no {args.column!r} column")
     ref = events.between(fc.start - 365 * DAY, fc.start)
-    rep = fairness_report(fc, ref, coverage=args.coverage / 100, column=args.column,
-                          labels_from=events.between(None, fc.start))
+    rep = fairness_report(
+        fc,
+        ref,
+        coverage=args.coverage / 100,
+        column=args.column,
+        labels_from=events.between(None, fc.start),
+    )
     print(f"{args.method} forecast for {args.at}; event shares from the 365 days before")
     print(rep.table())
 
@@ -140,8 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
     def common(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--events", type=Path, required=True, help="CSV(.gz) of events")
         sp.add_argument("--category", help="only events of this category")
-        sp.add_argument("--timezone", default="America/Toronto",
-                        help="zone of times written without offset")
+        sp.add_argument(
+            "--timezone", default="America/Toronto", help="zone of times written without offset"
+        )
 
     methods = ", ".join([*METHODS, "naiveN", "best (recommended for the category)"])
 
@@ -163,21 +173,36 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--start", type=_date, required=True, help="first window YYYY-MM-DD")
     b.add_argument("--weeks", type=int, required=True, help="number of weekly windows")
     b.add_argument("--methods", default="naive365,best", help=methods)
-    b.add_argument("--coverage", type=_floats, default=[1.0, 5.0],
-                   help="percent of the study area, comma separated")
+    b.add_argument(
+        "--coverage",
+        type=_floats,
+        default=[1.0, 5.0],
+        help="percent of the study area, comma separated",
+    )
     b.add_argument("--cell", type=float, default=150.0, help="cell side in metres")
-    b.add_argument("--ceiling", action="store_true",
-                   help="add the hindsight oracle's row: how far ranking by counts could go")
+    b.add_argument(
+        "--ceiling",
+        action="store_true",
+        help="add the hindsight oracle's row: how far ranking by counts could go",
+    )
     b.set_defaults(func=cmd_backtest)
 
     n = sub.add_parser("near-repeat", help="Knox test over space x time bands")
     common(n)
     n.add_argument("--start", type=_date, help="first day included")
     n.add_argument("--end", type=_date, help="first day excluded")
-    n.add_argument("--space-bands", type=_floats, default=[0, 1, 100, 200, 300, 400, 500],
-                   help="distance band edges in metres")
-    n.add_argument("--time-bands", type=_floats, default=[0, 7, 14, 21, 28, 35, 42],
-                   help="time band edges in days (the last band is open)")
+    n.add_argument(
+        "--space-bands",
+        type=_floats,
+        default=[0, 1, 100, 200, 300, 400, 500],
+        help="distance band edges in metres",
+    )
+    n.add_argument(
+        "--time-bands",
+        type=_floats,
+        default=[0, 7, 14, 21, 28, 35, 42],
+        help="time band edges in days (the last band is open)",
+    )
     n.add_argument("--permutations", type=int, default=999, help="Monte Carlo runs (default 999)")
     n.add_argument("--seed", type=int, default=0, help="random seed of the permutations")
     n.set_defaults(func=cmd_near_repeat)

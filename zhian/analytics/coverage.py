@@ -103,8 +103,9 @@ def coverage_135(
         raise ValueError("thresholds must be non-negative and not empty")
     units = np.asarray(unit_lonlats, dtype=np.float64).reshape(-1, 2)
     usnap = snap_points(graph, units) if units.shape[0] else _empty_snap()
-    node_time = times_from_points(graph, usnap, offroad_speed_kmh=offroad_speed_kmh,
-                                  limit_s=max(taus))
+    node_time = times_from_points(
+        graph, usnap, offroad_speed_kmh=offroad_speed_kmh, limit_s=max(taus)
+    )
     u_off = offroad_seconds(usnap.distance_m, offroad_speed_kmh)
     length = graph.edge_length_m
     total = float(length.sum())
@@ -112,8 +113,9 @@ def coverage_135(
     covered, from_start, from_end = np.zeros(shape), np.zeros(shape), np.zeros(shape)
     extras: list[dict[int, list[Interval]]] = []
     for i, tau in enumerate(taus):
-        covered[i], from_start[i], from_end[i], extra = _edge_cover(graph, node_time, usnap,
-                                                                   u_off, tau)
+        covered[i], from_start[i], from_end[i], extra = _edge_cover(
+            graph, node_time, usnap, u_off, tau
+        )
         extras.append(extra)
     road_share = covered @ length / total if total > 0 else np.zeros(len(taus))
 
@@ -201,8 +203,12 @@ def point_times(
         shared = np.flatnonzero(np.isin(points.edge, sources.edge))
         for i in shared:
             on = np.flatnonzero(sources.edge == points.edge[i])
-            direct = same_edge_time(graph, sources.edge[on], sources.frac[on],
-                                    np.full(on.size, points.frac[i])) + source_off_s[on]
+            direct = (
+                same_edge_time(
+                    graph, sources.edge[on], sources.frac[on], np.full(on.size, points.frac[i])
+                )
+                + source_off_s[on]
+            )
             best[i] = min(best[i], float(direct.min()))
     return np.asarray(best + offroad_seconds(points.distance_m, offroad_speed_kmh))
 
@@ -224,15 +230,17 @@ def covered_segments_geojson(
                 ends = [np.interp(f, cum, lonlat[:, c]) for f in (lo, hi) for c in (0, 1)]
                 line = np.vstack([ends[:2], lonlat[inner], ends[2:]])
                 lines.append(np.round(line, precision).tolist())
-        features.append({
-            "type": "Feature",
-            "geometry": {"type": "MultiLineString", "coordinates": lines},
-            "properties": {
-                "threshold_s": tau,
-                "minutes": tau / 60,
-                "road_share": round(float(coverage.road_share[i]), 4),
-            },
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "MultiLineString", "coordinates": lines},
+                "properties": {
+                    "threshold_s": tau,
+                    "minutes": tau / 60,
+                    "road_share": round(float(coverage.road_share[i]), 4),
+                },
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -285,8 +293,9 @@ def max_cover(
     else:
         raise ValueError(f"unknown method {method!r}")
     order, gains = _order_by_gain(a, w, chosen)
-    return MaxCover(chosen=order, gains=gains, covered_weight=float(gains.sum()),
-                    optimal=optimal, method=method)
+    return MaxCover(
+        chosen=order, gains=gains, covered_weight=float(gains.sum()), optimal=optimal, method=method
+    )
 
 
 def _greedy(a: sparse.csr_matrix, w: FloatArray, p: int) -> IntArray:
@@ -297,7 +306,7 @@ def _greedy(a: sparse.csr_matrix, w: FloatArray, p: int) -> IntArray:
     chosen: list[int] = []
     while heap and len(chosen) < p:
         _, j = heapq.heappop(heap)
-        cols = a.indices[a.indptr[j]:a.indptr[j + 1]]
+        cols = a.indices[a.indptr[j] : a.indptr[j + 1]]
         gain = float(w[cols][~covered[cols]].sum())
         if gain <= 0:
             continue
@@ -309,8 +318,9 @@ def _greedy(a: sparse.csr_matrix, w: FloatArray, p: int) -> IntArray:
     return np.asarray(chosen, dtype=np.int64)
 
 
-def _exact(a: sparse.csr_matrix, w: FloatArray, p: int, time_limit_s: float) -> tuple[
-        IntArray, bool]:
+def _exact(
+    a: sparse.csr_matrix, w: FloatArray, p: int, time_limit_s: float
+) -> tuple[IntArray, bool]:
     useful = np.flatnonzero(np.asarray(a @ w) > 0)
     if useful.size <= p:
         return useful, True
@@ -332,23 +342,26 @@ def _exact(a: sparse.csr_matrix, w: FloatArray, p: int, time_limit_s: float) -> 
     return useful[np.flatnonzero(res.x[:n_c] > 0.5)], bool(res.status == 0)
 
 
-def _order_by_gain(a: sparse.csr_matrix, w: FloatArray, chosen: IntArray) -> tuple[
-        IntArray, FloatArray]:
+def _order_by_gain(
+    a: sparse.csr_matrix, w: FloatArray, chosen: IntArray
+) -> tuple[IntArray, FloatArray]:
     """Order picks by marginal gain (greedy order within the chosen set)."""
     left = [int(j) for j in chosen]
     covered = np.zeros(a.shape[1], dtype=bool)
     order: list[int] = []
     gains: list[float] = []
     while left:
-        scores = [float(w[c][~covered[c]].sum())
-                  for c in (a.indices[a.indptr[j]:a.indptr[j + 1]] for j in left)]
+        scores = [
+            float(w[c][~covered[c]].sum())
+            for c in (a.indices[a.indptr[j] : a.indptr[j + 1]] for j in left)
+        ]
         k = int(np.argmax(scores))
         j = left.pop(k)
         if scores[k] <= 0:
             continue
         order.append(j)
         gains.append(scores[k])
-        covered[a.indices[a.indptr[j]:a.indptr[j + 1]]] = True
+        covered[a.indices[a.indptr[j] : a.indptr[j + 1]]] = True
     return np.asarray(order, dtype=np.int64), np.asarray(gains, dtype=np.float64)
 
 
@@ -377,8 +390,10 @@ class StagingRecommendation:
 def node_road_weights(graph: RoadGraph) -> FloatArray:
     """Road length lumped onto nodes: half of each edge to each end (sums to network length)."""
     half = graph.edge_length_m / 2
-    return np.asarray(np.bincount(graph.edge_u, half, graph.n_nodes)
-                      + np.bincount(graph.edge_v, half, graph.n_nodes))
+    return np.asarray(
+        np.bincount(graph.edge_u, half, graph.n_nodes)
+        + np.bincount(graph.edge_v, half, graph.n_nodes)
+    )
 
 
 def recommend_staging_points(
@@ -409,8 +424,11 @@ def recommend_staging_points(
     points: Snap | None = None
     if demand_lonlats is not None:
         points = snap_points(graph, demand_lonlats)
-        w = (np.ones(len(points)) if demand_weights is None
-             else np.asarray(demand_weights, dtype=np.float64))
+        w = (
+            np.ones(len(points))
+            if demand_weights is None
+            else np.asarray(demand_weights, dtype=np.float64)
+        )
         demand_kind = "incidents"
     elif demand_weights is not None:
         w = np.asarray(demand_weights, dtype=np.float64)
@@ -421,12 +439,16 @@ def recommend_staging_points(
     cover = _cover_matrix(graph, cand, threshold_s, points, offroad_speed_kmh)
 
     before = np.zeros(w.shape[0], dtype=bool)
-    existing = (np.zeros((0, 2)) if existing_lonlats is None
-                else np.asarray(existing_lonlats, dtype=np.float64).reshape(-1, 2))
+    existing = (
+        np.zeros((0, 2))
+        if existing_lonlats is None
+        else np.asarray(existing_lonlats, dtype=np.float64).reshape(-1, 2)
+    )
     if existing.shape[0]:
         esnap = snap_points(graph, existing)
-        node_time = times_from_points(graph, esnap, offroad_speed_kmh=offroad_speed_kmh,
-                                      limit_s=threshold_s)
+        node_time = times_from_points(
+            graph, esnap, offroad_speed_kmh=offroad_speed_kmh, limit_s=threshold_s
+        )
         if points is None:
             t = node_time
         else:
@@ -434,8 +456,9 @@ def recommend_staging_points(
             t = point_times(graph, node_time, points, esnap, e_off, offroad_speed_kmh)
         before = t <= threshold_s
 
-    result = max_cover(cover, w, n_points, method=method, initially_covered=before,
-                       time_limit_s=time_limit_s)
+    result = max_cover(
+        cover, w, n_points, method=method, initially_covered=before, time_limit_s=time_limit_s
+    )
     total = float(w.sum()) or 1.0
     share_before = float(w[before].sum()) / total
     nodes = cand[result.chosen]
@@ -467,16 +490,19 @@ def _cover_matrix(
         p_nodes, p_cost = entry_costs(graph, points)
         p_off = offroad_seconds(points.distance_m, offroad_speed_kmh)
     for start in range(0, candidates.shape[0], chunk):
-        block = candidates[start:start + chunk]
+        block = candidates[start : start + chunk]
         d = csgraph.dijkstra(graph.csr, indices=block, limit=threshold_s).reshape(len(block), -1)
         if points is not None:
-            d = np.minimum(d[:, p_nodes[:, 0]] + p_cost[:, 0],
-                           d[:, p_nodes[:, 1]] + p_cost[:, 1]) + p_off
+            d = (
+                np.minimum(d[:, p_nodes[:, 0]] + p_cost[:, 0], d[:, p_nodes[:, 1]] + p_cost[:, 1])
+                + p_off
+            )
         r, c = np.nonzero(d <= threshold_s)
         rows.append(r + start)
         cols.append(c)
     n_demand = graph.n_nodes if points is None else len(points)
     r_all = np.concatenate(rows) if rows else np.zeros(0, np.int64)
     c_all = np.concatenate(cols) if cols else np.zeros(0, np.int64)
-    return sparse.csr_matrix((np.ones(r_all.shape[0]), (r_all, c_all)),
-                             shape=(candidates.shape[0], n_demand))
+    return sparse.csr_matrix(
+        (np.ones(r_all.shape[0]), (r_all, c_all)), shape=(candidates.shape[0], n_demand)
+    )

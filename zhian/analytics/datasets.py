@@ -65,7 +65,8 @@ def synthetic_events(
     hood = np.where(xy[:, 1] >= size / 2, "N", "S").astype(object) + np.where(
         xy[:, 0] >= size / 2, "E", "W"
     ).astype(object)
-    ev = EventSet.from_xy(t, xy[:, 0] + 630_000.0, xy[:, 1] + 4_830_000.0, cat,
-                          epsg=32617, timezone=timezone)
+    ev = EventSet.from_xy(
+        t, xy[:, 0] + 630_000.0, xy[:, 1] + 4_830_000.0, cat, epsg=32617, timezone=timezone
+    )
     order = np.argsort(t, kind="stable")
     return ev.replace(extra={"neighbourhood": hood.astype(str)[order]})

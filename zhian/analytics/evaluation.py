@@ -84,9 +84,7 @@ def score(
         # n* for equal cells is the top-k counts; with unequal cells this is an upper bound.
         ideal = float(best[:k].sum())
         hr = hits / total
-        out.append(
-            Score(c, hr, hr / share, hits / ideal if ideal > 0 else np.nan, total, hits, k)
-        )
+        out.append(Score(c, hr, hr / share, hits / ideal if ideal > 0 else np.nan, total, hits, k))
     return out
 
 
@@ -149,8 +147,10 @@ class BacktestResult:
             lines.append(row)
         widths = [max(len(r[i]) for r in lines) for i in range(len(head))]
         fmt = [
-            "  ".join(s.ljust(w) if i == 0 or (scope and i == 1) else s.rjust(w)
-                      for i, (s, w) in enumerate(zip(r, widths, strict=True)))
+            "  ".join(
+                s.ljust(w) if i == 0 or (scope and i == 1) else s.rjust(w)
+                for i, (s, w) in enumerate(zip(r, widths, strict=True))
+            )
             for r in lines
         ]
         return "\n".join(fmt)
@@ -222,4 +222,3 @@ def backtest(
         if progress is not None:
             progress(f"window {w + 1}/{windows} ({events.local_date(origin)})")
     return res
-

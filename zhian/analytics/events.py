@@ -130,11 +130,7 @@ class EventSet:
         lo = np.asarray(lon, dtype=np.float64).ravel()
         la = np.asarray(lat, dtype=np.float64).ravel()
         n = ts.size
-        cat = (
-            np.full(n, "event")
-            if category is None
-            else np.asarray(category).astype(str).ravel()
-        )
+        cat = np.full(n, "event") if category is None else np.asarray(category).astype(str).ravel()
         ex = {k: np.asarray(v).ravel() for k, v in (extra or {}).items()}
         if not all(a.size == n for a in (lo, la, cat, *ex.values())):
             raise ValueError("t, lon, lat, category and extra columns differ in length")
@@ -344,9 +340,5 @@ def load_events(
         more = f" ({n_bad} faulty rows in all)" if n_bad > 1 else ""
         raise EventFileError(first[0] + 2, first[1] + more)
 
-    extra = {
-        c: df[c].to_numpy(dtype=str) for c in df.columns if c not in REQUIRED_COLUMNS
-    }
-    return EventSet.from_arrays(
-        t, lon, lat, cat, epsg=epsg, timezone=timezone, extra=extra
-    )
+    extra = {c: df[c].to_numpy(dtype=str) for c in df.columns if c not in REQUIRED_COLUMNS}
+    return EventSet.from_arrays(t, lon, lat, cat, epsg=epsg, timezone=timezone, extra=extra)

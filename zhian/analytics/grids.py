@@ -59,9 +59,7 @@ class SquareGrid:
 
     size: float = 150.0
 
-    def index(
-        self, x: ArrayLike, y: ArrayLike
-    ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    def index(self, x: ArrayLike, y: ArrayLike) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         """Cell indices with ``ix*size <= x < (ix+1)*size`` exactly in floating point."""
         return self._axis(np.asarray(x, np.float64)), self._axis(np.asarray(y, np.float64))
 
@@ -89,9 +87,7 @@ class SquareGrid:
     def cell_ids(self, events: EventSet) -> NDArray[np.int64]:
         return self.encode(*self.index(events.x, events.y))
 
-    def lower_left(
-        self, ids: NDArray[np.int64]
-    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    def lower_left(self, ids: NDArray[np.int64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Lower-left corner of each cell in metres."""
         ix, iy = self.decode(ids)
         return (ix * self.size).astype(np.float64), (iy * self.size).astype(np.float64)
@@ -118,8 +114,7 @@ class H3Grid:
     resolution: int = 9
 
     def cell_ids(self, events: EventSet) -> NDArray[np.int64]:
-        pts, inv = np.unique(np.column_stack([events.lat, events.lon]), axis=0,
-                             return_inverse=True)
+        pts, inv = np.unique(np.column_stack([events.lat, events.lon]), axis=0, return_inverse=True)
         cells = np.array(
             [h3.str_to_int(h3.latlng_to_cell(a, b, self.resolution)) for a, b in pts],
             dtype=np.uint64,

@@ -111,21 +111,7 @@ def jurisdictions_geojson(
 ) -> dict[str, Any]:
     """Boundaries as an RFC 7946 FeatureCollection (for maps), scoped to the caller."""
     qs = selectors.jurisdictions_for(acting_user(request), kind=kind, parent=parent)
-    features = [
-        {
-            "type": "Feature",
-            "geometry": j.boundary,
-            "properties": {
-                "code": j.code,
-                "name": j.name,
-                "name_en": j.name_en,
-                "kind": j.kind,
-                "parent": j.parent.code if j.parent else None,
-            },
-        }
-        for j in qs[:5000]
-    ]
-    return {"type": "FeatureCollection", "features": features}
+    return jurisdiction_services.feature_collection(qs, limit=5000)
 
 
 @router.get("/jurisdictions/{code}", response=JurisdictionOut, tags=["jurisdictions"])

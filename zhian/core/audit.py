@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from django.db import connection, models, transaction
@@ -222,3 +224,14 @@ def current_head() -> dict[str, Any]:
     if head is None:
         return {"seq": 0, "hash": GENESIS_HASH, "at": None}
     return {"seq": head["seq"], "hash": head["hash"], "at": head["at"].isoformat()}
+
+
+def export_head(target: Path) -> dict[str, Any]:
+    """Write the chain head to ``target`` atomically (a temporary file, then a rename) and
+    return it; copied off the machine, it lets ``audit_verify`` detect a truncated tail."""
+    head = current_head()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".tmp")
+    tmp.write_text(json.dumps(head), encoding="utf-8")
+    os.replace(tmp, target)
+    return head

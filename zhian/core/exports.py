@@ -16,6 +16,7 @@ import io
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from functools import cache
 from typing import IO, Any
 from urllib.parse import quote
@@ -76,7 +77,7 @@ def write_xlsx(sheets: Sequence[Sheet]) -> bytes:
         for row in sheet.rows:
             values = []
             for i, value in enumerate(row):
-                if hasattr(value, "tzinfo") and getattr(value, "tzinfo", None) is not None:
+                if isinstance(value, datetime) and value.tzinfo is not None:
                     value = timezone.localtime(value).replace(tzinfo=None)
                 values.append(neutralise(value))
                 if i < len(widths):
@@ -112,12 +113,56 @@ def _as_text(value: Any) -> Any:
     return value
 
 
+def cell_text(value: Any) -> str:
+    """A cell as text: whole numbers without ``.0`` (Excel stores typed phone numbers as
+    numbers). Numbers of more than 15 digits are refused, because Excel has already
+    rounded them (an ID number typed as a number is lost: it must be entered as text)."""
+    if isinstance(value, bool):
+        raise ValueError(_("应为文字，不是真/假值"))
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int):
+        if len(str(abs(value))) > 15:
+            raise ValueError(_("数字超过 15 位已被 Excel 截断，请把该列设为文本格式后重新填写"))
+        return str(value)
+    return str(value).strip()
+
+
+def cell_int(value: Any) -> int:
+    """A cell as a whole number (``3``, ``3.0`` or ``"3"``)."""
+    if isinstance(value, bool):
+        raise ValueError(_("应为整数"))
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, int):
+        return value
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise ValueError(_("应为整数")) from None
+
+
+def cell_date(value: Any) -> date:
+    """A cell as a date: an Excel date or text ``2026-10-01`` / ``2026/10/1``."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip().replace("/", "-").replace(".", "-")
+    try:
+        return date.fromisoformat("-".join(part.zfill(2) for part in text.split("-")))
+    except ValueError:
+        raise ValueError(_("应为日期，如 2026-10-01")) from None
+
+
 @dataclass(frozen=True)
 class Column:
     """An expected column: ``name`` is the key in each returned row, ``header`` the text in
     the first row, ``parse`` turns the cell value (str, number, datetime, never None) into
     the row value and raises ``ValidationFailed`` or ``ValueError`` with a message for
-    people. An empty cell is an error when ``required``, else ``None``."""
+    people (:func:`cell_text`, :func:`cell_int`, :func:`cell_date` help; the default keeps
+    the value as openpyxl read it). An empty cell is an error when ``required``, else
+    ``None``."""
 
     name: str
     header: str

@@ -75,6 +75,7 @@ def _digest(request: HttpRequest) -> str:
 #: to keep copies of responses (prune older records with ``prune_idempotency_keys``).
 KEY_TTL = timedelta(hours=24)
 
+
 def _live(user: Any, key: str) -> QuerySet[IdempotencyRecord]:
     return IdempotencyRecord.objects.filter(
         user=user, key=key, created_at__gte=timezone.now() - KEY_TTL

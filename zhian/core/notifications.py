@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
@@ -44,7 +45,9 @@ def notify(user: Any, *, kind: str, title: str, body: str = "", link: str = "") 
     ``"case.assigned"``; ``link`` a site-relative URL (``/records/cases/12/``), never an
     external one. Personal data does not belong in title or body: link to the page instead.
     """
-    if link and not (link.startswith("/") and not link.startswith("//")):
+    if link and not (
+        link.startswith("/") and url_has_allowed_host_and_scheme(link, allowed_hosts=None)
+    ):
         raise ValidationFailed(_("消息链接必须是本站地址"), code="notify_invalid")
     return Notification.objects.create(
         recipient=user,

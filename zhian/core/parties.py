@@ -312,8 +312,9 @@ def check_party_fields(
     """Validate a party's fields and return them normalised (keys = model field names).
 
     Raises ``ValidationFailed`` with ``extra["field"]`` naming the field: codes
-    ``party_role``, ``party_name``, ``party_legal_basis``, ``party_too_long`` and the ID /
-    phone codes of :func:`validate_id_number` / :func:`validate_phone`.
+    ``party_role``, ``party_name``, ``party_legal_basis``, ``party_too_long``,
+    ``party_invisible_characters`` (zero-width, bidi or control characters in name, address
+    or note) and the ID / phone codes of :func:`validate_id_number` / :func:`validate_phone`.
     """
     if role not in PartyRole.values:
         raise ValidationFailed(_("请选择当事人身份"), code="party_role", field="role")
@@ -332,11 +333,19 @@ def check_party_fields(
     }
     if not values["name"]:
         raise ValidationFailed(_("请填写当事人姓名"), code="party_name", field="name")
+    labels = {"name": _("姓名"), "address": _("住址"), "legal_basis_note": _("依据说明")}
     for field, limit in PARTY_FIELD_LIMITS.items():
         if len(values[field]) > limit:
             raise ValidationFailed(
-                _("%(field)s 不能超过 %(n)d 个字符") % {"field": field, "n": limit},
+                _("%(field)s 不能超过 %(n)d 个字符") % {"field": labels[field], "n": limit},
                 code="party_too_long",
+                field=field,
+            )
+        if any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co") for c in values[field]):
+            raise ValidationFailed(
+                _("%(field)s 含有不可见的控制字符（如零宽或双向控制字符），请重新输入")
+                % {"field": labels[field]},
+                code="party_invisible_characters",
                 field=field,
             )
     try:

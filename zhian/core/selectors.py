@@ -90,3 +90,9 @@ def audit_events_for(user: Any) -> QuerySet[AuditEvent]:
         q |= Q(jurisdiction__path__startswith=path)
     actor_ids = RoleAssignment.objects.filter(q).values("user_id")
     return AuditEvent.objects.filter(actor_id__in=actor_ids)
+
+
+def home_jurisdiction(user: Any) -> Jurisdiction | None:
+    """Where the user's first role sits: the default place for pages that show one area."""
+    first = user.role_assignments.select_related("jurisdiction").order_by("pk").first()
+    return first.jurisdiction if first else None

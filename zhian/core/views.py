@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -17,20 +16,19 @@ from django.views.decorators.http import require_GET, require_POST
 from zhian.core import notifications, selectors
 from zhian.core.errors import ServiceError
 from zhian.core.forms import LoginForm, RenameForm, TokenForm
-from zhian.core.models.accounts import User
 from zhian.core.models.jurisdictions import JurisdictionKind
+from zhian.core.pages import (
+    AuthenticatedRequest,
+    action,
+    page,
+    paginate,
+    run_action,
+    submit_form,
+)
 from zhian.core.scoping import can
 from zhian.core.services import accounts as account_services
 from zhian.core.services import tokens as token_services
 from zhian.core.services.jurisdictions import do_rename_jurisdiction
-
-PAGE_SIZE = 50
-
-
-class AuthenticatedRequest(HttpRequest):
-    """What ``login_required`` guarantees: a staff user, not AnonymousUser."""
-
-    user: User
 
 
 @require_GET
@@ -94,9 +92,7 @@ def jurisdiction_list(request: AuthenticatedRequest) -> HttpResponse:
     if kind not in {None, *JurisdictionKind.values}:
         kind = None
     q = (request.GET.get("q") or "").strip() or None
-    page = Paginator(selectors.jurisdictions_for(request.user, kind=kind, q=q), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = paginate(request, selectors.jurisdictions_for(request.user, kind=kind, q=q))
     return render(
         request,
         "core/jurisdiction_list.html",
@@ -104,68 +100,56 @@ def jurisdiction_list(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-@login_required
+@page
 def jurisdiction_detail(request: AuthenticatedRequest, code: str) -> HttpResponse:
-    try:
-        jurisdiction = selectors.access_jurisdiction(request.user, code)
-    except ServiceError as exc:
-        return render(request, "core/error.html", {"message": exc.message}, status=exc.status)
-    may_change = can(request.user, "jurisdiction.change", jurisdiction)
-    form = RenameForm(
-        request.POST or None,
-        initial={
-            "name": jurisdiction.name,
-            "name_en": jurisdiction.name_en,
-            "version": jurisdiction.version,
-        },
-    )
+    jurisdiction = selectors.access_jurisdiction(request.user, code)
+    initial = {"name": jurisdiction.name, "name_en": jurisdiction.name_en}
+    form = RenameForm(request.POST or None, initial=initial | {"version": jurisdiction.version})
     status = 200
     if request.method == "POST":
-        if not may_change:
-            return render(
-                request, "core/error.html", {"message": _("您的角色无权修改该辖区")}, status=403
-            )
+        status = 422
         if form.is_valid():
-            try:
-                do_rename_jurisdiction(
+            d = form.cleaned_data
+            status, _renamed = submit_form(
+                form,
+                lambda: do_rename_jurisdiction(
                     jurisdiction,
                     acting_user=request.user,
-                    name=form.cleaned_data["name"],
-                    name_en=form.cleaned_data["name_en"],
-                    expected_version=form.cleaned_data["version"],
-                )
-            except ServiceError as exc:
-                form.add_error(None, exc.message)
-                status = exc.status
-            else:
+                    name=d["name"],
+                    name_en=d["name_en"],
+                    expected_version=d["version"],
+                ),
+            )
+            if status == 200:
                 messages.success(request, _("已保存"))
                 return redirect("core:jurisdiction_detail", code=code)
-        else:
-            status = 422
-    children = Paginator(jurisdiction.children.all(), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "core/jurisdiction_detail.html",
-        {"j": jurisdiction, "children": children, "form": form, "may_change": may_change},
+        {
+            "j": jurisdiction,
+            "children": paginate(request, jurisdiction.children.all()),
+            "form": form,
+            "may_change": can(request.user, "jurisdiction.change", jurisdiction),
+        },
         status=status,
     )
 
 
-@login_required
+@page
 def token_list(request: AuthenticatedRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     secret = None
     if request.method == "POST" and form.is_valid():
-        try:
-            _token, secret = token_services.do_create_token(
-                acting_user=request.user,
-                name=form.cleaned_data["name"],
-                expires_in_days=form.cleaned_data["expires_in_days"],
-            )
-        except ServiceError as exc:
-            form.add_error(None, exc.message)
-        else:
-            form = TokenForm()
+        d = form.cleaned_data
+        _status, created = submit_form(
+            form,
+            lambda: token_services.do_create_token(
+                acting_user=request.user, name=d["name"], expires_in_days=d["expires_in_days"]
+            ),
+        )
+        if created is not None:
+            secret, form = created[1], TokenForm()
     return render(
         request,
         "core/token_list.html",
@@ -173,16 +157,14 @@ def token_list(request: AuthenticatedRequest) -> HttpResponse:
     )
 
 
-@login_required
-@require_POST
+@action
 def token_revoke(request: AuthenticatedRequest, token_id: int) -> HttpResponse:
-    try:
-        token_services.do_revoke_token(acting_user=request.user, token_id=token_id)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("令牌已吊销"))
-    return redirect("core:token_list")
+    return run_action(
+        request,
+        lambda: token_services.do_revoke_token(acting_user=request.user, token_id=token_id),
+        done=_("令牌已吊销"),
+        back=redirect("core:token_list"),
+    )
 
 
 @login_required
@@ -191,25 +173,26 @@ def audit_list(request: AuthenticatedRequest) -> HttpResponse:
     action = (request.GET.get("action") or "").strip()
     if action:
         events = events.filter(action=action)
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, events)
     return render(request, "core/audit_list.html", {"page": page, "action": action})
 
 
-@login_required
+@page
 @require_GET
-@never_cache
 def inbox(request: AuthenticatedRequest) -> HttpResponse:
     """The signed-in user's notifications, newest first; ``?unread=1`` shows unread only."""
     rows = notifications.inbox_for(request.user)
     unread_only = request.GET.get("unread") == "1"
     if unread_only:
         rows = rows.filter(read_at__isnull=True)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "core/inbox.html", {"page": page, "unread_only": unread_only})
+    return render(
+        request,
+        "core/inbox.html",
+        {"page": paginate(request, rows), "unread_only": unread_only},
+    )
 
 
-@login_required
-@require_POST
+@action
 def inbox_mark_read(request: AuthenticatedRequest) -> HttpResponse:
     """Mark the posted ``id`` values (or every notification with ``all``) as read, then go
     back to the inbox, or to the notification's own link when ``open`` is posted."""

@@ -1,1 +1,5 @@
-"""The demo bureau and its data (may import every app; nothing imports it)."""
+"""The demo bureau: a jurisdiction tree built from real Toronto records and each app's demo data.
+
+``manage.py load_demo`` runs one step per app (``zhian/demo/<app>.py``). This app may import
+every other app; no app imports it.
+"""

@@ -14,6 +14,7 @@ from zhian.core import selectors as core_selectors
 from zhian.core.api_support import acting_user, if_match_version
 from zhian.core.idempotency import response_not_stored
 from zhian.dispatch import selectors
+from zhian.dispatch.choices import AssignmentStep
 from zhian.dispatch.models import Incident
 from zhian.dispatch.services import assignments as assignment_services
 from zhian.dispatch.services import clocks as clock_services
@@ -119,7 +120,7 @@ class DispatchIn(Schema):
 
 
 class StepIn(Schema):
-    step: Literal["en_route", "on_scene", "transporting", "cleared"]
+    step: AssignmentStep
 
 
 class ReassignIn(Schema):
@@ -228,7 +229,7 @@ def create_incident(request: HttpRequest, payload: IncidentIn) -> Status[Any]:
     """Record an incident (接警). With ``Idempotency-Key`` (as on every POST) a retried
     request returns the first response instead of creating a second incident."""
     user = acting_user(request)
-    intake = incident_services.do_intake(
+    intake = incident_services.do_create_incident(
         incident_services.IncidentInput(
             channel=payload.channel,
             category_code=payload.category,

@@ -60,12 +60,24 @@ UNIT_TRANSITIONS: dict[str, frozenset[str]] = {
     UnitStatus.TRANSPORTING: frozenset({UnitStatus.AVAILABLE}),
     UnitStatus.UNAVAILABLE: frozenset({UnitStatus.AVAILABLE}),
 }
-BUSY_UNIT = (
-    UnitStatus.DISPATCHED,
-    UnitStatus.EN_ROUTE,
-    UnitStatus.ON_SCENE,
-    UnitStatus.TRANSPORTING,
-)
+
+
+class AssignmentStep(models.TextChoices):
+    """What a unit on a task reports (处置步骤); each moves the unit's status on."""
+
+    EN_ROUTE = "en_route", _("出发")
+    ON_SCENE = "on_scene", _("到达")
+    TRANSPORTING = "transporting", _("押送/护送")
+    CLEARED = "cleared", _("处置完毕")
+
+
+# The steps a unit in each status may report next (the status machine allows no others).
+NEXT_STEPS: dict[str, tuple[AssignmentStep, ...]] = {
+    UnitStatus.DISPATCHED: (AssignmentStep.EN_ROUTE, AssignmentStep.ON_SCENE),
+    UnitStatus.EN_ROUTE: (AssignmentStep.ON_SCENE,),
+    UnitStatus.ON_SCENE: (AssignmentStep.TRANSPORTING, AssignmentStep.CLEARED),
+    UnitStatus.TRANSPORTING: (AssignmentStep.CLEARED,),
+}
 
 
 class TimelineKind(models.TextChoices):

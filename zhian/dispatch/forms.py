@@ -8,18 +8,11 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from zhian.core.errors import ValidationFailed
-from zhian.dispatch.choices import Channel, Disposition, Priority, UnitStatus
-from zhian.dispatch.models import IncidentCategory
+from zhian.dispatch.choices import AssignmentStep, Channel, Disposition, Priority, UnitStatus
+from zhian.dispatch.models import Incident, IncidentCategory
 from zhian.dispatch.services.incidents import IncidentInput
 
 CRS_CHOICES = [("wgs84", "WGS84"), ("gcj02", _("GCJ-02（高德/腾讯）"))]
-STEP_CHOICES = [
-    ("en_route", _("出发")),
-    ("on_scene", _("到达")),
-    ("transporting", _("押送/护送")),
-    ("cleared", _("处置完毕")),
-]
 
 
 def category_groups(categories: Sequence[IncidentCategory]) -> list[dict[str, Any]]:
@@ -32,22 +25,7 @@ def category_groups(categories: Sequence[IncidentCategory]) -> list[dict[str, An
     return [{"top": t, "children": children.get(t.pk, [])} for t in tops]
 
 
-class ServiceErrorsMixin:
-    """Put a ValidationFailed's field messages next to the fields they concern."""
-
-    def add_service_error(self, exc: ValidationFailed) -> None:
-        form: Any = self
-        fields = exc.extra.get("fields") or {}
-        placed = False
-        for name, message in fields.items():
-            if name in form.fields:
-                form.add_error(name, str(message))
-                placed = True
-        if not placed or any(name not in form.fields for name in fields):
-            form.add_error(None, exc.message)
-
-
-class IncidentForm(ServiceErrorsMixin, forms.Form):
+class IncidentForm(forms.Form):
     channel = forms.ChoiceField(
         label=_("报警方式"), choices=Channel.choices, initial=Channel.CALL_110
     )
@@ -104,7 +82,7 @@ class IncidentForm(ServiceErrorsMixin, forms.Form):
         )
 
 
-class EditIncidentForm(ServiceErrorsMixin, forms.Form):
+class EditIncidentForm(forms.Form):
     category = forms.ChoiceField(label=_("警情类别"))
     priority = forms.TypedChoiceField(label=_("优先级"), coerce=int, choices=Priority.choices)
     address = forms.CharField(label=_("事发地址"), max_length=200)
@@ -118,8 +96,17 @@ class EditIncidentForm(ServiceErrorsMixin, forms.Form):
         category_field: Any = self.fields["category"]
         category_field.choices = [(c.code, c.name) for c in categories]
 
+    @classmethod
+    def for_incident(
+        cls, incident: Incident, categories: Sequence[IncidentCategory]
+    ) -> EditIncidentForm:
+        """A blank form holding the incident's current values and version."""
+        fields = ("priority", "address", "narrative", "version")
+        initial = {"category": incident.category.code} | {k: getattr(incident, k) for k in fields}
+        return cls(initial=initial, categories=categories)
 
-class CloseForm(ServiceErrorsMixin, forms.Form):
+
+class CloseForm(forms.Form):
     disposition = forms.ChoiceField(
         label=_("处理结果"),
         choices=[("", "—"), *Disposition.choices],
@@ -167,7 +154,7 @@ class DispatchForm(forms.Form):
 
 
 class StepForm(forms.Form):
-    step = forms.ChoiceField(choices=STEP_CHOICES)
+    step = forms.ChoiceField(choices=AssignmentStep.choices)
 
 
 class ReassignForm(forms.Form):

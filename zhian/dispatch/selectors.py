@@ -6,14 +6,25 @@ import math
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Max, Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhian.analytics.routing import haversine_m
+from zhian.core import selectors as core_selectors
 from zhian.core.errors import NotFound
-from zhian.core.scoping import scope_q, scoped
-from zhian.dispatch.choices import ACTIVE_INCIDENT, IncidentStatus
-from zhian.dispatch.models import Assignment, Incident, Unit
+from zhian.core.extensions import incident_actions
+from zhian.core.models import Jurisdiction, JurisdictionKind
+from zhian.core.parties import mask_name, mask_phone
+from zhian.core.scoping import can, scope_q, scoped
+from zhian.dispatch.choices import ACTIVE_INCIDENT, NEXT_STEPS, IncidentStatus, UnitStatus
+from zhian.dispatch.models import Assignment, Call, Incident, IncidentCategory, Unit
+from zhian.dispatch.services.clocks import response_clock
+from zhian.dispatch.services.incidents import find_probable_duplicates, location_history
+from zhian.dispatch.services.plans import checklist
+from zhian.dispatch.services.routing import coverage_for, recommend_for_incident
 
 
 def incidents_for(
@@ -81,6 +92,244 @@ def board_token(user: Any) -> str:
     inc = incidents_for(user).aggregate(m=Max("updated_at"))["m"]
     unit = units_for(user).aggregate(m=Max("updated_at"))["m"]
     return f"{inc.timestamp() if inc else 0:.6f}-{unit.timestamp() if unit else 0:.6f}"
+
+
+def incident_list(user: Any, *, status: str = "", q: str = "") -> QuerySet[Incident]:
+    """The incident list page: ``status`` is a status, ``"active"`` or empty; ``q`` matches
+    the number or the address."""
+    qs = incidents_for(
+        user,
+        status=status if status in IncidentStatus.values else None,
+        active=True if status == "active" else None,
+    )
+    if q:
+        qs = qs.filter(Q(number__icontains=q) | Q(address__icontains=q))
+    return qs.order_by("-received_at")
+
+
+def active_categories() -> list[IncidentCategory]:
+    return list(IncidentCategory.objects.filter(active=True).select_related("parent"))
+
+
+def lonlat(obj: Incident | Unit) -> list[float] | None:
+    if obj.lon is None or obj.lat is None:
+        return None
+    return [round(obj.lon, 6), round(obj.lat, 6)]
+
+
+def incident_calls(incident: Incident) -> list[Call]:
+    """The incident's calls with the callers' name and phone masked (``masked_name``,
+    ``masked_phone``); the clear values need a purpose (``reveal_callers``)."""
+    calls = list(incident.calls.select_related("taken_by"))
+    for call in calls:
+        call.masked_name = mask_name(call.caller_name)  # type: ignore[attr-defined]
+        call.masked_phone = mask_phone(call.caller_phone)  # type: ignore[attr-defined]
+    return calls
+
+
+def incident_page(user: Any, incident: Incident) -> dict[str, Any]:
+    """Everything the incident page shows, as ``user`` may see and act on it: assignments
+    with the steps each crew may report, suggested and spare units, probable duplicates,
+    the place's history, 预案 checklists, the timeline, the response clock and the map."""
+    jurisdiction = incident.jurisdiction
+    active = incident.status in ACTIVE_INCIDENT
+    may_dispatch = active and can(user, "incident.dispatch", jurisdiction)
+    assignments = list(
+        incident.assignments.select_related("unit__station", "dispatched_by").order_by(
+            "dispatched_at", "pk"
+        )
+    )
+    current = [a for a in assignments if a.active]
+    for a in current:
+        a.may_report = can(user, "unit.report", a.unit.station)  # type: ignore[attr-defined]
+        a.next_steps = NEXT_STEPS.get(a.unit.status, ())  # type: ignore[attr-defined]
+    suggestions = recommend_for_incident(incident, acting_user=user) if may_dispatch else None
+    suggested = suggestions.units if suggestions else []
+    spare = (
+        list(units_for(user, status=UnitStatus.AVAILABLE).order_by("call_sign")[:200])
+        if may_dispatch
+        else []
+    )
+    duplicates: list[dict[str, Any]] = []
+    if active:
+        found = find_probable_duplicates(incident, acting_user=user)
+        duplicates = [{"incident": other, "distance_m": d} for other, d in found]
+    map_units = [
+        {"call_sign": a.unit.call_sign, "lonlat": lonlat(a.unit), "status": a.unit.status}
+        | {"assigned": True}
+        for a in current
+        if a.unit.lon is not None
+    ] + [
+        {"call_sign": s.unit.call_sign, "lonlat": lonlat(s.unit), "status": s.unit.status}
+        | {"eta_min": round(s.eta_s / 60, 1)}
+        for s in suggested
+    ]
+    suggested_ids = {s.unit.pk for s in suggested}
+    return {
+        "incident": incident,
+        "active": active,
+        "may_dispatch": may_dispatch,
+        "may_edit": may_dispatch,
+        "may_close": active and can(user, "incident.close", jurisdiction),
+        "may_reveal": can(user, "caller.reveal", jurisdiction),
+        "suggestions": suggestions,
+        "rec_rows": [
+            {"s": s, "eta_min": s.eta_s / 60, "km": s.distance_m / 1000} for s in suggested
+        ],
+        "spare_units": [u for u in spare if u.pk not in suggested_ids],
+        "reassign_units": spare,
+        "current": current,
+        "past": [a for a in assignments if not a.active],
+        "duplicates": duplicates,
+        "duplicate_radius": f"{settings.ZHIAN_DUPLICATE_RADIUS_M:g}",
+        "duplicate_minutes": settings.ZHIAN_DUPLICATE_MINUTES,
+        "history": location_history(incident, acting_user=user),
+        "plans": checklist(incident),
+        "timeline": incident.timeline.select_related("unit", "actor"),
+        "clock": response_clock(incident, assignments),
+        "calls": incident_calls(incident),
+        "merged_from": list(incident.merged_from.all()),
+        "other_actions": incident_actions(user, incident),
+        "map_data": {
+            "incident": {
+                "lonlat": lonlat(incident),
+                "number": incident.number,
+                "priority": incident.priority,
+            },
+            "units": map_units,
+            "others": [
+                {"number": d["incident"].number, "lonlat": lonlat(d["incident"])}
+                for d in duplicates
+            ],
+        },
+    }
+
+
+def board_page(user: Any) -> dict[str, Any]:
+    """The live board with its change token (read first: a change in between shows on
+    the next poll), each incident's units on task and waiting minutes, units grouped by
+    status, and the map."""
+    token = board_token(user)
+    data = board_for(user)
+    now = timezone.now()
+    rows = [
+        {
+            "incident": inc,
+            "units": [a.unit for a in inc.assignments.all() if a.active],
+            "age_min": max(0, int((now - inc.received_at).total_seconds() // 60)),
+        }
+        for inc in data["incidents"]
+    ]
+    by_status: dict[str, list[Unit]] = {s: [] for s in UnitStatus.values}
+    for unit in data["units"]:
+        by_status[unit.status].append(unit)
+    return {
+        "rows": rows,
+        "groups": [
+            {"status": value, "label": label, "units": by_status[value]}
+            for value, label in UnitStatus.choices
+        ],
+        "unit_count": len(data["units"]),
+        "token": token,
+        "now": now,
+        "map_data": {
+            "incidents": [
+                {
+                    "id": inc.pk,
+                    "number": inc.number,
+                    "category": inc.category.display_name,
+                    "priority": inc.priority,
+                    "lonlat": lonlat(inc),
+                    "url": reverse("dispatch:incident", args=[inc.pk]),
+                }
+                for inc in data["incidents"]
+            ],
+            "units": [
+                {
+                    "call_sign": u.call_sign,
+                    "status": u.status,
+                    "status_label": str(u.get_status_display()),
+                    "lonlat": lonlat(u),
+                }
+                for u in data["units"]
+                if u.lon is not None
+            ],
+        },
+    }
+
+
+def unit_list(user: Any, *, status: str = "") -> QuerySet[Unit]:
+    return units_for(user, status=status if status in UnitStatus.values else None).order_by(
+        "call_sign"
+    )
+
+
+def with_tasks(user: Any, units: list[Unit]) -> list[Unit]:
+    """Annotate a page of units with their current incident (``task``) and whether the user
+    may report for them (``may_report``), in one query."""
+    tasks = {
+        a.unit_id: a.incident
+        for a in Assignment.objects.filter(unit__in=units, active=True).select_related("incident")
+    }
+    for unit in units:
+        unit.task = tasks.get(unit.pk)  # type: ignore[attr-defined]
+        unit.may_report = can(user, "unit.report", unit.station)  # type: ignore[attr-defined]
+    return units
+
+
+THRESHOLD_COLOURS = ["#1b5e20", "#f9a825", "#ef6c00"]  # 1, 3, 5 minutes
+
+
+def coverage_page(user: Any, code: str = "") -> dict[str, Any]:
+    """1-3-5 coverage for the jurisdiction ``code`` (default: where the user's first role
+    sits), with the jurisdictions the user may pick and the table and map rows."""
+    choices = list(
+        core_selectors.jurisdictions_for(user).filter(
+            kind__in=[JurisdictionKind.BUREAU, JurisdictionKind.STATION, JurisdictionKind.SECTOR]
+        )[:500]
+    )
+    if code:
+        jurisdiction: Jurisdiction | None = core_selectors.access_jurisdiction(user, code)
+    else:
+        jurisdiction = core_selectors.home_jurisdiction(user) or (choices[0] if choices else None)
+    if jurisdiction is not None and jurisdiction not in choices:
+        choices.insert(0, jurisdiction)
+    result = coverage_for(jurisdiction, acting_user=user) if jurisdiction else None
+    available = bool(result and result.get("available"))
+    rows, staging_rows = [], []
+    if result and available:
+        incident_share = result.get("incident_share")
+        for i, seconds in enumerate(result["thresholds_s"]):
+            rows.append(
+                {
+                    "minutes": int(seconds // 60),
+                    "road": result["road_share"][i] * 100,
+                    "incidents": incident_share[i] * 100 if incident_share else None,
+                    "colour": THRESHOLD_COLOURS[i % len(THRESHOLD_COLOURS)],
+                }
+            )
+        staging = result["staging"]
+        staging_rows = [
+            {"n": i + 1, "lonlat": p, "gain": g * 100}
+            for i, (p, g) in enumerate(zip(staging["points"], staging["gains"], strict=True))
+        ]
+        result = result | {
+            "staging_before": staging["covered_before"] * 100,
+            "staging_after": staging["covered_after"] * 100,
+            "staging_rows": staging_rows,
+        }
+    return {
+        "choices": choices,
+        "jurisdiction": jurisdiction,
+        "result": result,
+        "rows": rows,
+        "map_data": {
+            "segments": result["segments"] if result and available else None,
+            "colours": THRESHOLD_COLOURS,
+            "staging": staging_rows,
+            "boundary": jurisdiction.boundary if jurisdiction else None,
+        },
+    }
 
 
 def count_incidents_near(

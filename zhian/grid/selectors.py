@@ -158,7 +158,7 @@ def scorecard(
         status__in=OPEN_REFERRAL
     )
     resolved_ever = ~Q(status__in=OPEN_REFERRAL) | Q(reopen_count__gt=0)
-    rows = (
+    grouped = (
         qs.values("department_id")
         .annotate(
             n=Count("pk"),
@@ -173,7 +173,7 @@ def scorecard(
         )
         .order_by()
     )
-    rows = list(rows)
+    rows: list[dict[str, Any]] = [dict(r) for r in grouped]
     names = dict(
         Department.objects.filter(pk__in=[r["department_id"] for r in rows]).values_list(
             "pk", "name"

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "zhian.core",
     "zhian.dispatch",
     "zhian.grid",
+    "zhian.services",
+    "zhian.demo",
 ]
 
 MIDDLEWARE = [
@@ -97,6 +99,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Background work: Django's tasks API (backport) on the same database, no broker.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Queued once a day by `manage.py enqueue_housekeeping` (cron); each app adds its own.
+ZHIAN_DAILY_TASKS = [
+    "zhian.core.tasks.prune_idempotency_keys",
+    "zhian.core.tasks.prune_failed_logins",
+    "zhian.core.tasks.export_audit_head",
+    "zhian.dispatch.tasks.prune_unit_positions",
+    "zhian.services.tasks.send_appointment_reminders",
+    "zhian.services.tasks.erase_expired_contacts",
+    "zhian.services.tasks.prune_rate_counters",
+]
+# Queued every few minutes by `manage.py enqueue_housekeeping --frequent`.
+ZHIAN_FREQUENT_TASKS = ["zhian.services.tasks.sync_forwarded_reports"]
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -163,6 +177,8 @@ ZHIAN_DETOUR_FACTOR = float(os.environ.get("ZHIAN_DETOUR_FACTOR", "1.4"))
 # offered as a probable duplicate.
 ZHIAN_DUPLICATE_RADIUS_M = float(os.environ.get("ZHIAN_DUPLICATE_RADIUS_M", "300"))
 ZHIAN_DUPLICATE_MINUTES = int(os.environ.get("ZHIAN_DUPLICATE_MINUTES", "30"))
+# AVL position history is kept this many days (the unit's latest position stays).
+ZHIAN_AVL_RETENTION_DAYS = int(os.environ.get("ZHIAN_AVL_RETENTION_DAYS", "90"))
 # Per-process caches. "coverage" holds a few 1-3-5 coverage results (each carries the
 # covered road segments as GeoJSON), so its size is capped.
 CACHES = {
@@ -177,10 +193,38 @@ CACHES = {
 ZHIAN_HISTORY_RADIUS_M = float(os.environ.get("ZHIAN_HISTORY_RADIUS_M", "50"))
 ZHIAN_HISTORY_DAYS = int(os.environ.get("ZHIAN_HISTORY_DAYS", "365"))
 
+# 便民服务 (citizen services): the public portal at /s/, Open311 at /open311/v2/.
+# Absolute base of links sent to citizens (survey links in notifications).
+ZHIAN_PORTAL_BASE_URL = os.environ.get("ZHIAN_PORTAL_BASE_URL", "http://127.0.0.1:8000")
+# A citizen's phone is kept this many days after their request is finished, then erased
+# by the erase_expired_contacts task (statistics stay).
+ZHIAN_CONTACT_RETENTION_DAYS = int(os.environ.get("ZHIAN_CONTACT_RETENTION_DAYS", "180"))
+# SLAs: a report is accepted (受理) within hours, a consultation answered within hours, a
+# complaint about policing concluded and answered within days.
+ZHIAN_REPORT_ACCEPT_HOURS = int(os.environ.get("ZHIAN_REPORT_ACCEPT_HOURS", "24"))
+ZHIAN_CONSULTATION_SLA_HOURS = int(os.environ.get("ZHIAN_CONSULTATION_SLA_HOURS", "72"))
+ZHIAN_COMPLAINT_DAYS = int(os.environ.get("ZHIAN_COMPLAINT_DAYS", "30"))
+# A 回访 survey link is valid this many days (and once).
+ZHIAN_SURVEY_VALID_DAYS = int(os.environ.get("ZHIAN_SURVEY_VALID_DAYS", "7"))
+# Portal rate limits, {scope: (requests, seconds)}: per client address and per phone.
+ZHIAN_PORTAL_RATE_LIMITS = {
+    "report_ip": (int(os.environ.get("ZHIAN_PORTAL_REPORTS_PER_IP_HOUR", "20")), 3600),
+    "report_phone": (int(os.environ.get("ZHIAN_PORTAL_REPORTS_PER_PHONE_DAY", "5")), 86400),
+    "book_ip": (30, 3600),
+    "book_phone": (5, 86400),
+    "consult_ip": (20, 3600),
+    "consult_phone": (5, 86400),
+    "complaint_ip": (10, 3600),
+    "complaint_phone": (3, 86400),
+    "track_ip": (int(os.environ.get("ZHIAN_PORTAL_LOOKUPS_PER_IP_HOUR", "60")), 3600),
+}
+# Photos on online reports: at most this many, each at most this many bytes.
+ZHIAN_REPORT_MAX_PHOTOS = 3
+ZHIAN_REPORT_PHOTO_MAX_BYTES = int(os.environ.get("ZHIAN_REPORT_PHOTO_MAX_BYTES", str(5 * 2**20)))
 # Grid governance (网格治理, 吹哨报到): an overdue referral is reminded when its clock runs
 # out, escalated one jurisdiction level up this many hours later, and one more level up
 # after as many hours again. The overdue scan is a django-tasks job; enqueue it every
-# ZHIAN_GRID_SCAN_SECONDS (``manage.py grid_sla_scan --every``).
+# ZHIAN_GRID_SCAN_SECONDS (``manage.py grid_schedule``).
 ZHIAN_GRID_ESCALATE_AFTER_HOURS = float(os.environ.get("ZHIAN_GRID_ESCALATE_AFTER_HOURS", "24"))
 ZHIAN_GRID_ESCALATION_LEVELS = int(os.environ.get("ZHIAN_GRID_ESCALATION_LEVELS", "2"))
 ZHIAN_GRID_SCAN_SECONDS = int(os.environ.get("ZHIAN_GRID_SCAN_SECONDS", "300"))

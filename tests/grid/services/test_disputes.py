@@ -54,7 +54,7 @@ def _call(dispatcher: Any, code: str = "0502", at: Any = None) -> Incident:
             received_at=at,
         ),
         acting_user=dispatcher,
-    )
+    ).incident
 
 
 def test_a_quiet_dispute_is_low_risk_with_no_reasons(people: dict[str, Any]) -> None:

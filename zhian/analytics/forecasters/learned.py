@@ -37,9 +37,7 @@ def _quantile_edges(x: NDArray[np.float32], n_bins: int = 255) -> list[NDArray[n
     """
     q = np.linspace(0, 1, n_bins + 1)[1:-1]
     sample = x[:: max(1, len(x) // 50_000)]
-    return [
-        np.unique(np.quantile(sample[:, j], q)).astype(np.float32) for j in range(x.shape[1])
-    ]
+    return [np.unique(np.quantile(sample[:, j], q)).astype(np.float32) for j in range(x.shape[1])]
 
 
 def _quantise(x: NDArray[np.float32], edges: list[NDArray[np.float32]]) -> NDArray[np.float32]:
@@ -78,9 +76,7 @@ class LaggedCounts:
 
     def count(self, lo: int, hi: int, *, every: bool = False) -> NDArray[np.float64]:
         """Target (or, with ``every``, all) events per cell in ``[lo, hi)``."""
-        return _window_counts(
-            self.t, self.pos, self.ones if every else self.w_t, self.n, lo, hi
-        )
+        return _window_counts(self.t, self.pos, self.ones if every else self.w_t, self.n, lo, hi)
 
     def decay(self, origin: int, tau: float) -> NDArray[np.float64]:
         """Target events before ``origin`` weighted by ``exp(-age / tau days)``."""
@@ -240,9 +236,7 @@ class LearnedForecaster(Forecaster):
         pos = self.area_.positions(ev)
         keep = pos >= 0
         target = (
-            np.ones(len(ev), dtype=bool)
-            if self.category is None
-            else ev.category == self.category
+            np.ones(len(ev), dtype=bool) if self.category is None else ev.category == self.category
         )
         return ev.t[keep], pos[keep], target[keep]
 

@@ -74,9 +74,7 @@ class ProspectiveForecaster(Forecaster):
         if cell.size == 0:
             return np.zeros(n)
         weeks = (start - self.recent_.t) / (7 * DAY)
-        score = np.bincount(cell, weights=space / (1.0 + weeks[ev]), minlength=n).astype(
-            np.float64
-        )
+        score = np.bincount(cell, weights=space / (1.0 + weeks[ev]), minlength=n).astype(np.float64)
         total = score.sum()
         rate = len(self.recent_) / (self.window * DAY) * (end - start)
         return score / total * rate if total > 0 else score

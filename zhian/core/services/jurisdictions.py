@@ -206,24 +206,24 @@ def do_import_jurisdictions(data: Any, *, acting_user: Any) -> ImportSummary:
     return summary
 
 
-def export_feature_collection(jurisdictions: Any) -> dict[str, Any]:
-    """The tree (or a scoped part of it) as an importable FeatureCollection."""
+def feature_collection(
+    jurisdictions: Any, *, with_cells: bool = False, limit: int | None = None
+) -> dict[str, Any]:
+    """Jurisdictions as an RFC 7946 FeatureCollection, parents first (at most ``limit``).
+    ``with_cells`` adds each one's H3 cover, which makes the file importable
+    (``export_jurisdictions``)."""
     features = []
-    for j in jurisdictions.select_related("parent").order_by("path"):
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": j.boundary,
-                "properties": {
-                    "code": j.code,
-                    "name": j.name,
-                    "name_en": j.name_en,
-                    "kind": j.kind,
-                    "parent": j.parent.code if j.parent else None,
-                    "h3_cells": sorted(j.cells.values_list("cell", flat=True)),
-                },
-            }
-        )
+    for j in jurisdictions.select_related("parent").order_by("path")[:limit]:
+        properties = {
+            "code": j.code,
+            "name": j.name,
+            "name_en": j.name_en,
+            "kind": j.kind,
+            "parent": j.parent.code if j.parent else None,
+        }
+        if with_cells:
+            properties["h3_cells"] = sorted(j.cells.values_list("cell", flat=True))
+        features.append({"type": "Feature", "geometry": j.boundary, "properties": properties})
     return {"type": "FeatureCollection", "features": features}
 
 

@@ -10,19 +10,28 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhian.core import audit
+from zhian.core.concurrency import update_if_version
 from zhian.core.errors import Conflict, NotFound, ValidationFailed
 from zhian.core.scoping import check_can
-from zhian.dispatch.choices import ACTIVE_INCIDENT, IncidentStatus, TimelineKind, UnitStatus
+from zhian.dispatch.choices import (
+    ACTIVE_INCIDENT,
+    AssignmentStep,
+    IncidentStatus,
+    TimelineKind,
+    UnitStatus,
+)
 from zhian.dispatch.models import Assignment, Incident, Unit
-from zhian.dispatch.services.timeline import add_timeline, bump
+from zhian.dispatch.services.routing import arrival_estimates
+from zhian.dispatch.services.timeline import STALE_INCIDENT, add_timeline
 from zhian.dispatch.services.units import check_transition, set_status
 
-# Assignment step → (unit status, timestamp field, timeline kind)
-STEPS: dict[str, tuple[str, str, str]] = {
-    "en_route": (UnitStatus.EN_ROUTE, "en_route_at", TimelineKind.EN_ROUTE),
-    "on_scene": (UnitStatus.ON_SCENE, "on_scene_at", TimelineKind.ON_SCENE),
-    "transporting": (UnitStatus.TRANSPORTING, "", TimelineKind.TRANSPORTING),
-    "cleared": (UnitStatus.AVAILABLE, "cleared_at", TimelineKind.CLEARED),
+# What each step does: (the unit's new status, the assignment's timestamp field, the
+# timeline kind). The steps themselves are AssignmentStep; NEXT_STEPS says when each applies.
+STEP_EFFECTS: dict[str, tuple[str, str, str]] = {
+    AssignmentStep.EN_ROUTE: (UnitStatus.EN_ROUTE, "en_route_at", TimelineKind.EN_ROUTE),
+    AssignmentStep.ON_SCENE: (UnitStatus.ON_SCENE, "on_scene_at", TimelineKind.ON_SCENE),
+    AssignmentStep.TRANSPORTING: (UnitStatus.TRANSPORTING, "", TimelineKind.TRANSPORTING),
+    AssignmentStep.CLEARED: (UnitStatus.AVAILABLE, "cleared_at", TimelineKind.CLEARED),
 }
 
 
@@ -40,8 +49,7 @@ def _roll_up(incident: Incident) -> None:
     else:
         status = IncidentStatus.OPEN
     if status != incident.status:
-        incident.status = status
-        bump(incident, "status")
+        update_if_version(incident, incident.version, STALE_INCIDENT, status=status)
 
 
 @transaction.atomic
@@ -50,11 +58,11 @@ def do_dispatch_units(
     unit_ids: Sequence[int],
     *,
     acting_user: Any,
-    etas: dict[int, float] | None = None,
 ) -> list[Assignment]:
-    """Send one or several available units. A unit already on a task is refused (the
-    database holds at most one active assignment per unit, so two dispatchers racing for
-    the same unit cannot both win)."""
+    """Send one or several available units, each with the arrival estimate it had when sent
+    (the timeline quotes it). A unit already on a task is refused (the database holds at
+    most one active assignment per unit, so two dispatchers racing for the same unit cannot
+    both win)."""
     check_can(acting_user, "incident.dispatch", incident.jurisdiction)
     if incident.status not in ACTIVE_INCIDENT:
         raise Conflict(_("该警情已结束，不能派警"), code="incident_closed")
@@ -65,6 +73,7 @@ def do_dispatch_units(
     if missing:
         raise NotFound(_("警力 %(unit_id)s 不存在") % {"unit_id": missing[0]})
     now = timezone.now()
+    etas = arrival_estimates(incident, list(units.values()))
     created = []
     for unit_id in dict.fromkeys(unit_ids):
         unit = units[unit_id]
@@ -83,7 +92,7 @@ def do_dispatch_units(
                     unit=unit,
                     dispatched_at=now,
                     dispatched_by=acting_user,
-                    eta_seconds=(etas or {}).get(unit_id),
+                    eta_seconds=etas.get(unit_id),
                 )
         except IntegrityError:
             raise Conflict(
@@ -116,11 +125,11 @@ def do_advance_assignment(assignment: Assignment, step: str, *, acting_user: Any
     """A unit acknowledges: 出发 (en_route), 到达 (on_scene), 押送 (transporting), 处置完毕."""
     incident = assignment.incident
     check_can(acting_user, "unit.report", assignment.unit.station)
-    if step not in STEPS:
+    if step not in STEP_EFFECTS:
         raise ValidationFailed(_("未知步骤 %(step)s") % {"step": step}, code="invalid_step")
     if not assignment.active:
         raise Conflict(_("该任务已结束或已撤回"), code="assignment_inactive")
-    unit_status, stamp, kind = STEPS[step]
+    unit_status, stamp, kind = STEP_EFFECTS[step]
     unit = Unit.objects.get(pk=assignment.unit_id)
     if step == "cleared" and unit.status not in (UnitStatus.ON_SCENE, UnitStatus.TRANSPORTING):
         raise Conflict(

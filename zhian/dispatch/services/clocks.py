@@ -4,10 +4,12 @@ moving and on scene, measured against the 1-3-5 minute arrival bands (1-3-5 分�
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from zhian.dispatch.choices import TimelineKind
 from zhian.dispatch.models import Assignment, Incident
 
 #: Arrival bands in seconds: within 1, 3 and 5 minutes of the call (then "over 5").
@@ -33,6 +35,24 @@ class ResponseClock:
             if self.to_on_scene_s <= band:
                 return band // 60
         return 0
+
+    @property
+    def steps(self) -> list[tuple[str, str]]:
+        """Each step's label and its time since the call as ``m:ss``, rounded up as the
+        bands count ("" before the step happened)."""
+        return [
+            (str(TimelineKind.DISPATCHED.label), minutes_seconds(self.to_dispatch_s)),
+            (str(TimelineKind.EN_ROUTE.label), minutes_seconds(self.to_en_route_s)),
+            (str(TimelineKind.ON_SCENE.label), minutes_seconds(self.to_on_scene_s)),
+        ]
+
+
+def minutes_seconds(seconds: float | None) -> str:
+    """95.4 → "1:36"; None → ""."""
+    if seconds is None:
+        return ""
+    whole = math.ceil(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
 
 
 def response_clock(

@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import pgettext
 
 from zhian.analytics.routing import haversine_m
 from zhian.core import audit
@@ -22,6 +22,7 @@ from zhian.core.coords import gcj02_to_wgs84
 from zhian.core.errors import Conflict, ValidationFailed
 from zhian.core.geo import point_cell
 from zhian.core.models import Jurisdiction
+from zhian.core.parties import check_purpose
 from zhian.core.scoping import check_can, scoped
 from zhian.core.selectors import jurisdiction_at
 from zhian.dispatch.choices import (
@@ -33,9 +34,7 @@ from zhian.dispatch.choices import (
 )
 from zhian.dispatch.models import Call, Incident, IncidentCategory, IncidentCounter
 from zhian.dispatch.services.assignments import release_assignments
-from zhian.dispatch.services.timeline import add_timeline, bump
-
-STALE_INCIDENT = gettext_lazy("该警情已被他人修改，请刷新后重试")
+from zhian.dispatch.services.timeline import STALE_INCIDENT, add_timeline
 
 
 @dataclass(frozen=True)
@@ -122,13 +121,8 @@ class Intake:
     probable_duplicates: list[tuple[Incident, float]]
 
 
-def do_create_incident(data: IncidentInput, *, acting_user: Any) -> Incident:
-    """Record a new incident and its first call (see :func:`do_intake`)."""
-    return do_intake(data, acting_user=acting_user).incident
-
-
 @transaction.atomic
-def do_intake(data: IncidentInput, *, acting_user: Any) -> Intake:
+def do_create_incident(data: IncidentInput, *, acting_user: Any) -> Intake:
     """Record a new incident and its first call, and find probable duplicates of it.
     Numbers are per bureau and local day.
 
@@ -232,9 +226,7 @@ def duplicates_near(
         qs = qs.exclude(pk=exclude_pk)
     if acting_user is not None:
         qs = scoped(qs, acting_user, "incident.view")
-    return [
-        (c, d) for c, d in _within(qs, lon, lat, radius) if keys & related_keys[c.category_id]
-    ]
+    return [(c, d) for c, d in _within(qs, lon, lat, radius) if keys & related_keys[c.category_id]]
 
 
 def _within(
@@ -264,9 +256,7 @@ class LocationHistory:
     latest: list[Incident]
 
 
-def location_history(
-    incident: Incident, *, acting_user: Any, limit: int = 10
-) -> LocationHistory:
+def location_history(incident: Incident, *, acting_user: Any, limit: int = 10) -> LocationHistory:
     """Incidents the user may see within ``ZHIAN_HISTORY_RADIUS_M`` of this one in the
     ``ZHIAN_HISTORY_DAYS`` before it (itself and merged duplicates left out), so the
     call-taker and the officers know what has happened at the place before."""
@@ -301,10 +291,14 @@ def do_merge_incident(duplicate: Incident, *, into: Incident, acting_user: Any) 
     if duplicate.assignments.filter(active=True).exists():
         raise Conflict(_("该警情已有出警警力，请先撤回或改派"), code="merge_has_units")
     moved = Call.objects.filter(incident=duplicate).update(incident=into)
-    duplicate.status = IncidentStatus.MERGED
-    duplicate.merged_into = into
-    duplicate.closed_at = timezone.now()
-    bump(duplicate, "status", "merged_into", "closed_at")
+    update_if_version(
+        duplicate,
+        duplicate.version,
+        STALE_INCIDENT,
+        status=IncidentStatus.MERGED,
+        merged_into=into,
+        closed_at=timezone.now(),
+    )
     add_timeline(duplicate, TimelineKind.MERGED, actor=acting_user, note=f"并入 {into.number}")
     add_timeline(
         into,
@@ -312,7 +306,8 @@ def do_merge_incident(duplicate: Incident, *, into: Incident, acting_user: Any) 
         actor=acting_user,
         note=f"合并 {duplicate.number}（{moved} 次报警）",
     )
-    bump(into, "status")
+    # Moves the survivor's version on: its calls changed under anyone holding it.
+    update_if_version(into, into.version, STALE_INCIDENT)
     audit.record(
         actor=acting_user,
         action="incident.merge",
@@ -337,36 +332,31 @@ def do_update_incident(
             _("不能修改字段：%(fields)s") % {"fields": ", ".join(sorted(unknown))},
             code="invalid_field",
         )
-    before = {k: getattr(incident, k) for k in ("priority", "address", "narrative")}
-    before["category"] = incident.category.code
+    # Validate everything before touching the incident: a refused update leaves it as read.
+    values: dict[str, Any] = {
+        k: v.strip() if isinstance(v, str) else v
+        for k, v in changes.items()
+        if k != "category_code"
+    }
     if "category_code" in changes:
         category = IncidentCategory.objects.filter(
-            code=changes.pop("category_code"), active=True
+            code=changes["category_code"], active=True
         ).first()
         if category is None:
             raise ValidationFailed(_("警情类别不存在或已停用"), code="invalid_category")
-        incident.category = category
-    if "priority" in changes and changes["priority"] not in (1, 2, 3, 4):
+        values["category"] = category
+    if "priority" in values and values["priority"] not in (1, 2, 3, 4):
         raise ValidationFailed(_("优先级须为 1–4"), code="invalid_priority")
-    if "address" in changes and not str(changes["address"]).strip():
+    if "address" in values and not values["address"]:
         raise ValidationFailed(_("请填写事发地址"), code="invalid_address")
-    for key, value in changes.items():
-        setattr(incident, key, value.strip() if isinstance(value, str) else value)
-    update_if_version(
-        incident,
-        expected_version,
-        STALE_INCIDENT,
-        category=incident.category,
-        priority=incident.priority,
-        address=incident.address,
-        narrative=incident.narrative,
-    )
-    add_timeline(
-        incident,
-        TimelineKind.UPDATED,
-        actor=acting_user,
-        note="、".join(sorted(set(changes) | ({"category"} if "category" in before else set()))),
-    )
+    changed = {k: v for k, v in values.items() if getattr(incident, k) != v}
+    if not changed:
+        return incident
+    before = {k: getattr(incident, k) for k in changed}
+    if "category" in before:
+        before["category"] = incident.category.code
+    update_if_version(incident, expected_version, STALE_INCIDENT, **changed)
+    add_timeline(incident, TimelineKind.UPDATED, actor=acting_user, note="、".join(sorted(changed)))
     audit.record(actor=acting_user, action="incident.update", obj=incident, data={"before": before})
     return incident
 
@@ -426,6 +416,7 @@ def do_add_feedback(incident: Incident, *, acting_user: Any, note: str) -> None:
 def reveal_callers(incident: Incident, *, acting_user: Any, purpose: str) -> list[dict[str, Any]]:
     """Caller names and phones of an incident, logged with the purpose (查询事由)."""
     check_can(acting_user, "caller.reveal", incident.jurisdiction)
+    purpose = check_purpose(purpose)
     calls = list(incident.calls.all())
     with transaction.atomic():
         audit.record_personal_data_read(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -46,6 +47,9 @@ METHOD_NOTES = {
     "road_network": gettext_lazy("按道路网络行车时间估算"),
     "straight_line": gettext_lazy("未加载路网：按直线距离 × 绕行系数估算"),
 }
+OFF_ROAD_NOTE = gettext_lazy(
+    "事发地点距最近道路 %(m).0f 米，超出可接入范围：按直线距离 × 绕行系数估算"
+)
 
 
 def _source_key() -> str | None:
@@ -111,8 +115,9 @@ def recommend_for_incident(incident: Incident, *, acting_user: Any, k: int = 5) 
     units = available_units(acting_user)
     if not units:
         return Suggestions([], "none", _("没有可派的空闲警力"))
+    graph = road_graph()
     result = recommend_units(
-        road_graph(),
+        graph,
         (incident.lon, incident.lat),
         [(u.pk, float(u.lon or 0), float(u.lat or 0)) for u in units],
         k=k,
@@ -125,7 +130,11 @@ def recommend_for_incident(incident: Incident, *, acting_user: Any, k: int = 5) 
             result.unit_ids, result.eta_s, result.distance_m, result.unit_method, strict=True
         )
     ]
-    note = str(METHOD_NOTES[result.method])
+    if graph is not None and result.method == "straight_line":
+        # The network is loaded; the incident itself is too far from any road to route to.
+        note = str(OFF_ROAD_NOTE) % {"m": result.incident_snap_m or 0.0}
+    else:
+        note = str(METHOD_NOTES[result.method])
     off_road = sum(r.method != "road_network" for r in rows)
     if off_road and result.method == "road_network":
         note += ngettext(
@@ -134,6 +143,23 @@ def recommend_for_incident(incident: Incident, *, acting_user: Any, k: int = 5) 
             off_road,
         ) % {"n": off_road}
     return Suggestions(rows, result.method, note)
+
+
+def arrival_estimates(incident: Incident, units: Sequence[Unit]) -> dict[int, float]:
+    """Estimated seconds to the incident for each of ``units`` that has a position, the
+    same estimate the recommendation shows (road network, else straight line × detour)."""
+    located = [u for u in units if u.lon is not None and u.lat is not None]
+    if not located or incident.lon is None or incident.lat is None:
+        return {}
+    result = recommend_units(
+        road_graph(),
+        (incident.lon, incident.lat),
+        [(u.pk, float(u.lon or 0), float(u.lat or 0)) for u in located],
+        k=len(located),
+        detour_factor=settings.ZHIAN_DETOUR_FACTOR,
+    )
+    etas = zip(result.unit_ids, result.eta_s, strict=True)
+    return {int(str(uid)): float(eta) for uid, eta in etas}
 
 
 def coverage_for(

@@ -6,8 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from zhian.dispatch.models import Incident, TimelineEvent, Unit
+
+STALE_INCIDENT = gettext_lazy("该警情已被他人修改，请刷新后重试")
 
 
 def add_timeline(
@@ -27,9 +30,3 @@ def add_timeline(
         note=note[:500],
         at=at or timezone.now(),
     )
-
-
-def bump(obj: Incident | Unit, *fields: str) -> None:
-    """Save ``fields`` and move ``version`` on (the caller checked the version it expected)."""
-    obj.version += 1
-    obj.save(update_fields=[*fields, "version", "updated_at"])

@@ -7,20 +7,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 
 from zhian.core import audit
-from zhian.core.errors import Conflict, PreconditionFailed, ValidationFailed
+from zhian.core.concurrency import update_if_version
+from zhian.core.errors import Conflict, ValidationFailed
 from zhian.core.models import Jurisdiction, JurisdictionKind
 from zhian.core.scoping import check_can
 from zhian.dispatch.choices import UNIT_TRANSITIONS, UnitKind, UnitStatus
 from zhian.dispatch.models import Unit, UnitPosition
-from zhian.dispatch.services.timeline import bump
 
 MAX_POSITIONS_PER_REQUEST = 1000
+STALE_UNIT = gettext_lazy("该警力状态已变化，请刷新后重试")
 
 
 @transaction.atomic
@@ -84,21 +86,20 @@ def check_transition(unit: Unit, new_status: str) -> None:
         )
 
 
-def set_status(unit: Unit, new_status: str) -> None:
-    """Apply a checked transition (inside the caller's transaction)."""
+def set_status(unit: Unit, new_status: str, *, expected_version: int | None = None) -> None:
+    """Apply a checked transition in one conditional UPDATE: it fails (412) when the unit
+    changed since ``expected_version`` (default: the version the caller read)."""
     check_transition(unit, new_status)
-    unit.status = new_status
-    bump(unit, "status")
+    version = unit.version if expected_version is None else expected_version
+    update_if_version(unit, version, STALE_UNIT, status=new_status)
 
 
 @transaction.atomic
 def do_set_unit_availability(
-    unit: Unit, *, acting_user: Any, status: str, expected_version: int | None = None
+    unit: Unit, *, acting_user: Any, status: str, expected_version: int
 ) -> Unit:
     """Put a unit in or out of service (空闲 ⇄ 不可用). Task states move through assignments."""
     check_can(acting_user, "unit.report", unit.station)
-    if expected_version is not None and unit.version != expected_version:
-        raise PreconditionFailed(_("该警力状态已变化，请刷新后重试"), current_version=unit.version)
     if status not in (UnitStatus.AVAILABLE, UnitStatus.UNAVAILABLE) and status in UnitStatus.values:
         raise Conflict(_("出发、到达等状态请在警情任务中上报"), code="use_assignment")
     if unit.assignments.filter(active=True).exists():
@@ -107,7 +108,7 @@ def do_set_unit_availability(
             code="unit_busy",
         )
     before = unit.status
-    set_status(unit, status)
+    set_status(unit, status, expected_version=expected_version)
     audit.record(
         actor=acting_user, action="unit.status", obj=unit, data={"from": before, "to": status}
     )
@@ -151,3 +152,11 @@ def do_record_positions(unit: Unit, fixes: list[PositionFix], *, acting_user: An
             lon=latest.lon, lat=latest.lat, position_at=latest.at, updated_at=timezone.now()
         )
     return len(fixes)
+
+
+def prune_positions() -> int:
+    """Delete AVL fixes older than ``ZHIAN_AVL_RETENTION_DAYS`` (where crews were is kept
+    only as long as patrol analysis needs it); the number deleted."""
+    cutoff = timezone.now() - timedelta(days=settings.ZHIAN_AVL_RETENTION_DAYS)
+    deleted, _by_model = UnitPosition.objects.filter(at__lt=cutoff).delete()
+    return deleted

@@ -232,7 +232,7 @@ def raise_incident(dispute: Dispute, *, acting_user: Any) -> Incident | None:
                     % {"id": dispute.pk, "reasons": "；".join(dispute.risk_reasons)},
                 ),
                 acting_user=acting_user,
-            )
+            ).incident
             won = Dispute.objects.filter(pk=dispute.pk, raised_incident__isnull=True).update(
                 raised_incident=incident, version=F("version") + 1
             )

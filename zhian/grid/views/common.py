@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from zhian.core.errors import NotFound, PermissionDenied, ServiceError
-from zhian.core.views import PAGE_SIZE, AuthenticatedRequest
+from zhian.core.pages import PAGE_SIZE, AuthenticatedRequest
 
 
 def error_page(request: AuthenticatedRequest, exc: ServiceError) -> HttpResponse:

@@ -17,9 +17,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from zhian.core.attachments import attachment_response
 from zhian.core.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed
+from zhian.core.pages import AuthenticatedRequest
 from zhian.core.parties import LegalBasis, PartyRole
 from zhian.core.scoping import can
-from zhian.core.views import AuthenticatedRequest
 from zhian.grid import selectors
 from zhian.grid.choices import (
     OPEN_DISPUTE,

@@ -18,8 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from zhian.core import selectors as core_selectors
 from zhian.core.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed
 from zhian.core.exports import xlsx_response
+from zhian.core.pages import AuthenticatedRequest
 from zhian.core.scoping import can
-from zhian.core.views import AuthenticatedRequest
 from zhian.grid import selectors
 from zhian.grid.choices import PlaceType, RiskTier
 from zhian.grid.services import ledgers, place_rules

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from zhian.core.attachments import attachment_response
 from zhian.core.errors import NotFound, ServiceError, ValidationFailed
+from zhian.core.pages import AuthenticatedRequest
 from zhian.core.scoping import can
-from zhian.core.views import AuthenticatedRequest
 from zhian.grid import selectors
 from zhian.grid.choices import ReferralStatus, ReportStatus, ReportType
 from zhian.grid.models import ReportPhoto

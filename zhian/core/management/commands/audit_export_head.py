@@ -4,15 +4,13 @@ Run it periodically (cron or the task worker) and copy the file off the machine.
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from zhian.core.audit import current_head
+from zhian.core.audit import export_head
 
 
 class Command(BaseCommand):
@@ -23,9 +21,5 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, file: Path | None, **options: Any) -> None:
         target = file or settings.ZHIAN_AUDIT_HEAD_FILE
-        target.parent.mkdir(parents=True, exist_ok=True)
-        head = current_head()
-        tmp = target.with_suffix(".tmp")
-        tmp.write_text(json.dumps(head), encoding="utf-8")
-        os.replace(tmp, target)
+        head = export_head(target)
         self.stdout.write(f"链头 #{head['seq']} 已写入 {target}")

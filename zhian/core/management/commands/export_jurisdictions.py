@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from zhian.core.models.jurisdictions import Jurisdiction
-from zhian.core.services.jurisdictions import export_feature_collection
+from zhian.core.services.jurisdictions import feature_collection
 
 
 class Command(BaseCommand):
@@ -27,7 +27,7 @@ class Command(BaseCommand):
             if node is None:
                 raise CommandError(f"没有编码为 {root} 的辖区", returncode=2)
             qs = qs.filter(path__startswith=node.path)
-        text = json.dumps(export_feature_collection(qs), ensure_ascii=False)
+        text = json.dumps(feature_collection(qs, with_cells=True), ensure_ascii=False)
         if file is None:
             sys.stdout.write(text + "\n")
         else:

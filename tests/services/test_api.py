@@ -1,0 +1,121 @@
+"""Staff API of 便民服务: scoped lists, If-Match on actions, no contact data."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from tests.services.conftest import S1_POINT
+from zhian.core.services.tokens import do_create_token
+from zhian.services.operations.complaints import ComplaintInput, submit_complaint
+from zhian.services.operations.reports import ReportInput, submit_report
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user: Any) -> Client:
+    _token, secret = do_create_token(acting_user=user, name="t")
+    return Client(headers={"Authorization": f"Bearer {secret}"})
+
+
+@pytest.fixture
+def report(tree: dict[str, Any], citizen: Any) -> Any:
+    return submit_report(
+        ReportInput(
+            category="noise",
+            description="夜间施工噪声很大",
+            phone="13800138000",
+            address="测试路 5 号",
+            lon=S1_POINT[0],
+            lat=S1_POINT[1],
+        ),
+        citizen=citizen,
+    )
+
+
+def test_report_queue_is_scoped_and_holds_no_phone(report: Any, people: dict[str, Any]) -> None:
+    mine = client_for(people["dispatcher"]).get("/api/v1/services/reports")
+    assert mine.status_code == 200
+    (row,) = mine.json()["results"]
+    assert row["code"] == report.tracking.code and row["jurisdiction"] == "S1-1-1"
+    assert "13800138000" not in mine.content.decode()
+    assert client_for(people["dispatcher2"]).get("/api/v1/services/reports").json()["results"] == []
+    assert (
+        client_for(people["dispatcher2"]).get(f"/api/v1/services/reports/{report.pk}").status_code
+        == 404
+    )
+
+
+def test_actions_need_if_match_and_refuse_a_stale_version(
+    report: Any, people: dict[str, Any]
+) -> None:
+    client = client_for(people["dispatcher"])
+    url = f"/api/v1/services/reports/{report.pk}/accept"
+    assert client.post(url).status_code == 428
+    assert client.post(url, headers={"If-Match": "7"}).status_code == 412
+    accepted = client.post(url, headers={"If-Match": "1"})
+    assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
+    finished = client.post(
+        f"/api/v1/services/reports/{report.pk}/finish",
+        json.dumps({"public_note": "已责令施工方停止夜间施工"}),
+        content_type="application/json",
+        headers={"If-Match": "2"},
+    )
+    assert finished.json()["status"] == "finished"
+
+
+def test_complaint_assignment_inside_the_unit_is_refused_by_the_api(
+    tree: dict[str, Any], people: dict[str, Any], citizen: Any
+) -> None:
+    complaint = submit_complaint(
+        ComplaintInput(
+            unit=tree["S1"], description="民警出警后未告知处理结果", phone="13800138002"
+        ),
+        citizen=citizen,
+    )
+    client = client_for(people["leader"])
+    url = f"/api/v1/services/complaints/{complaint.pk}/assign"
+    inside = client.post(
+        url,
+        json.dumps({"handler_id": people["station_supervisor"].pk}),
+        content_type="application/json",
+        headers={"If-Match": "1"},
+    )
+    assert inside.status_code == 403 and inside.json()["code"] == "handler_inside_unit"
+    outside = client.post(
+        url,
+        json.dumps({"handler_id": people["bureau_supervisor"].pk}),
+        content_type="application/json",
+        headers={"If-Match": "1"},
+    )
+    assert outside.status_code == 200 and outside.json()["status"] == "assigned"
+    assert "13800138002" not in client.get("/api/v1/services/complaints").content.decode()
+    figures = client.get("/api/v1/services/figures", {"start": "2026-01-01", "end": "2026-12-31"})
+    assert figures.status_code == 200 and figures.json()["complaints"] == []
+
+
+def test_the_openapi_document_includes_the_services_endpoints(tree: dict[str, Any]) -> None:
+    schema = Client().get("/api/v1/openapi.json")
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    assert "/api/v1/services/appointments" in paths and "/api/v1/services/figures" in paths
+
+
+def test_staff_enter_a_complaint_received_by_phone(
+    tree: dict[str, Any], people: dict[str, Any]
+) -> None:
+    client = client_for(people["leader"])
+    body = {"unit": "S1", "description": "电话反映：民警出警时未出示证件", "phone": "13800138009"}
+    created = client.post(
+        "/api/v1/services/complaints", json.dumps(body), content_type="application/json"
+    )
+    assert created.status_code == 201, created.content
+    assert created.json()["unit"] == "S1" and "13800138009" not in created.content.decode()
+    officer = client_for(people["patrol"])
+    refused = officer.post(
+        "/api/v1/services/complaints", json.dumps(body), content_type="application/json"
+    )
+    assert refused.status_code == 403
