@@ -101,6 +101,7 @@ API_ROUTERS = [
     "zhian.dispatch.api.router",
     "zhian.records.api.router",
     "zhian.services.api.router",
+    "zhian.grid.api.router",
 ]
 for _router in API_ROUTERS:
     api.add_router("/", _router)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("dispatch/", include("zhian.dispatch.urls")),
+    path("grid/", include("zhian.grid.urls")),
     path("services/", include("zhian.services.urls")),
     path("s/", include("zhian.services.portal_urls")),
     path("open311/v2/", include("zhian.services.open311_urls")),

@@ -48,3 +48,25 @@ def test_housekeeping_enqueues_every_daily_task(settings: Any, tmp_path: Path) -
         line.split(":")[0] for line in out.getvalue().splitlines()
     ] == settings.ZHIAN_DAILY_TASKS
     assert settings.ZHIAN_AUDIT_HEAD_FILE.exists()
+
+
+def test_as_a_clock_it_queues_daily_tasks_once_and_frequent_ones_every_period(
+    settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from zhian.core.management.commands import enqueue_housekeeping
+
+    settings.ZHIAN_AUDIT_HEAD_FILE = tmp_path / "head.json"
+    sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        if len(sleeps) == 3:
+            raise KeyboardInterrupt  # stop the clock after three periods
+
+    monkeypatch.setattr(enqueue_housekeeping.time, "sleep", sleep)
+    out = StringIO()
+    with pytest.raises(KeyboardInterrupt):
+        call_command("enqueue_housekeeping", "--every", "60", stdout=out)
+    queued = [line.split(":")[0] for line in out.getvalue().splitlines()]
+    assert sleeps == [60, 60, 60]
+    assert queued == settings.ZHIAN_DAILY_TASKS + settings.ZHIAN_FREQUENT_TASKS * 3

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -10,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from zhian.analytics.routing import haversine_m
 from zhian.core import selectors as core_selectors
 from zhian.core.errors import NotFound
 from zhian.core.extensions import incident_actions
@@ -327,3 +330,33 @@ def coverage_page(user: Any, code: str = "") -> dict[str, Any]:
             "boundary": jurisdiction.boundary if jurisdiction else None,
         },
     }
+
+
+def count_incidents_near(
+    lon: float,
+    lat: float,
+    *,
+    radius_m: float,
+    since: datetime,
+    category_prefixes: tuple[str, ...] = (),
+) -> int:
+    """How many incidents (merged duplicates left out) were received within ``radius_m``
+    of a point since ``since``, optionally only in categories whose code starts with one of
+    ``category_prefixes``. A bare count, no rows: other apps use it to judge how often a
+    place calls for the police (grid's dispute risk) without reading incidents."""
+    dlat = radius_m / 111_000
+    dlon = dlat / max(0.05, abs(math.cos(math.radians(lat))))
+    qs = Incident.objects.filter(
+        received_at__gte=since,
+        lat__range=(lat - dlat, lat + dlat),
+        lon__range=(lon - dlon, lon + dlon),
+    ).exclude(status=IncidentStatus.MERGED)
+    if category_prefixes:
+        q = Q(pk__in=[])
+        for prefix in category_prefixes:
+            q |= Q(category__code__startswith=prefix)
+        qs = qs.filter(q)
+    points = list(qs.values_list("lon", "lat"))
+    if not points:
+        return 0
+    return int((haversine_m(points, (lon, lat)) <= radius_m).sum())

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "zhian.core",
     "zhian.dispatch",
     "zhian.records",
+    "zhian.grid",
     "zhian.services",
     "zhian.demo",
 ]
@@ -105,6 +106,8 @@ ZHIAN_DAILY_TASKS = [
     "zhian.core.tasks.prune_failed_logins",
     "zhian.core.tasks.export_audit_head",
     "zhian.dispatch.tasks.prune_unit_positions",
+    "zhian.grid.tasks.remind_follow_up_visits",
+    "zhian.grid.tasks.generate_inspection_tasks",
     "zhian.services.tasks.send_appointment_reminders",
     "zhian.services.tasks.erase_expired_contacts",
     "zhian.services.tasks.prune_rate_counters",
@@ -112,6 +115,7 @@ ZHIAN_DAILY_TASKS = [
 # Queued every few minutes by `manage.py enqueue_housekeeping --frequent`.
 ZHIAN_FREQUENT_TASKS = [
     "zhian.records.tasks.scan_case_deadlines",
+    "zhian.grid.tasks.scan_overdue_referrals",
     "zhian.services.tasks.sync_forwarded_reports",
 ]
 
@@ -236,3 +240,15 @@ ZHIAN_CASE_BUREAU_CODES = dict(
 ZHIAN_CASE_STALE_DAYS = int(os.environ.get("ZHIAN_CASE_STALE_DAYS", "15"))
 # Largest evidence file (photo, scan, PDF/Office document) accepted, in bytes.
 ZHIAN_EVIDENCE_MAX_BYTES = int(os.environ.get("ZHIAN_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024))
+# Grid governance (网格治理, 吹哨报到): an overdue referral is reminded when its clock runs
+# out, escalated one jurisdiction level up this many hours later, and one more level up
+# after as many hours again. The overdue scan is a frequent task (ZHIAN_FREQUENT_TASKS).
+ZHIAN_GRID_ESCALATE_AFTER_HOURS = float(os.environ.get("ZHIAN_GRID_ESCALATE_AFTER_HOURS", "24"))
+ZHIAN_GRID_ESCALATION_LEVELS = int(os.environ.get("ZHIAN_GRID_ESCALATION_LEVELS", "2"))
+# Dispute risk: repeated calls about a place are incidents of these category code prefixes
+# (02 治安, 05 纠纷) within this radius and period.
+ZHIAN_GRID_REPEAT_RADIUS_M = float(os.environ.get("ZHIAN_GRID_REPEAT_RADIUS_M", "200"))
+ZHIAN_GRID_REPEAT_DAYS = int(os.environ.get("ZHIAN_GRID_REPEAT_DAYS", "90"))
+ZHIAN_GRID_REPEAT_CATEGORIES = os.environ.get("ZHIAN_GRID_REPEAT_CATEGORIES", "02,05").split(",")
+# Photos on grid reports are resized in the phone's browser; this caps each one anyway.
+ZHIAN_GRID_PHOTO_MAX_BYTES = int(os.environ.get("ZHIAN_GRID_PHOTO_MAX_BYTES", 3 * 1024 * 1024))

@@ -1,0 +1,1 @@
+"""State changes of grid governance: one transaction each, permission first, audit inside."""
