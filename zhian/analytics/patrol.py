@@ -39,7 +39,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from scipy.sparse import csgraph
 
 from zhian.analytics.fairness import FairnessReport, compare_shares
-from zhian.analytics.routing.graph import FloatArray, IntArray, RoadGraph
+from zhian.analytics.routing.graph import FloatArray, IntArray, RoadGraph, haversine_m
 from zhian.analytics.routing.snap import MAX_SNAP_M, OFFROAD_SPEED_KMH, nearest_nodes
 
 __all__ = [
@@ -201,6 +201,7 @@ class PatrolPlan:
     area_limit_s: float
     area_used_s: dict[str, float]
     area_planned_s: dict[str, float]
+    travel_method: str = "road_network"
 
     @property
     def risk_covered_share(self) -> float:
@@ -304,22 +305,43 @@ def _select(
     return chosen, skipped, limit
 
 
-def _travel(
-    graph: RoadGraph, lonlat: FloatArray, offroad_speed_kmh: float
-) -> tuple[FloatArray, FloatArray, IntArray, NDArray[np.int32], IntArray, FloatArray]:
-    """Time matrix (s) between points, and what is needed for route lengths.
+class _Travel:
+    """Travel between points (units first, then cells): ``time`` (s) matrix, ``gap`` (m)
+    from each point to the network, and ``length(i, j)`` (m) of the leg used."""
 
-    Returns (time, gap_m, node, pred, row_of_point, dist_rows): ``pred[row_of_point[i]]``
-    holds the Dijkstra predecessors from point i's node.
-    """
-    node = nearest_nodes(graph, lonlat)
-    gap = np.hypot(*(graph.project(lonlat) - graph.project(graph.node_lonlat[node])).T)
-    uniq, row = np.unique(node, return_inverse=True)
-    dist, pred = csgraph.dijkstra(graph.csr, indices=uniq, return_predecessors=True)
-    off = gap / (offroad_speed_kmh / 3.6)
-    time = dist[row][:, node] + off[:, None] + off[None, :]
-    np.fill_diagonal(time, 0.0)
-    return time, gap, node, pred, row, dist
+    def __init__(
+        self,
+        graph: RoadGraph | None,
+        lonlat: FloatArray,
+        *,
+        offroad_speed_kmh: float,
+        detour_factor: float,
+        fallback_speed_kmh: float,
+    ) -> None:
+        self.graph = graph
+        n = lonlat.shape[0]
+        if graph is None or n == 0:
+            # straight line x detour factor at a fallback speed (no road network)
+            self.straight = detour_factor * haversine_m(lonlat[:, None, :], lonlat[None, :, :])
+            self.time = self.straight / (fallback_speed_kmh / 3.6)
+            self.gap = np.zeros(n)
+            return
+        self.node = nearest_nodes(graph, lonlat)
+        self.gap = np.hypot(
+            *(graph.project(lonlat) - graph.project(graph.node_lonlat[self.node])).T
+        )
+        uniq, self.row = np.unique(self.node, return_inverse=True)
+        dist, self.pred = csgraph.dijkstra(graph.csr, indices=uniq, return_predecessors=True)
+        off = self.gap / (offroad_speed_kmh / 3.6)
+        self.time = dist[self.row][:, self.node] + off[:, None] + off[None, :]
+        np.fill_diagonal(self.time, 0.0)
+
+    def length(self, i: int, j: int) -> float:
+        if self.graph is None:
+            return float(self.straight[i, j])
+        a, b = int(self.node[i]), int(self.node[j])
+        path = _path_length(self.graph, self.pred[self.row[i]], a, b)
+        return path + float(self.gap[i] + self.gap[j]) if i != j else 0.0
 
 
 def _path_length(graph: RoadGraph, pred_row: NDArray[np.int32], a: int, b: int) -> float:
@@ -339,7 +361,7 @@ def _path_length(graph: RoadGraph, pred_row: NDArray[np.int32], a: int, b: int) 
 
 
 def plan_patrols(
-    graph: RoadGraph,
+    graph: RoadGraph | None,
     candidates: Candidates,
     units: Sequence[PatrolUnit],
     *,
@@ -351,12 +373,16 @@ def plan_patrols(
     time_limit_s: float = 2.0,
     offroad_speed_kmh: float = OFFROAD_SPEED_KMH,
     max_snap_m: float = MAX_SNAP_M,
+    detour_factor: float = 1.4,
+    fallback_speed_kmh: float = 30.0,
 ) -> PatrolPlan:
     """Plan one shift's patrols (see the module docstring).
 
     ``dwell_s`` is the time spent in each cell (15 min by default, within the 10–16 min
     of Koper's curve); ``time_limit_s`` bounds the OR-Tools local search after its first
-    solution. Raises ``ValueError`` for a bad shift, unit or candidate list.
+    solution. Without a ``graph`` travel is the straight line x ``detour_factor`` at
+    ``fallback_speed_kmh`` and ``PatrolPlan.travel_method`` says so. Raises
+    ``ValueError`` for a bad shift, unit or candidate list.
     """
     _check_shift(shift_start, shift_end, dwell_s)
     if capacity_factor <= 0:
@@ -374,16 +400,14 @@ def plan_patrols(
             candidates.lonlat,
         ]
     )
-    if len(all_ll):
-        time, gap, node, pred, row, _ = _travel(graph, all_ll, offroad_speed_kmh)
-    else:
-        time, gap, node, pred, row = (
-            np.zeros((0, 0)),
-            np.zeros(0),
-            np.zeros(0, np.int64),
-            np.zeros((0, 0), np.int32),
-            np.zeros(0, np.int64),
-        )
+    travel_model = _Travel(
+        graph,
+        all_ll,
+        offroad_speed_kmh=offroad_speed_kmh,
+        detour_factor=detour_factor,
+        fallback_speed_kmh=fallback_speed_kmh,
+    )
+    time, gap = travel_model.time, travel_model.gap
     m = len(usable_units)
     usable = gap[m:] <= max_snap_m
     unit_ok = gap[:m] <= max_snap_m
@@ -404,8 +428,7 @@ def plan_patrols(
         prev, length, travel = v, 0.0, 0.0
         for k, (pt, arrive) in enumerate(stops, start=1):
             c = pt - m
-            leg_m = _path_length(graph, pred[row[prev]], int(node[prev]), int(node[pt]))
-            leg_m += gap[prev] + gap[pt]
+            leg_m = travel_model.length(prev, pt)
             leg_s = float(time[prev, pt])
             visits.append(
                 Visit(
@@ -426,8 +449,7 @@ def plan_patrols(
             planned[str(candidates.area[c])] = planned.get(str(candidates.area[c]), 0.0) + dwell_s
             prev = pt
         if stops:
-            length += _path_length(graph, pred[row[prev]], int(node[prev]), int(node[v]))
-            length += gap[prev] + gap[v]
+            length += travel_model.length(prev, v)
             travel += float(time[prev, v])
         out_routes.append(
             UnitRoute(
@@ -463,6 +485,7 @@ def plan_patrols(
         area_limit_s=limit,
         area_used_s={str(k): float(v) for k, v in dose_cap.used_s.items()},
         area_planned_s=planned,
+        travel_method="road_network" if graph is not None else "straight_line",
     )
 
 
