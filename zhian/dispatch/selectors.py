@@ -327,3 +327,69 @@ def coverage_page(user: Any, code: str = "") -> dict[str, Any]:
             "boundary": jurisdiction.boundary if jurisdiction else None,
         },
     }
+
+
+def incident_arrays(
+    *,
+    since: Any = None,
+    until: Any = None,
+    jurisdiction_path: str = "",
+    category_codes: list[str] | None = None,
+    user: Any = None,
+) -> dict[str, Any]:
+    """Incidents as plain numpy arrays for analysis (``zhian.insights`` feeds them to
+    ``zhian.analytics``): ``id``, ``t`` (epoch seconds), ``lon``, ``lat``, ``category``
+    (code), ``jurisdiction`` (id), in ``received_at`` order. Merged duplicates are left
+    out. ``user`` narrows to what that user may view; None is a system job's read (the
+    caller scopes by ``jurisdiction_path``). No caller or party data is read.
+    """
+    import numpy as np
+
+    qs = Incident.objects.filter(merged_into__isnull=True)
+    if user is not None:
+        qs = scoped(qs, user, "incident.view")
+    if since is not None:
+        qs = qs.filter(received_at__gte=since)
+    if until is not None:
+        qs = qs.filter(received_at__lt=until)
+    if jurisdiction_path:
+        qs = qs.filter(jurisdiction__path__startswith=jurisdiction_path)
+    if category_codes is not None:
+        qs = qs.filter(category__code__in=category_codes)
+    rows = list(
+        qs.order_by("received_at", "pk").values_list(
+            "pk", "received_at", "lon", "lat", "category__code", "jurisdiction_id"
+        )
+    )
+    return {
+        "id": np.array([r[0] for r in rows], dtype=np.int64),
+        "t": np.array([int(r[1].timestamp()) for r in rows], dtype=np.int64),
+        "lon": np.array([r[2] for r in rows], dtype=np.float64),
+        "lat": np.array([r[3] for r in rows], dtype=np.float64),
+        "category": np.array([r[4] for r in rows], dtype=str),
+        "jurisdiction": np.array([r[5] for r in rows], dtype=np.int64),
+    }
+
+
+def unit_position_arrays(
+    *, since: Any, until: Any, jurisdiction_path: str = "", user: Any = None
+) -> dict[str, Any]:
+    """AVL fixes of units (vehicles, not people) as numpy arrays: ``unit`` (id), ``t``
+    (epoch seconds), ``lon``, ``lat``, ordered by unit then time; narrowed to the units
+    of ``jurisdiction_path``'s stations and, with ``user``, to units that user may view."""
+    import numpy as np
+
+    from zhian.dispatch.models import UnitPosition
+
+    qs = UnitPosition.objects.filter(at__gte=since, at__lt=until)
+    if user is not None:
+        qs = qs.filter(scope_q(user, "unit.view", field="unit__station"))
+    if jurisdiction_path:
+        qs = qs.filter(unit__station__path__startswith=jurisdiction_path)
+    rows = list(qs.order_by("unit_id", "at").values_list("unit_id", "at", "lon", "lat"))
+    return {
+        "unit": np.array([r[0] for r in rows], dtype=np.int64),
+        "t": np.array([int(r[1].timestamp()) for r in rows], dtype=np.int64),
+        "lon": np.array([r[2] for r in rows], dtype=np.float64),
+        "lat": np.array([r[3] for r in rows], dtype=np.float64),
+    }

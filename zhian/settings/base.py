@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "zhian.core",
     "zhian.dispatch",
+    "zhian.insights",
     "zhian.demo",
 ]
 
@@ -103,6 +104,9 @@ ZHIAN_DAILY_TASKS = [
     "zhian.core.tasks.prune_failed_logins",
     "zhian.core.tasks.export_audit_head",
     "zhian.dispatch.tasks.prune_unit_positions",
+    "zhian.insights.tasks.scan_near_repeat_alerts",
+    "zhian.insights.tasks.prune_near_repeat_alerts",
+    "zhian.insights.tasks.weekly_forecasts",
 ]
 
 PASSWORD_HASHERS = [
@@ -185,3 +189,22 @@ CACHES = {
 # Location history on the incident page: earlier incidents within this radius and period.
 ZHIAN_HISTORY_RADIUS_M = float(os.environ.get("ZHIAN_HISTORY_RADIUS_M", "50"))
 ZHIAN_HISTORY_DAYS = int(os.environ.get("ZHIAN_HISTORY_DAYS", "365"))
+
+# Insights (研判): stored forecasts, near-repeat alerts, patrol plans (docs/insights.md).
+# Forecasts read this many days of incidents; the weekly job (weekly_forecasts, queued daily,
+# refreshing each scope once its last forecast is a week old) forecasts a category once
+# it has this many incidents in that window. Alerts: queue scan_near_repeat_alerts as often
+# as alerts should follow incidents (cron, e.g. every 15 minutes); daily at least.
+ZHIAN_FORECAST_DATA_DAYS = int(os.environ.get("ZHIAN_FORECAST_DATA_DAYS", "730"))
+ZHIAN_FORECAST_MIN_EVENTS = int(os.environ.get("ZHIAN_FORECAST_MIN_EVENTS", "50"))
+# Near-repeat bands used until a bureau calibrates its own (Knox test on its incidents):
+# category code -> radius (m), days, risk ratio. Burglary (0105) from Toronto 2019.
+ZHIAN_NEAR_REPEAT_DEFAULTS = {"0105": {"radius_m": 200.0, "days": 14.0, "ratio": 1.41}}
+ZHIAN_NEAR_REPEAT_MIN_EVENTS = int(os.environ.get("ZHIAN_NEAR_REPEAT_MIN_EVENTS", "100"))
+ZHIAN_ALERT_RETENTION_DAYS = int(os.environ.get("ZHIAN_ALERT_RETENTION_DAYS", "90"))
+# Patrol plans: shifts (local start, end), the dose cap (largest share of a week's patrol
+# time one area may get), candidate cells taken from the forecast, solver time limit.
+ZHIAN_SHIFTS = {"day": ("08:00", "20:00"), "night": ("20:00", "08:00")}
+ZHIAN_PATROL_CAP_SHARE = float(os.environ.get("ZHIAN_PATROL_CAP_SHARE", "0.2"))
+ZHIAN_PATROL_MAX_CANDIDATES = int(os.environ.get("ZHIAN_PATROL_MAX_CANDIDATES", "300"))
+ZHIAN_PATROL_SOLVER_SECONDS = float(os.environ.get("ZHIAN_PATROL_SOLVER_SECONDS", "2"))
