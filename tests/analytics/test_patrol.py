@@ -275,3 +275,26 @@ def test_helsinki_plan_holds_the_invariants() -> None:
     assert plan.area_limit_s == pytest.approx(0.15 * 5 * 8 * 3600)
     assert 0 < plan.risk_covered_share < 1
     assert all(r.route_length_m > 0 for r in plan.routes if r.visits)
+
+
+def test_without_a_road_network_travel_is_straight_line_and_said_so() -> None:
+    graph = grid_graph()
+    cand = grid_candidates(graph, np.random.default_rng(9), n=10)
+    units = [PatrolUnit("u", *graph.node_lonlat[0])]
+    plan = plan_patrols(
+        None,
+        cand,
+        units,
+        shift_start=SHIFT[0],
+        shift_end=SHIFT[1],
+        dose_cap=DoseCap(1.0),
+        time_limit_s=0.3,
+        detour_factor=1.4,
+        fallback_speed_kmh=30.0,
+    )
+    assert plan.travel_method == "straight_line"
+    first = plan.routes[0].visits[0]
+    straight = float(haversine_m([units[0].lon, units[0].lat], cand.lonlat[int(first.cell[1:])]))
+    assert first.distance_m == pytest.approx(1.4 * straight)
+    assert first.travel_s == pytest.approx(1.4 * straight / (30 / 3.6), abs=1.0)
+    assert_plan_valid(plan, cand, units)

@@ -205,7 +205,7 @@ class PatrolPlan:
 
     @property
     def risk_covered_share(self) -> float:
-        return self.risk_covered / self.risk_total if self.risk_total > 0 else 0.0
+        return min(1.0, self.risk_covered / self.risk_total) if self.risk_total > 0 else 0.0
 
     @property
     def visits(self) -> list[Visit]:
