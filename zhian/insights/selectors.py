@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import Counter
 from typing import Any
 
 import numpy as np
@@ -213,4 +214,88 @@ def map_page(
             }
             for a in alerts_for(user, active_at=now, jurisdiction=jurisdiction)[:500]
         ],
+    }
+
+
+def jurisdiction_choices(user: Any, action: str = "insights.view") -> list[Jurisdiction]:
+    """Bureaus and stations the user may analyse (for the pickers)."""
+    from zhian.core.models import JurisdictionKind
+
+    qs = scoped(
+        Jurisdiction.objects.filter(kind__in=[JurisdictionKind.BUREAU, JurisdictionKind.STATION]),
+        user,
+        action,
+        field="",
+    )
+    return list(qs.order_by("path").defer("boundary"))
+
+
+def access_jurisdiction(user: Any, code: str, action: str = "insights.view") -> Jurisdiction:
+    for j in jurisdiction_choices(user, action):
+        if j.code == code:
+            return j
+    raise NotFound(_("未找到该辖区"))
+
+
+def plan_page(plan: PatrolPlan) -> dict[str, Any]:
+    """A plan's page: per unit its stops with local times, and the summary."""
+    tz = timezone.get_current_timezone()
+
+    def local(ts: int) -> dt.datetime:
+        return dt.datetime.fromtimestamp(ts, tz=dt.UTC).astimezone(tz)
+
+    reasons = {
+        "dose_cap": _("已达片区巡逻上限"),
+        "beyond_capacity": _("超出警力可用时间"),
+        "not_routed": _("路线无法安排"),
+        "off_network": _("距道路过远"),
+    }
+    names = plan.summary.get("area_names", {})
+    routes = [
+        {
+            **r,
+            "start_local": local(r["start"]),
+            "end_local": local(r["end"]),
+            "km": r["route_length_m"] / 1000,
+            "patrol_min": r["patrol_s"] / 60,
+            "travel_min": r["travel_s"] / 60,
+            "visits": [
+                {
+                    **v,
+                    "arrive_local": local(v["arrive"]),
+                    "depart_local": local(v["depart"]),
+                    "area_label": v.get("area_name") or v["area"],
+                }
+                for v in r["visits"]
+            ],
+        }
+        for r in plan.routes
+    ]
+    spread = plan.summary.get("spread", {})
+    spread_rows = [
+        {"area": names.get(a, a), "patrol": p * 100, "incidents": e * 100}
+        for a, p, e in zip(
+            spread.get("regions", []),
+            spread.get("patrol_share", []),
+            spread.get("incident_share", []),
+            strict=False,
+        )
+    ]
+    skipped = Counter(s["reason"] for s in plan.skipped)
+    return {
+        "plan": plan,
+        "routes": routes,
+        "spread_rows": spread_rows,
+        "skipped": [(reasons.get(k, k), n) for k, n in sorted(skipped.items())],
+        "skipped_examples": [
+            {
+                **s,
+                "reason_label": reasons.get(s["reason"], s["reason"]),
+                "area_label": names.get(s["area"], s["area"]),
+            }
+            for s in plan.skipped
+            if s["reason"] == "dose_cap"
+        ][:10],
+        "risk_pct": plan.summary.get("risk_covered_share", 0) * 100,
+        "map_data": deployment_layer(plan),
     }

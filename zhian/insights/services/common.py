@@ -6,11 +6,13 @@ from __future__ import annotations
 import functools
 import os
 import subprocess
-from datetime import datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
+from django.conf import settings
 from pyproj import Transformer
 
 from zhian.analytics.events import EventSet
@@ -74,3 +76,8 @@ def cell_centres(epsg: int, cells: list[list[Any]], size: float) -> np.ndarray:
     tr = Transformer.from_crs(epsg, 4326, always_xy=True)
     lon, lat = tr.transform(xy[:, 0], xy[:, 1])
     return np.column_stack([lon, lat])
+
+
+def local_midnight(day: date) -> datetime:
+    """Midnight starting ``day`` in the bureau's zone (``TIME_ZONE``)."""
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(settings.TIME_ZONE))
