@@ -127,7 +127,7 @@
     ctx.fillStyle = "#222"; ctx.font = "14px sans-serif";
     let y = size.y + 18;
     ctx.fillText(title, 8, y);
-    legendEl.querySelectorAll("div:not([hidden]) p").forEach((p) => { y += 20; ctx.fillText(p.textContent.trim(), 8, y); });
+    legendEl.querySelectorAll(":scope > div:not([hidden]) p").forEach((p) => { y += 20; ctx.fillText(p.textContent.trim(), 8, y); });
     out.toBlob((blob) => {
       const a = document.createElement("a");
       a.href = URL.createObjectURL(blob);
