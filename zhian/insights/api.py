@@ -132,7 +132,7 @@ def get_forecast(request: HttpRequest, forecast_id: int) -> Any:
 def run_forecast(request: HttpRequest, payload: ForecastIn) -> Status[Any]:
     """Queue a forecast; follow ``progress`` at ``GET /insights/forecasts/{id}``."""
     user = acting_user(request)
-    j = selectors.access_jurisdiction(user, payload.jurisdiction, "insights.forecast")
+    j = selectors.access_jurisdiction(user, payload.jurisdiction)
     fc = forecast_services.do_request_forecast(
         j,
         acting_user=user,
@@ -175,7 +175,7 @@ def patrol_layer(request: HttpRequest, jurisdiction: str, since: dt.date, until:
 def make_plan(request: HttpRequest, payload: PlanIn) -> Status[Any]:
     """Plan a shift's patrols for the jurisdiction's available units (布防)."""
     user = acting_user(request)
-    j = selectors.access_jurisdiction(user, payload.jurisdiction, "insights.plan")
+    j = selectors.access_jurisdiction(user, payload.jurisdiction, "insights.plan.view")
     plan = plan_services.do_make_patrol_plan(
         j,
         day=payload.day,
