@@ -183,3 +183,11 @@ def test_a_plan_without_a_forecast_says_so_on_the_form(people: dict[str, Any], u
     )
     assert response.status_code == 422
     assert "还没有已完成的风险预测" in response.content.decode()
+
+
+def test_the_pages_have_an_english_catalogue(people: dict[str, Any]) -> None:
+    client = client_for(people["analyst"])
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("insights:plans"), headers={"accept-language": "en"}).content.decode()
+    assert "Make a patrol plan" in html and "Weekly cap per area (%)" in html
+    assert "生成巡防计划" not in html
