@@ -191,3 +191,15 @@ def test_the_pages_have_an_english_catalogue(people: dict[str, Any]) -> None:
     html = client.get(reverse("insights:plans"), headers={"accept-language": "en"}).content.decode()
     assert "Make a patrol plan" in html and "Weekly cap per area (%)" in html
     assert "生成巡防计划" not in html
+
+
+def test_a_busy_period_sends_counted_cells_not_points(
+    people: dict[str, Any], month: tuple[dt.date, dt.date], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from zhian.insights import selectors
+
+    monkeypatch.setattr(selectors, "MAP_POINT_LIMIT", 10)
+    data = page_data(client_for(people["analyst"]).get(reverse("insights:maps")))
+    assert data["incidents"]["truncated"] is True and data["incidents"]["points"] == []
+    assert data["incidents"]["count"] == 40
+    assert sum(c[4] for c in data["incidents"]["density"]) == 40

@@ -15,7 +15,11 @@ from django.utils.translation import gettext as _
 from zhian.core.errors import NotFound
 from zhian.core.models import Jurisdiction
 from zhian.core.scoping import check_can, scoped
-from zhian.dispatch.selectors import incident_arrays, unit_position_arrays
+from zhian.dispatch.selectors import (
+    incident_arrays,
+    incident_cell_counts,
+    unit_position_arrays,
+)
 from zhian.insights.choices import RunStatus
 from zhian.insights.models import NearRepeatAlert, PatrolPlan, StoredForecast
 from zhian.insights.services.common import cell_centres
@@ -24,6 +28,8 @@ from zhian.insights.services.common import cell_centres
 #: is not assumed to have stayed put for hours).
 MAX_FIX_SECONDS = 300
 DENSITY_CELL_M = 250.0
+#: Above this many incidents the incident layer sends cells only (the map clusters them).
+MAP_POINT_LIMIT = 5000
 
 
 def forecasts_for(
@@ -100,24 +106,52 @@ def incident_layer(
     until: dt.datetime,
     category_code: str = "",
 ) -> dict[str, Any]:
-    """警情发案图: points ``[lon, lat, category]`` and a density surface (incidents per
-    cell). Raises ``NotFound`` outside the user's scope."""
+    """警情发案图: a density surface (incidents per ~``DENSITY_CELL_M`` cell, counted in the
+    database) and, up to ``MAP_POINT_LIMIT`` incidents, the points ``[lon, lat, category]``
+    (beyond it ``points`` is empty and ``truncated`` true: the map clusters the cells).
+    Raises ``NotFound`` outside the user's scope."""
     check_can(user, "insights.view", jurisdiction)
-    arr = incident_arrays(
+    codes = [category_code] if category_code else None
+    dlat = DENSITY_CELL_M / 111_320.0
+    mid = (jurisdiction.min_lat + jurisdiction.max_lat) / 2
+    dlon = dlat / max(math.cos(math.radians(mid)), 0.1)
+    counts = incident_cell_counts(
         since=since,
         until=until,
+        cell_deg=(dlon, dlat),
         jurisdiction_path=jurisdiction.path,
-        category_codes=[category_code] if category_code else None,
+        category_codes=codes,
         user=user,
     )
-    points = [
-        [round(float(a), 6), round(float(b), 6), str(c)]
-        for a, b, c in zip(arr["lon"], arr["lat"], arr["category"], strict=True)
+    total = sum(n for _ix, _iy, n in counts)
+    density = [
+        [
+            round(ix * dlon, 6),
+            round(iy * dlat, 6),
+            round((ix + 1) * dlon, 6),
+            round((iy + 1) * dlat, 6),
+            n,
+        ]
+        for ix, iy, n in counts
     ]
+    points: list[list[Any]] = []
+    if 0 < total <= MAP_POINT_LIMIT:
+        arr = incident_arrays(
+            since=since,
+            until=until,
+            jurisdiction_path=jurisdiction.path,
+            category_codes=codes,
+            user=user,
+        )
+        points = [
+            [round(float(a), 6), round(float(b), 6), str(c)]
+            for a, b, c in zip(arr["lon"], arr["lat"], arr["category"], strict=True)
+        ]
     return {
-        "count": len(points),
+        "count": total,
         "points": points,
-        "density": _grid_cells(arr["lon"], arr["lat"], np.ones(len(points)), DENSITY_CELL_M),
+        "truncated": total > MAP_POINT_LIMIT,
+        "density": density,
         "cell_m": DENSITY_CELL_M,
     }
 

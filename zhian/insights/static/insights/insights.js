@@ -33,7 +33,7 @@
     function draw() {
       group.clearLayers();
       const z = map.getZoom();
-      if (z >= 16) {
+      if (z >= 16 && !points.some((p) => p.length > 3)) {
         points.forEach((p) => {
           L.circleMarker([p[1], p[0]], { radius: 4, color: "#b71c1c", weight: 1, fillOpacity: 0.8 })
             .bindTooltip(tipNode([p[2]])).addTo(group);
@@ -45,7 +45,8 @@
         const pt = map.project([p[1], p[0]], z);
         const key = Math.floor(pt.x / 48) + ":" + Math.floor(pt.y / 48);
         const c = cells.get(key) || { n: 0, lon: 0, lat: 0 };
-        c.n += 1; c.lon += p[0]; c.lat += p[1];
+        const w = p.length > 3 ? p[3] : 1;
+        c.n += w; c.lon += w * p[0]; c.lat += w * p[1];
         cells.set(key, c);
       });
       cells.forEach((c) => {
@@ -147,7 +148,9 @@
     const layers = {
       incidents: L.layerGroup([
         cellLayer(data.incidents.density, 0, (v) => v + " " + w.count),
-        clusterLayer(map, data.incidents.points, w),
+        clusterLayer(map, data.incidents.truncated
+          ? data.incidents.density.map((c) => [(c[0] + c[2]) / 2, (c[1] + c[3]) / 2, "", c[4]])
+          : data.incidents.points, w),
       ]),
       patrol: cellLayer(data.patrol.cells, 210, (v) => v.toFixed(0) + " " + w.minutes),
       deployment: deploymentLayer(data, w),
