@@ -11,12 +11,16 @@ patrol time, an 8-hour shift with 15-minute dwells. The figure is the wall time 
 lengths), median of 3.
 
 Linkage: see ``docs/linkage.md`` (synthetic series mixed into the Toronto background).
+
+Layers: ``bench/_insights_layers.py`` on its own PostgreSQL (1,000,000 incidents in a month,
+bulk-loaded with COPY; the 警情发案图 layer's p95 per station).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -90,14 +94,23 @@ def bench_linkage() -> None:
     print(f"bench: linkage_recall_at_10 = {result.recall_at_10:.3f}")
 
 
+def bench_layers() -> int:
+    script = ROOT / "bench" / "_insights_layers.py"
+    return subprocess.call(
+        [str(ROOT / "scripts" / "with-postgres"), sys.executable, str(script)], cwd=ROOT
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--only", choices=["patrol", "linkage"])
+    parser.add_argument("--only", choices=["patrol", "linkage", "layers"])
     args = parser.parse_args()
     if args.only in (None, "patrol"):
         bench_patrol()
     if args.only in (None, "linkage"):
         bench_linkage()
+    if args.only in (None, "layers"):
+        raise SystemExit(bench_layers())
 
 
 if __name__ == "__main__":

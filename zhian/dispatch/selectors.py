@@ -336,12 +336,14 @@ def incident_arrays(
     jurisdiction_path: str = "",
     category_codes: list[str] | None = None,
     user: Any = None,
+    with_narrative: bool = False,
 ) -> dict[str, Any]:
     """Incidents as plain numpy arrays for analysis (``zhian.insights`` feeds them to
     ``zhian.analytics``): ``id``, ``t`` (epoch seconds), ``lon``, ``lat``, ``category``
     (code), ``jurisdiction`` (id), in ``received_at`` order. Merged duplicates are left
     out. ``user`` narrows to what that user may view; None is a system job's read (the
-    caller scopes by ``jurisdiction_path``). No caller or party data is read.
+    caller scopes by ``jurisdiction_path``). ``with_narrative`` adds ``narrative`` (简要案情,
+    for 串并 text similarity). No caller or party data is read.
     """
     import numpy as np
 
@@ -356,12 +358,11 @@ def incident_arrays(
         qs = qs.filter(jurisdiction__path__startswith=jurisdiction_path)
     if category_codes is not None:
         qs = qs.filter(category__code__in=category_codes)
-    rows = list(
-        qs.order_by("received_at", "pk").values_list(
-            "pk", "received_at", "lon", "lat", "category__code", "jurisdiction_id"
-        )
-    )
-    return {
+    fields = ["pk", "received_at", "lon", "lat", "category__code", "jurisdiction_id"]
+    if with_narrative:
+        fields.append("narrative")
+    rows = list(qs.order_by("received_at", "pk").values_list(*fields))
+    out = {
         "id": np.array([r[0] for r in rows], dtype=np.int64),
         "t": np.array([int(r[1].timestamp()) for r in rows], dtype=np.int64),
         "lon": np.array([r[2] for r in rows], dtype=np.float64),
@@ -369,6 +370,9 @@ def incident_arrays(
         "category": np.array([r[4] for r in rows], dtype=str),
         "jurisdiction": np.array([r[5] for r in rows], dtype=np.int64),
     }
+    if with_narrative:
+        out["narrative"] = np.array([r[6] for r in rows], dtype=str)
+    return out
 
 
 def unit_position_arrays(

@@ -12,3 +12,8 @@ class RunStatus(models.TextChoices):
 class Shift(models.TextChoices):
     DAY = "day", _("白班")
     NIGHT = "night", _("夜班")
+
+
+class LinkVerdict(models.TextChoices):
+    CONFIRMED = "confirmed", _("确认串并")
+    REJECTED = "rejected", _("排除")

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from zhian.insights.choices import RunStatus, Shift
+from zhian.insights.choices import LinkVerdict, RunStatus, Shift
 
 
 class StoredForecast(models.Model):
@@ -180,3 +180,36 @@ class PatrolPlan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.jurisdiction_id} {self.shift} {self.shift_start:%Y-%m-%d}"
+
+
+class LinkDecision(models.Model):
+    """An analyst's decision on a 串并 suggestion: whether ``candidate`` (an earlier
+    incident) belongs to the same series as ``incident``. Append-only: the latest
+    decision on a pair is the one shown; earlier ones stay as the record."""
+
+    incident = models.ForeignKey("dispatch.Incident", on_delete=models.CASCADE, related_name="+")
+    candidate = models.ForeignKey("dispatch.Incident", on_delete=models.CASCADE, related_name="+")
+    verdict = models.CharField(_("结论"), max_length=16, choices=LinkVerdict.choices)
+    score = models.FloatField(_("相似度"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-decided_at", "-pk"]
+        verbose_name = _("串并结论")
+        verbose_name_plural = _("串并结论")
+        indexes = [
+            models.Index(
+                fields=["incident", "candidate", "-decided_at"], name="insights_link_pair_latest"
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(incident=models.F("candidate")), name="insights_link_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id}~{self.candidate_id}: {self.verdict}"

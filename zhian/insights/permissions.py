@@ -12,6 +12,8 @@ ACTIONS: dict[str, frozenset[Role]] = {
     # run a forecast on demand, make a patrol plan, recompute near-repeat bands
     "insights.forecast": frozenset({Role.ANALYST}),
     "insights.plan": frozenset({Role.ANALYST}),
+    # 串并: see suggestions for an incident and record a decision on them
+    "insights.link": frozenset({Role.ANALYST}),
     # a patrol officer sees the plans of the stations they serve (not the analysis maps)
     "insights.plan.view": _VIEWERS | {Role.PATROL_OFFICER},
 }

@@ -10,4 +10,10 @@ urlpatterns = [
     path("alerts/", views.alerts, name="alerts"),
     path("plans/", views.plans, name="plans"),
     path("plans/<int:plan_id>/", views.plan_detail, name="plan"),
+    path("incidents/<int:incident_id>/links/", views.incident_links, name="incident_links"),
+    path(
+        "incidents/<int:incident_id>/links/<int:candidate_id>/",
+        views.link_decide,
+        name="link_decide",
+    ),
 ]

@@ -8,13 +8,23 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
-from zhian.core.pages import AuthenticatedRequest, forbidden, page, paginate, submit_form
-from zhian.dispatch.selectors import active_categories
+from zhian.core.pages import (
+    AuthenticatedRequest,
+    action,
+    forbidden,
+    page,
+    paginate,
+    run_action,
+    submit_form,
+)
+from zhian.dispatch.selectors import access_incident, active_categories
 from zhian.insights import selectors
 from zhian.insights.forms import ForecastForm, MapFilterForm, PlanForm
 from zhian.insights.services.common import local_midnight
 from zhian.insights.services.forecasts import do_request_forecast
+from zhian.insights.services.linkage import do_decide_link, suggest_links
 from zhian.insights.services.plans import do_make_patrol_plan, tomorrow
 
 
@@ -143,3 +153,53 @@ def plans(request: AuthenticatedRequest) -> HttpResponse:
 def plan_detail(request: AuthenticatedRequest, plan_id: int) -> HttpResponse:
     plan = selectors.access_plan(request.user, plan_id)
     return render(request, "insights/plan_detail.html", selectors.plan_page(plan))
+
+
+REASON_LABELS = {
+    "category": _lazy("同类别"),
+    "modus_operandi": _lazy("作案手段"),
+    "narrative": _lazy("简要案情相似"),
+    "space": _lazy("距离相近"),
+    "time": _lazy("时间相近"),
+}
+
+
+@page
+def incident_links(request: AuthenticatedRequest, incident_id: int) -> HttpResponse:
+    """串并分析: similar earlier incidents with their reasons and decisions."""
+    incident = access_incident(request.user, incident_id)
+    rows = suggest_links(incident, acting_user=request.user)
+    for row in rows:
+        row["reason_rows"] = [
+            {
+                "label": REASON_LABELS.get(r.name, r.name),
+                "similarity": 100 * r.similarity,
+                "weight": 100 * r.weight,
+                "contribution": 100 * r.contribution,
+            }
+            for r in row["reasons"]
+        ]
+    return render(request, "insights/links.html", {"incident": incident, "rows": rows})
+
+
+@action
+def link_decide(request: AuthenticatedRequest, incident_id: int, candidate_id: int) -> HttpResponse:
+    incident = access_incident(request.user, incident_id)
+    candidate = access_incident(request.user, candidate_id)
+    back = redirect("insights:incident_links", incident_id=incident.pk)
+    try:
+        score = float(request.POST.get("score", "0"))
+    except ValueError:
+        score = 0.0
+    return run_action(
+        request,
+        lambda: do_decide_link(
+            incident,
+            candidate,
+            verdict=request.POST.get("verdict", ""),
+            score=score,
+            acting_user=request.user,
+        ),
+        done=_("已记录串并结论"),
+        back=back,
+    )
