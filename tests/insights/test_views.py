@@ -109,6 +109,9 @@ def test_a_station_user_never_sees_another_stations_layers(
 
 def test_roles_without_analysis_get_no_maps(people: dict[str, Any]) -> None:
     assert client_for(people["dispatcher"]).get(reverse("insights:maps")).status_code == 403
+    # a patrol officer is sent to the station's patrol plans
+    response = client_for(people["patrol_w"]).get(reverse("insights:maps"))
+    assert response.status_code == 302 and response["Location"] == reverse("insights:plans")
 
 
 def test_an_analyst_runs_a_forecast_and_sees_it(

@@ -33,6 +33,8 @@ def maps(request: AuthenticatedRequest) -> HttpResponse:
     """三张图: 警情发案图, 巡防图, 布防图 for one jurisdiction and period."""
     choices = selectors.jurisdiction_choices(request.user)
     if not choices:
+        if selectors.jurisdiction_choices(request.user, "insights.plan.view"):
+            return redirect("insights:plans")  # a patrol officer: their station's plans
         return forbidden(request, _("您的角色无权查看研判图层"))
     form = MapFilterForm(request.GET, jurisdictions=choices, categories=active_categories())
     context: dict[str, object] = {"form": form, "data": None}
