@@ -102,6 +102,7 @@ API_ROUTERS = [
     "zhian.records.api.router",
     "zhian.services.api.router",
     "zhian.grid.api.router",
+    "zhian.insights.api.router",
 ]
 for _router in API_ROUTERS:
     api.add_router("/", _router)

@@ -15,5 +15,6 @@ urlpatterns = [
     path("s/", include("zhian.services.portal_urls")),
     path("open311/v2/", include("zhian.services.open311_urls")),
     path("cases/", include("zhian.records.urls")),
+    path("insights/", include("zhian.insights.urls")),
     path("", include("zhian.core.urls")),
 ]

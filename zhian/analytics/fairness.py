@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 from zhian.analytics.events import EventSet
 from zhian.analytics.forecasters.base import Forecast
 
-__all__ = ["FairnessReport", "cell_regions", "fairness_report"]
+__all__ = ["FairnessReport", "cell_regions", "compare_shares", "fairness_report"]
 
 
 @dataclass(frozen=True)
@@ -109,17 +109,47 @@ def fairness_report(
     if column not in events.extra:
         raise ValueError(f"events have no {column!r} column")
     cell_lab = cell_regions(forecast, labels_from or events, column)
-    regions = sorted((set(cell_lab.tolist()) | set(events.extra[column].tolist())) - {""})
+    return compare_shares(
+        cell_lab,
+        forecast.flagged(coverage).astype(np.float64),
+        np.asarray(events.extra[column], dtype=str),
+        coverage=coverage,
+    )
+
+
+def compare_shares(
+    cell_labels: NDArray[np.str_],
+    weight: NDArray[np.float64],
+    event_labels: NDArray[np.str_],
+    *,
+    coverage: float = 0.0,
+) -> FairnessReport:
+    """The report from labelled cells, a weight per cell and labelled events.
+
+    ``weight`` is 1 for a flagged cell and 0 otherwise in ``fairness_report``; a patrol
+    plan passes the patrol seconds each cell receives, so the "flagged share" is the
+    share of patrol time. Cells labelled ``""`` count nowhere; ``cells`` counts the
+    cells per region and ``flagged`` those with a positive weight.
+    """
+    cell_lab = np.asarray(cell_labels, dtype=str)
+    w = np.asarray(weight, dtype=np.float64)
+    if w.shape != cell_lab.shape:
+        raise ValueError("one weight per cell is needed")
+    if np.any(w < 0) or not np.all(np.isfinite(w)):
+        raise ValueError("weights must be finite and non-negative")
+    ev_lab = np.asarray(event_labels, dtype=str)
+    regions = sorted((set(cell_lab.tolist()) | set(ev_lab.tolist())) - {""})
     index = {r: k for k, r in enumerate(regions)}
     m = len(regions)
     cell_idx = np.array([index.get(c, -1) for c in cell_lab], dtype=np.intp)
-    flag = forecast.flagged(coverage)
     known = cell_idx >= 0
     cells = np.bincount(cell_idx[known], minlength=m)
-    flagged = np.bincount(cell_idx[known & flag], minlength=m)
-    ev_idx = np.array([index[r] for r in events.extra[column] if r in index], dtype=np.intp)
+    flagged = np.bincount(cell_idx[known & (w > 0)], minlength=m)
+    f_weight = np.bincount(cell_idx[known], weights=w[known], minlength=m).astype(np.float64)
+    ev_idx = np.array([index[r] for r in ev_lab if r in index], dtype=np.intp)
     ev_counts = np.bincount(ev_idx, minlength=m).astype(np.float64)
-    f_share = flagged / max(flagged.sum(), 1)
+    total_w = float(f_weight.sum())
+    f_share: NDArray[np.float64] = f_weight / total_w if total_w > 0 else f_weight
     e_share = ev_counts / max(ev_counts.sum(), 1.0)
     dissimilarity = 0.5 * float(np.abs(f_share - e_share).sum())
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -360,3 +360,116 @@ def count_incidents_near(
     if not points:
         return 0
     return int((haversine_m(points, (lon, lat)) <= radius_m).sum())
+
+
+def _jurisdiction_ids(path: str, user: Any) -> list[int]:
+    """Ids of the jurisdictions under ``path`` (all when empty) that ``user`` may view
+    incidents of (all for None): filtering incidents by these ids uses the incident table's
+    jurisdiction index instead of joining on the path for every incident."""
+    qs = Jurisdiction.objects.all()
+    if path:
+        qs = qs.filter(path__startswith=path)
+    if user is not None:
+        qs = qs.filter(scope_q(user, "incident.view", field=""))
+    return list(qs.values_list("pk", flat=True))
+
+
+def incident_arrays(
+    *,
+    since: Any = None,
+    until: Any = None,
+    jurisdiction_path: str = "",
+    category_codes: list[str] | None = None,
+    user: Any = None,
+    with_narrative: bool = False,
+) -> dict[str, Any]:
+    """Incidents as plain numpy arrays for analysis (``zhian.insights`` feeds them to
+    ``zhian.analytics``): ``id``, ``t`` (epoch seconds), ``lon``, ``lat``, ``category``
+    (code), ``jurisdiction`` (id), in ``received_at`` order. Merged duplicates are left
+    out. ``user`` narrows to what that user may view; None is a system job's read (the
+    caller scopes by ``jurisdiction_path``). ``with_narrative`` adds ``narrative`` (简要案情,
+    for 串并 text similarity). No caller or party data is read.
+    """
+    import numpy as np
+
+    qs = Incident.objects.filter(merged_into__isnull=True)
+    if user is not None or jurisdiction_path:
+        qs = qs.filter(jurisdiction_id__in=_jurisdiction_ids(jurisdiction_path, user))
+    if since is not None:
+        qs = qs.filter(received_at__gte=since)
+    if until is not None:
+        qs = qs.filter(received_at__lt=until)
+    if category_codes is not None:
+        qs = qs.filter(category__code__in=category_codes)
+    fields = ["pk", "received_at", "lon", "lat", "category__code", "jurisdiction_id"]
+    if with_narrative:
+        fields.append("narrative")
+    rows = list(qs.order_by("received_at", "pk").values_list(*fields))
+    out = {
+        "id": np.array([r[0] for r in rows], dtype=np.int64),
+        "t": np.array([int(r[1].timestamp()) for r in rows], dtype=np.int64),
+        "lon": np.array([r[2] for r in rows], dtype=np.float64),
+        "lat": np.array([r[3] for r in rows], dtype=np.float64),
+        "category": np.array([r[4] for r in rows], dtype=str),
+        "jurisdiction": np.array([r[5] for r in rows], dtype=np.int64),
+    }
+    if with_narrative:
+        out["narrative"] = np.array([r[6] for r in rows], dtype=str)
+    return out
+
+
+def unit_position_arrays(
+    *, since: Any, until: Any, jurisdiction_path: str = "", user: Any = None
+) -> dict[str, Any]:
+    """AVL fixes of units (vehicles, not people) as numpy arrays: ``unit`` (id), ``t``
+    (epoch seconds), ``lon``, ``lat``, ordered by unit then time; narrowed to the units
+    of ``jurisdiction_path``'s stations and, with ``user``, to units that user may view."""
+    import numpy as np
+
+    from zhian.dispatch.models import UnitPosition
+
+    qs = UnitPosition.objects.filter(at__gte=since, at__lt=until)
+    if user is not None:
+        qs = qs.filter(scope_q(user, "unit.view", field="unit__station"))
+    if jurisdiction_path:
+        qs = qs.filter(unit__station__path__startswith=jurisdiction_path)
+    rows = list(qs.order_by("unit_id", "at").values_list("unit_id", "at", "lon", "lat"))
+    return {
+        "unit": np.array([r[0] for r in rows], dtype=np.int64),
+        "t": np.array([int(r[1].timestamp()) for r in rows], dtype=np.int64),
+        "lon": np.array([r[2] for r in rows], dtype=np.float64),
+        "lat": np.array([r[3] for r in rows], dtype=np.float64),
+    }
+
+
+def incident_cell_counts(
+    *,
+    since: Any,
+    until: Any,
+    cell_deg: tuple[float, float],
+    jurisdiction_path: str = "",
+    category_codes: list[str] | None = None,
+    user: Any = None,
+) -> list[tuple[int, int, int]]:
+    """Incidents counted per lon/lat cell in the database (``(ix, iy, n)`` with cell
+    ``[ix * dlon, (ix + 1) * dlon) x [iy * dlat, (iy + 1) * dlat)``), so a map layer of a
+    busy month needs no row per incident. Same filters as :func:`incident_arrays`."""
+    from django.db.models import Count, F
+    from django.db.models.functions import Floor
+
+    dlon, dlat = cell_deg
+    qs = Incident.objects.filter(
+        merged_into__isnull=True,
+        received_at__gte=since,
+        received_at__lt=until,
+        jurisdiction_id__in=_jurisdiction_ids(jurisdiction_path, user),
+    )
+    if category_codes is not None:
+        qs = qs.filter(category__code__in=category_codes)
+    rows = (
+        qs.annotate(ix=Floor(F("lon") / dlon), iy=Floor(F("lat") / dlat))
+        .values("ix", "iy")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return [(int(r["ix"]), int(r["iy"]), int(r["n"])) for r in rows]

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "zhian.records",
     "zhian.grid",
     "zhian.services",
+    "zhian.insights",
     "zhian.demo",
 ]
 
@@ -111,12 +112,15 @@ ZHIAN_DAILY_TASKS = [
     "zhian.services.tasks.send_appointment_reminders",
     "zhian.services.tasks.erase_expired_contacts",
     "zhian.services.tasks.prune_rate_counters",
+    "zhian.insights.tasks.prune_near_repeat_alerts",
+    "zhian.insights.tasks.weekly_forecasts",
 ]
 # Queued every few minutes by `manage.py enqueue_housekeeping --frequent`.
 ZHIAN_FREQUENT_TASKS = [
     "zhian.records.tasks.scan_case_deadlines",
     "zhian.grid.tasks.scan_overdue_referrals",
     "zhian.services.tasks.sync_forwarded_reports",
+    "zhian.insights.tasks.scan_near_repeat_alerts",
 ]
 
 PASSWORD_HASHERS = [
@@ -252,3 +256,21 @@ ZHIAN_GRID_REPEAT_DAYS = int(os.environ.get("ZHIAN_GRID_REPEAT_DAYS", "90"))
 ZHIAN_GRID_REPEAT_CATEGORIES = os.environ.get("ZHIAN_GRID_REPEAT_CATEGORIES", "02,05").split(",")
 # Photos on grid reports are resized in the phone's browser; this caps each one anyway.
 ZHIAN_GRID_PHOTO_MAX_BYTES = int(os.environ.get("ZHIAN_GRID_PHOTO_MAX_BYTES", 3 * 1024 * 1024))
+# Insights (研判): stored forecasts, near-repeat alerts, patrol plans (docs/insights.md).
+# Forecasts read this many days of incidents; the weekly job (weekly_forecasts, queued daily,
+# refreshing each scope once its last forecast is a week old) forecasts a category once
+# it has this many incidents in that window. Alerts: queue scan_near_repeat_alerts as often
+# as alerts should follow incidents (cron, e.g. every 15 minutes); daily at least.
+ZHIAN_FORECAST_DATA_DAYS = int(os.environ.get("ZHIAN_FORECAST_DATA_DAYS", "730"))
+ZHIAN_FORECAST_MIN_EVENTS = int(os.environ.get("ZHIAN_FORECAST_MIN_EVENTS", "50"))
+# Near-repeat bands used until a bureau calibrates its own (Knox test on its incidents):
+# category code -> radius (m), days, risk ratio. Burglary (0105) from Toronto 2019.
+ZHIAN_NEAR_REPEAT_DEFAULTS = {"0105": {"radius_m": 200.0, "days": 14.0, "ratio": 1.41}}
+ZHIAN_NEAR_REPEAT_MIN_EVENTS = int(os.environ.get("ZHIAN_NEAR_REPEAT_MIN_EVENTS", "100"))
+ZHIAN_ALERT_RETENTION_DAYS = int(os.environ.get("ZHIAN_ALERT_RETENTION_DAYS", "90"))
+# Patrol plans: shifts (local start, end), the dose cap (largest share of a week's patrol
+# time one area may get), candidate cells taken from the forecast, solver time limit.
+ZHIAN_SHIFTS = {"day": ("08:00", "20:00"), "night": ("20:00", "08:00")}
+ZHIAN_PATROL_CAP_SHARE = float(os.environ.get("ZHIAN_PATROL_CAP_SHARE", "0.2"))
+ZHIAN_PATROL_MAX_CANDIDATES = int(os.environ.get("ZHIAN_PATROL_MAX_CANDIDATES", "300"))
+ZHIAN_PATROL_SOLVER_SECONDS = float(os.environ.get("ZHIAN_PATROL_SOLVER_SECONDS", "2"))

@@ -20,6 +20,7 @@ from zhian.demo.bureau import build_demo_bureau
 from zhian.demo.core import DEMO_PASSWORD, create_demo_core, demo_loaded, demo_logins
 from zhian.demo.dispatch import create_demo_dispatch
 from zhian.demo.grid import create_demo_grid
+from zhian.demo.insights import create_demo_insights
 from zhian.demo.records import create_demo_records
 from zhian.demo.services import create_demo_services
 from zhian.demo.toronto import POINTS_PATH
@@ -29,6 +30,7 @@ DEMO_STEPS: list[Callable[[], str]] = [
     create_demo_dispatch,
     create_demo_records,
     create_demo_grid,
+    create_demo_insights,
     create_demo_services,
 ]
 

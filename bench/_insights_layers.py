@@ -1,0 +1,221 @@
+"""Map layer latency on PostgreSQL (issue #12): one month of 1,000,000 incidents.
+
+    scripts/with-postgres python bench/_insights_layers.py   # run by bench/insights.py
+
+Protocol: a throw-away PostgreSQL 15 server on loopback (``scripts/with-postgres``);
+migrations; a bureau over Toronto split into 12 stations (4 x 3 rectangles); 1,000,000
+incidents bulk-loaded with COPY in the last calendar month, at real Toronto offence points
+(the shared MCI file's positions, resampled with a fixed seed) with their categories
+mapped to 警情 codes, each in the station containing it; ANALYZE. Measured: the 警情发案图
+layer (``zhian.insights.selectors.incident_layer``, which counts ~250 m cells in the
+database and sends points only below 5,000 incidents) plus its JSON encoding, for an
+analyst of each station and of the bureau, all categories and one category, 5 rounds;
+p95 over the station requests (the bureau's own figure printed beside it).
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import secrets
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+N_INCIDENTS = 1_000_000
+SEED = 20240612
+BBOX = (-79.64, 43.58, -79.12, 43.86)
+COLS, ROWS = 4, 3
+CATEGORY = {
+    "Assault": "0104",
+    "Break and Enter": "0105",
+    "Auto Theft": "0106",
+    "Robbery": "0102",
+    "Theft Over": "0101",
+}
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhian.settings.base")
+    os.environ.setdefault("ZHIAN_SECRET_KEY", secrets.token_urlsafe(48))
+    os.environ.setdefault("ZHIAN_DEBUG", "0")
+    os.environ.setdefault("ZHIAN_VAR_DIR", tempfile.mkdtemp(prefix="zhian-bench-"))
+    os.environ.setdefault("ZHIAN_LOG_LEVEL", "WARNING")
+    if not os.environ.get("ZHIAN_DATABASE_URL"):
+        raise SystemExit("run through scripts/with-postgres (ZHIAN_DATABASE_URL is not set)")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def rect(lon0: float, lat0: float, lon1: float, lat1: float) -> dict[str, object]:
+    ring = [[lon0, lat0], [lon1, lat0], [lon1, lat1], [lon0, lat1], [lon0, lat0]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def build_tree() -> dict[str, object]:
+    from zhian.core.models import Jurisdiction
+    from zhian.core.services.jurisdictions import do_import_jurisdictions
+
+    x0, y0, x1, y1 = BBOX
+    feats = [
+        {
+            "type": "Feature",
+            "geometry": rect(*BBOX),
+            "properties": {
+                "code": "TO",
+                "name": "多伦多演示分局",
+                "kind": "bureau",
+                "parent": None,
+            },
+        }
+    ]
+    dx, dy = (x1 - x0) / COLS, (y1 - y0) / ROWS
+    for r in range(ROWS):
+        for c in range(COLS):
+            feats.append(
+                {
+                    "type": "Feature",
+                    "geometry": rect(
+                        x0 + c * dx, y0 + r * dy, x0 + (c + 1) * dx, y0 + (r + 1) * dy
+                    ),
+                    "properties": {
+                        "code": f"TO-{r}{c}",
+                        "name": f"第{r * COLS + c + 1}派出所",
+                        "kind": "station",
+                        "parent": "TO",
+                    },
+                }
+            )
+    do_import_jurisdictions({"type": "FeatureCollection", "features": feats}, acting_user=None)
+    return {j.code: j for j in Jurisdiction.objects.all()}
+
+
+def load_incidents(tree: dict[str, object], since_ts: int, until_ts: int) -> float:
+    """COPY the incidents; returns the seconds it took (generation excluded)."""
+    from django.db import connection
+
+    from zhian.core.geo import point_cell
+    from zhian.core.models import User
+    from zhian.dispatch.models import IncidentCategory
+
+    shared = Path(os.environ.get("ZHIAN_SHARED_DATA", ROOT.parent / "shared" / "data"))
+    with gzip.open(shared / "toronto_mci_2014_2020.csv.gz", "rt", encoding="utf-8") as f:
+        header = f.readline().strip().split(",")
+        ic, ilat, ilon = (header.index(k) for k in ("category", "lat", "lon"))
+        src = [
+            (p[ic], float(p[ilon]), float(p[ilat]))
+            for p in (line.rstrip("\n").split(",") for line in f)
+            if len(p) == len(header)
+        ]
+    x0, y0, x1, y1 = BBOX
+    src = [s for s in src if x0 < s[1] < x1 and y0 < s[2] < y1]
+    rng = np.random.default_rng(SEED)
+    pick = rng.integers(0, len(src), N_INCIDENTS)
+    times = np.sort(rng.integers(since_ts, until_ts, N_INCIDENTS))
+    cats = {c.code: c.pk for c in IncidentCategory.objects.all()}
+    dx, dy = (x1 - x0) / COLS, (y1 - y0) / ROWS
+    station_id = {}
+    for r in range(ROWS):
+        for c in range(COLS):
+            station_id[(r, c)] = tree[f"TO-{r}{c}"].pk  # type: ignore[attr-defined]
+    user = User.objects.create(username="bench-loader")
+    cells: dict[tuple[float, float], str] = {}
+    buf = io.StringIO()
+    for k in range(N_INCIDENTS):
+        cat, lon, lat = src[int(pick[k])]
+        key = (lon, lat)
+        if key not in cells:
+            cells[key] = point_cell(lon, lat)
+        r = min(ROWS - 1, int((lat - y0) / dy))
+        c = min(COLS - 1, int((lon - x0) / dx))
+        at = time.strftime("%Y-%m-%d %H:%M:%S+00", time.gmtime(int(times[k])))
+        buf.write(
+            f"B{k:09d}\t{station_id[(r, c)]}\tcall_110\t{cats[CATEGORY[cat]]}\t3\tclosed\t"
+            f"Toronto\t{lon}\t{lat}\twgs84\t{cells[key]}\t\t{at}\t\\N\tresolved\t\t\\N\t"
+            f"{user.pk}\t1\t{at}\n"
+        )
+    cols = (
+        "number, jurisdiction_id, channel, category_id, priority, status, address, lon, "
+        "lat, source_crs, h3_cell, narrative, received_at, closed_at, disposition, "
+        "disposition_note, merged_into_id, created_by_id, version, updated_at"
+    )
+    start = time.perf_counter()
+    with connection.cursor() as cur:
+        raw = cur.cursor
+        with raw.copy(f"COPY dispatch_incident ({cols}) FROM STDIN") as copy:
+            copy.write(buf.getvalue())
+        cur.execute("ANALYZE dispatch_incident")
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    setup_django()
+    from tests.factories import Role, UserFactory
+    from zhian.insights.forms import last_month
+    from zhian.insights.services.common import local_midnight
+
+    tree = build_tree()
+    since_d, until_d = last_month()
+    since, until = local_midnight(since_d), local_midnight(until_d)
+    copy_s = load_incidents(tree, int(since.timestamp()), int(until.timestamp()))
+    stations = [j for code, j in sorted(tree.items()) if code != "TO"]
+    analysts = [
+        (UserFactory(username=f"a-{j.code}", roles=[(Role.ANALYST, j)]), j)  # type: ignore[attr-defined]
+        for j in stations
+    ]
+    bureau_user = UserFactory(username="a-TO", roles=[(Role.ANALYST, tree["TO"])])
+    p95 = measure(analysts, bureau_user, tree, since, until, since_d, copy_s, "as migrated")
+    print(f"bench: map_layer_p95 = {p95:.0f} ms")
+
+
+def measure(
+    analysts: list,
+    bureau_user: object,
+    tree: dict,
+    since: object,
+    until: object,
+    since_d: object,
+    copy_s: float,
+    label: str,
+) -> float:
+    from zhian.insights.selectors import incident_layer
+
+    station_ms: list[float] = []
+    bureau_ms: list[float] = []
+    sizes = []
+    for _round in range(5):
+        for category in ("", "0105"):
+            for user, j in analysts:
+                t0 = time.perf_counter()
+                body = json.dumps(incident_layer(user, j, since, until, category))
+                station_ms.append(1000 * (time.perf_counter() - t0))
+                sizes.append(len(body))
+            t0 = time.perf_counter()
+            json.dumps(incident_layer(bureau_user, tree["TO"], since, until, category))
+            bureau_ms.append(1000 * (time.perf_counter() - t0))
+    p95 = float(np.percentile(station_ms, 95))
+    print(
+        f"layers ({label}): {N_INCIDENTS:,} incidents in {since_d:%Y-%m} loaded by COPY in "
+        f"{copy_s:.1f} s; {len(station_ms)} station requests, median "
+        f"{np.median(station_ms):.0f} ms, p95 {p95:.0f} ms, response "
+        f"{np.median(sizes) / 1024:.0f} KB; bureau (all 1,000,000) median "
+        f"{np.median(bureau_ms):.0f} ms, max {max(bureau_ms):.0f} ms"
+    )
+    return p95
+
+
+if __name__ == "__main__":
+    main()

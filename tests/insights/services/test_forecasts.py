@@ -1,0 +1,117 @@
+"""Stored forecasts: the stored surface is the library's output on the same incidents;
+on-demand runs queue, progress and finish; the weekly job covers bureau and stations."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pytest
+from django.utils import timezone
+
+from tests.insights.factories import scatter_incidents
+from zhian.analytics.events import EventSet
+from zhian.analytics.forecasters import make_forecaster
+from zhian.analytics.grids import SquareGrid
+from zhian.core.errors import NotFound, PermissionDenied, ValidationFailed
+from zhian.core.models import AuditEvent
+from zhian.dispatch.models import Incident
+from zhian.insights.choices import RunStatus
+from zhian.insights.models import StoredForecast
+from zhian.insights.selectors import access_forecast, forecasts_for
+from zhian.insights.services.forecasts import do_request_forecast, refresh_forecasts
+
+pytestmark = pytest.mark.django_db
+
+
+def library_rows(incidents: list[Incident], until: dt.datetime, code: str | None) -> list[Any]:
+    """What ``python -m zhian.analytics forecast --method best`` computes on the same
+    incidents, built here from the model rows rather than through insights."""
+    rows = [i for i in incidents if code is None or i.category.code == code]
+    ev = EventSet.from_arrays(
+        [int(i.received_at.timestamp()) for i in rows],
+        [i.lon for i in rows],
+        [i.lat for i in rows],
+        [i.category.code for i in rows],
+    )
+    model = make_forecaster("best", grid=SquareGrid(150), category=code)
+    fc = model.fit(ev, int(until.timestamp())).predict(int(until.timestamp()), 7)
+    order = fc.ranking()
+    all_rows = fc.to_rows()
+    return [(round(all_rows[i][1], 3), round(all_rows[i][2], 3), all_rows[i][4]) for i in order]
+
+
+def test_a_stored_forecast_equals_the_library_output(
+    people: dict[str, Any], hki: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    # given 120 incidents over the last 60 days
+    now = timezone.now()
+    incidents = scatter_incidents(people["dispatcher"], 120, until=now, days=60)
+    # when an analyst runs a burglary forecast for the bureau (the task runs on commit)
+    with django_capture_on_commit_callbacks(execute=True):
+        fc = do_request_forecast(
+            hki["HKI"], acting_user=people["analyst"], category_code="0105", data_end=now
+        )
+    fc.refresh_from_db()
+    # then it is done and its surface is the library's, cell for cell, in rank order
+    assert fc.status == RunStatus.DONE and fc.progress == 100
+    assert fc.method == "decay"  # best for a category the selection never saw
+    expected = library_rows(incidents, now, "0105")
+    assert [(c[0], c[1]) for c in fc.cells] == [(e[0], e[1]) for e in expected]
+    np.testing.assert_allclose([c[2] for c in fc.cells], [e[2] for e in expected], rtol=1e-12)
+    assert fc.n_events == sum(i.category.code == "0105" for i in incidents)
+    assert fc.epsg == 32635 and fc.code_version
+    # with the recent accuracy of the same method and an audit row
+    assert set(fc.accuracy) >= {"weeks", "pai_1", "hit_1", "pai_5", "hit_5"}
+    assert AuditEvent.objects.filter(action="insights.forecast").count() == 1
+
+
+def test_only_analysts_run_forecasts_and_only_in_scope(
+    people: dict[str, Any], hki: dict[str, Any]
+) -> None:
+    with pytest.raises(PermissionDenied):
+        do_request_forecast(hki["HKI"], acting_user=people["leader"])
+    with pytest.raises(NotFound):
+        do_request_forecast(hki["HKI-E"], acting_user=people["analyst_w"])
+    with pytest.raises(ValidationFailed) as err:
+        do_request_forecast(
+            hki["HKI"],
+            acting_user=people["analyst"],
+            category_code="9999",
+            method="magic",
+            horizon_days=0,
+        )
+    assert set(err.value.extra["fields"]) == {"category_code", "method", "horizon_days"}
+    assert not StoredForecast.objects.exists()
+
+
+def test_a_forecast_without_incidents_fails_with_the_reason(
+    people: dict[str, Any], hki: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        fc = do_request_forecast(hki["HKI-W"], acting_user=people["analyst_w"])
+    fc.refresh_from_db()
+    assert fc.status == RunStatus.FAILED and "没有警情" in fc.error
+
+
+def test_weekly_job_covers_bureau_and_stations_once_a_week(
+    people: dict[str, Any], hki: dict[str, Any], settings: Any
+) -> None:
+    settings.ZHIAN_FORECAST_MIN_EVENTS = 25
+    now = timezone.now()
+    scatter_incidents(people["dispatcher"], 80, until=now, days=60, seed=3)
+    made = refresh_forecasts(now)
+    scopes = set(StoredForecast.objects.values_list("jurisdiction__code", "category_code"))
+    # all categories for the bureau and both stations; per category where busy enough
+    assert {("HKI", ""), ("HKI-W", ""), ("HKI-E", ""), ("HKI", "0101"), ("HKI", "0105")} <= scopes
+    assert made == len(scopes)
+    # a day later nothing is due
+    assert refresh_forecasts(now + dt.timedelta(days=1)) == 0
+    # a station analyst sees the station's forecasts, not the other station's
+    seen = {f.jurisdiction.code for f in forecasts_for(people["analyst_w"])}
+    assert seen == {"HKI-W"}
+    other = StoredForecast.objects.filter(jurisdiction__code="HKI-E").first()
+    assert other is not None
+    with pytest.raises(NotFound):
+        access_forecast(people["analyst_w"], other.pk)

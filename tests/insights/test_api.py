@@ -1,0 +1,80 @@
+"""Insights API: run and follow a forecast, list alerts, make and read a plan; scoped and
+permission-checked like the pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from tests.insights.factories import record_incident, scatter_incidents
+from zhian.core.services.tokens import do_create_token
+from zhian.insights.services.alerts import scan_near_repeat
+from zhian.insights.services.plans import tomorrow
+
+pytestmark = pytest.mark.django_db
+
+
+def api_client(user: Any) -> Client:
+    _, secret = do_create_token(acting_user=user, name="t")
+    return Client(headers={"Authorization": f"Bearer {secret}"})
+
+
+def test_forecast_run_and_follow(
+    people: dict[str, Any], hki: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    scatter_incidents(people["dispatcher"], 60, until=timezone.now(), days=30)
+    client = api_client(people["analyst"])
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(
+            "/api/v1/insights/forecasts",
+            {"jurisdiction": "HKI", "method": "best"},
+            content_type="application/json",
+        )
+    assert r.status_code == 202 and r.json()["status"] == "queued"
+    got = client.get(f"/api/v1/insights/forecasts/{r.json()['id']}").json()
+    assert got["status"] == "done" and got["method"] == "decay" and got["cells"]
+    listed = client.get("/api/v1/insights/forecasts").json()
+    assert [f["id"] for f in listed["results"]] == [got["id"]]
+    # a leader may read but not run
+    leader = api_client(people["leader"])
+    refused = leader.post(
+        "/api/v1/insights/forecasts", {"jurisdiction": "HKI"}, content_type="application/json"
+    )
+    assert refused.status_code == 403 and refused.json()["code"] == "forbidden_action"
+    assert leader.get(f"/api/v1/insights/forecasts/{got['id']}").status_code == 200
+
+
+def test_alerts_and_plans_are_scoped(
+    people: dict[str, Any], units: Any, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    path = Path(settings.ZHIAN_SHARED_DATA) / "helsinki.osm.pbf"
+    settings.ZHIAN_ROAD_NETWORK = str(path) if path.exists() else ""
+    settings.ZHIAN_PATROL_SOLVER_SECONDS = 0.3
+    record_incident(people["dispatcher"], code="0105", lon=24.940, lat=60.170)
+    scan_near_repeat()
+    west, east = api_client(people["analyst_w"]), api_client(people["analyst_e"])
+    assert len(west.get("/api/v1/insights/alerts").json()["results"]) == 1
+    assert east.get("/api/v1/insights/alerts").json()["results"] == []
+    # no forecast yet: the plan is refused with the reason
+    body = {"jurisdiction": "HKI-W", "day": tomorrow().isoformat(), "shift": "day"}
+    r = west.post("/api/v1/insights/plans", body, content_type="application/json")
+    assert r.status_code == 422 and r.json()["code"] == "no_forecast"
+    scatter_incidents(people["dispatcher"], 60, until=timezone.now(), days=30, seed=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        west.post(
+            "/api/v1/insights/forecasts", {"jurisdiction": "HKI-W"}, content_type="application/json"
+        )
+    r = west.post("/api/v1/insights/plans", body, content_type="application/json")
+    assert r.status_code == 201
+    plan = r.json()
+    assert {u["call_sign"] for u in plan["routes"]} == {"W-01", "W-02", "W-03"}
+    assert west.get(f"/api/v1/insights/plans/{plan['id']}").status_code == 200
+    assert east.get(f"/api/v1/insights/plans/{plan['id']}").status_code == 404
+    assert (
+        east.post("/api/v1/insights/plans", body, content_type="application/json").status_code
+        == 404
+    )

@@ -1,0 +1,89 @@
+"""An analyst in a real browser: the 三张图 for last month, switching layers, exporting
+the view, then a patrol plan for tomorrow's day shift, printed.
+
+Uses the Helsinki bureau, units and road network (tests/insights/conftest.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from tests.browser import log_in
+from tests.insights.factories import scatter_incidents
+from zhian.dispatch.models import UnitPosition
+from zhian.insights.forms import last_month
+from zhian.insights.services.forecasts import refresh_forecasts
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_analyst_opens_the_maps_switches_layers_and_prints_a_plan(
+    browser_context: Any,
+    live_server: Any,
+    people: dict[str, Any],
+    units: dict[str, Any],
+    password: str,
+    settings: Any,
+    test_output: Path,
+) -> None:
+    pbf = Path(settings.ZHIAN_SHARED_DATA) / "helsinki.osm.pbf"
+    settings.ZHIAN_ROAD_NETWORK = str(pbf) if pbf.exists() else ""
+    settings.ZHIAN_PATROL_SOLVER_SECONDS = 0.5
+    # last month's incidents and AVL fixes, and a forecast made from them
+    since, until = last_month()
+    end = timezone.make_aware(dt.datetime.combine(until, dt.time(0)))
+    scatter_incidents(people["dispatcher"], 60, until=end, days=(until - since).days, seed=8)
+    for unit in units.values():
+        for k in range(10):
+            UnitPosition.objects.create(
+                unit=unit,
+                at=end - dt.timedelta(days=2, minutes=k),
+                lon=unit.lon,
+                lat=unit.lat + 0.0001 * k,
+            )
+    refresh_forecasts(timezone.now())
+
+    page = browser_context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    log_in(page, live_server, people["analyst"].username, password)
+    page.click("nav.modules >> text=研判")
+    page.wait_for_selector("#map[data-layer='incidents']")
+    assert page.input_value("#id_since") == since.isoformat()
+    assert page.locator("#layer-switch").is_visible()
+    assert page.locator("#accuracy").is_visible()
+    # clustered at this zoom: fewer markers than incidents, labelled with counts
+    assert page.locator(".cluster-label").count() >= 1
+    page.screenshot(path=str(test_output / "insights-incidents.png"))
+
+    page.check("input[name=layer-choice][value=patrol]")
+    page.wait_for_selector("#map[data-layer='patrol'][data-empty='false']")
+    assert page.locator("#legend [data-layer=patrol]").is_visible()
+    assert not page.locator("#legend [data-layer=incidents]").is_visible()
+    page.check("input[name=layer-choice][value=deployment]")
+    page.wait_for_selector("#map[data-layer='deployment']")
+
+    with page.expect_download() as dl:
+        page.click("#export-png")
+    png = test_output / "insights-export.png"
+    dl.value.save_as(png)
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 2000
+
+    # a patrol plan for tomorrow's day shift (the form's defaults), then print it
+    page.click("nav.subnav >> text=巡防计划")
+    page.select_option("#id_j", "HKI-W")
+    assert page.input_value("#id_shift") == "day"
+    page.click("#plan-form button[type=submit]")
+    page.wait_for_selector("#plan-map[data-routes='3']")
+    assert page.locator(".unit-plan").count() == 3
+    page.evaluate("window.print = () => { window.__printed = true; }")
+    page.click("#print-plan")
+    assert page.evaluate("window.__printed") is True
+    page.emulate_media(media="print")
+    assert not page.locator("header.topbar").is_visible()
+    page.pdf(path=str(test_output / "insights-plan.pdf"))
+    assert errors == []

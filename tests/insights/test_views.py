@@ -1,0 +1,208 @@
+"""Insights pages: the 三张图 for a period, scoped layers, forecasts with progress,
+alerts, and a patrol plan made, shown and printable."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.insights.factories import record_incident, scatter_incidents
+from zhian.dispatch.models import UnitPosition
+from zhian.insights.forms import last_month
+from zhian.insights.models import PatrolPlan, StoredForecast
+from zhian.insights.services.alerts import scan_near_repeat
+from zhian.insights.services.forecasts import refresh_forecasts
+from zhian.insights.services.plans import tomorrow
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def page_data(response: Any, script_id: str = "insights-data") -> Any:
+    html = response.content.decode()
+    m = re.search(rf'<script id="{script_id}" type="application/json">(.*?)</script>', html, re.S)
+    assert m, f"no {script_id} on the page"
+    return json.loads(m.group(1))
+
+
+@pytest.fixture
+def month(people: dict[str, Any], units: Any) -> tuple[dt.date, dt.date]:
+    """Incidents and AVL fixes of both stations in the last calendar month."""
+    since, until = last_month()
+    end = timezone.make_aware(dt.datetime.combine(until, dt.time(0)))
+    scatter_incidents(people["dispatcher"], 40, until=end, days=(until - since).days, seed=2)
+    start = end - dt.timedelta(days=3)
+    for unit in units.values():
+        for k in range(20):
+            UnitPosition.objects.create(
+                unit=unit,
+                at=start + dt.timedelta(seconds=60 * k),
+                lon=unit.lon + 0.0001 * k,
+                lat=unit.lat,
+            )
+    return since, until
+
+
+def test_the_nav_links_to_insights(people: dict[str, Any]) -> None:
+    html = client_for(people["analyst"]).get("/").content.decode()
+    assert f'href="{reverse("insights:maps")}"' in html
+
+
+def test_the_maps_show_last_month_by_default(
+    people: dict[str, Any], month: tuple[dt.date, dt.date]
+) -> None:
+    response = client_for(people["analyst"]).get(reverse("insights:maps"))
+    assert response.status_code == 200
+    data = page_data(response)
+    assert data["layer"] == "incidents"
+    assert data["incidents"]["count"] == 40
+    assert sum(c[4] for c in data["incidents"]["density"]) == 40
+    assert data["patrol"]["units"] == 6
+    # 19 one-minute gaps per unit are credited
+    assert sum(c[4] for c in data["patrol"]["cells"]) == pytest.approx(6 * 19)
+    html = response.content.decode()
+    assert "<script>" not in html.replace("<script src=", "")  # no inline code (CSP)
+    assert 'id="export-png"' in html
+
+
+def test_a_station_user_never_sees_another_stations_layers(
+    people: dict[str, Any], month: tuple[dt.date, dt.date], hki: dict[str, Any]
+) -> None:
+    client = client_for(people["analyst_w"])
+    # the picker offers only the west station
+    response = client.get(reverse("insights:maps"))
+    data = page_data(response)
+    assert all(p[0] < 24.945 for p in data["incidents"]["points"])
+    assert data["patrol"]["units"] == 3
+    assert "HKI-E" not in response.content.decode()
+    # asking for the east station or the bureau is refused, on the page and the API
+    assert client.get(reverse("insights:maps"), {"j": "HKI-E"}).status_code == 400
+    since, until = month
+    api = client.get(
+        "/api/v1/insights/layers/incidents",
+        {"jurisdiction": "HKI-E", "since": since, "until": until},
+    )
+    assert api.status_code == 404
+    api = client.get(
+        "/api/v1/insights/layers/patrol", {"jurisdiction": "HKI", "since": since, "until": until}
+    )
+    assert api.status_code == 404
+    own = client.get(
+        "/api/v1/insights/layers/incidents",
+        {"jurisdiction": "HKI-W", "since": since, "until": until},
+    )
+    assert own.status_code == 200 and all(p[0] < 24.945 for p in own.json()["points"])
+
+
+def test_roles_without_analysis_get_no_maps(people: dict[str, Any]) -> None:
+    assert client_for(people["dispatcher"]).get(reverse("insights:maps")).status_code == 403
+    # a patrol officer is sent to the station's patrol plans
+    response = client_for(people["patrol_w"]).get(reverse("insights:maps"))
+    assert response.status_code == 302 and response["Location"] == reverse("insights:plans")
+
+
+def test_an_analyst_runs_a_forecast_and_sees_it(
+    people: dict[str, Any], month: tuple[dt.date, dt.date], django_capture_on_commit_callbacks: Any
+) -> None:
+    client = client_for(people["analyst"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("insights:forecasts"),
+            {"j": "HKI", "category": "", "method": "best", "horizon_days": 7},
+        )
+    fc = StoredForecast.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "insights:forecast", args=[fc.pk]
+    )
+    page = client.get(response["Location"]).content.decode()
+    assert "decay" in page and fc.code_version in page
+    api = client.get(f"/api/v1/insights/forecasts/{fc.pk}").json()
+    assert api["status"] == "done" and api["progress"] == 100 and api["cells"]
+    # a leader sees forecasts but has no form to run one
+    leader_page = client_for(people["leader"]).get(reverse("insights:forecasts")).content.decode()
+    assert 'id="forecast-form"' not in leader_page and 'id="forecast-list"' in leader_page
+
+
+def test_alerts_page_lists_active_alerts(people: dict[str, Any]) -> None:
+    record_incident(people["dispatcher"], code="0105", lon=24.940, lat=60.170)
+    scan_near_repeat()
+    html = client_for(people["analyst"]).get(reverse("insights:alerts")).content.decode()
+    assert 'id="alert-list"' in html and "0105" in html and "200" in html
+    east = client_for(people["analyst_e"]).get(reverse("insights:alerts")).content.decode()
+    assert 'id="alert-list"' not in east
+
+
+def test_a_plan_for_tomorrows_day_shift_is_made_and_printable(
+    people: dict[str, Any], units: Any, settings: Any
+) -> None:
+    path = Path(settings.ZHIAN_SHARED_DATA) / "helsinki.osm.pbf"
+    settings.ZHIAN_ROAD_NETWORK = str(path) if path.exists() else ""
+    settings.ZHIAN_PATROL_SOLVER_SECONDS = 0.5
+    now = timezone.now()
+    scatter_incidents(people["dispatcher"], 100, until=now, days=60, seed=4)
+    refresh_forecasts(now)
+    client = client_for(people["analyst_w"])
+    form = client.get(reverse("insights:plans")).content.decode()
+    assert f'value="{tomorrow().isoformat()}"' in form
+    response = client.post(
+        reverse("insights:plans"),
+        {"j": "HKI-W", "day": tomorrow().isoformat(), "shift": "day", "dwell_minutes": 15},
+    )
+    plan = PatrolPlan.objects.get()
+    assert response.status_code == 302
+    page = client.get(reverse("insights:plan", args=[plan.pk]))
+    html = page.content.decode()
+    assert 'id="print-plan"' in html
+    assert html.count('class="unit-plan"') == 3  # W-01..W-03, one printable block each
+    assert page_data(page, "plan-data")["routes"]
+    # the west patrol officer sees the plan; the east analyst does not
+    assert (
+        client_for(people["patrol_w"]).get(reverse("insights:plan", args=[plan.pk])).status_code
+        == 200
+    )
+    assert (
+        client_for(people["analyst_e"]).get(reverse("insights:plan", args=[plan.pk])).status_code
+        == 404
+    )
+
+
+def test_a_plan_without_a_forecast_says_so_on_the_form(people: dict[str, Any], units: Any) -> None:
+    response = client_for(people["analyst_w"]).post(
+        reverse("insights:plans"),
+        {"j": "HKI-W", "day": tomorrow().isoformat(), "shift": "day", "dwell_minutes": 15},
+    )
+    assert response.status_code == 422
+    assert "还没有已完成的风险预测" in response.content.decode()
+
+
+def test_the_pages_have_an_english_catalogue(people: dict[str, Any]) -> None:
+    client = client_for(people["analyst"])
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("insights:plans"), headers={"accept-language": "en"}).content.decode()
+    assert "Make a patrol plan" in html and "Weekly cap per area (%)" in html
+    assert "生成巡防计划" not in html
+
+
+def test_a_busy_period_sends_counted_cells_not_points(
+    people: dict[str, Any], month: tuple[dt.date, dt.date], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from zhian.insights import selectors
+
+    monkeypatch.setattr(selectors, "MAP_POINT_LIMIT", 10)
+    data = page_data(client_for(people["analyst"]).get(reverse("insights:maps")))
+    assert data["incidents"]["truncated"] is True and data["incidents"]["points"] == []
+    assert data["incidents"]["count"] == 40
+    assert sum(c[4] for c in data["incidents"]["density"]) == 40

@@ -1,0 +1,192 @@
+"""Insights endpoints (研判): stored forecasts (run, follow), near-repeat alerts, the map
+layers of the 三张图, patrol plans. Scoped like the pages: a station sees its own."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+from ninja.pagination import CursorPagination, paginate
+
+from zhian.core.api_support import acting_user
+from zhian.insights import selectors
+from zhian.insights.services import forecasts as forecast_services
+from zhian.insights.services import plans as plan_services
+from zhian.insights.services.common import local_midnight
+
+router = Router(tags=["insights"])
+
+
+class ForecastIn(Schema):
+    jurisdiction: str = Field(..., max_length=32, description="辖区编码（分局或派出所）")
+    category: str = Field("", max_length=16, description="警情类别编码；空为全部类别")
+    method: Literal["best", "decay", "naive365", "naive730", "kde"] = "best"
+    horizon_days: int = Field(7, ge=1, le=28)
+
+
+class ForecastOut(Schema):
+    id: int
+    jurisdiction: str
+    category: str
+    requested_method: str
+    method: str
+    status: str
+    progress: int
+    error: str
+    data_start: dt.datetime | None
+    data_end: dt.datetime
+    horizon_days: int
+    cell_size_m: int
+    n_events: int
+    code_version: str
+    accuracy: dict[str, Any]
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_jurisdiction(obj: Any) -> str:
+        return str(obj.jurisdiction.code)
+
+    @staticmethod
+    def resolve_category(obj: Any) -> str:
+        return str(obj.category_code)
+
+
+class ForecastCellsOut(ForecastOut):
+    epsg: int | None
+    cells: list[list[Any]] = Field(..., description="[x_min, y_min, risk, area]，风险从高到低")
+
+
+class AlertOut(Schema):
+    id: int
+    jurisdiction: str
+    category: str
+    lon: float
+    lat: float
+    radius_m: float
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    ratio: float
+
+    @staticmethod
+    def resolve_jurisdiction(obj: Any) -> str:
+        return str(obj.jurisdiction.code)
+
+    @staticmethod
+    def resolve_category(obj: Any) -> str:
+        return str(obj.category_code)
+
+
+class PlanIn(Schema):
+    jurisdiction: str = Field(..., max_length=32)
+    day: dt.date
+    shift: Literal["day", "night"] = "day"
+    cap_share: float | None = Field(None, gt=0, le=1)
+    dwell_minutes: int = Field(15, ge=5, le=60)
+
+
+class PlanOut(Schema):
+    id: int
+    jurisdiction: str
+    shift: str
+    shift_start: dt.datetime
+    shift_end: dt.datetime
+    dwell_minutes: int
+    cap_share: float
+    routes: list[dict[str, Any]]
+    skipped: list[dict[str, Any]]
+    summary: dict[str, Any]
+
+    @staticmethod
+    def resolve_jurisdiction(obj: Any) -> str:
+        return str(obj.jurisdiction.code)
+
+
+def _window(since: dt.date, until: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    from zhian.core.errors import ValidationFailed
+
+    if until <= since or (until - since).days > 366:
+        raise ValidationFailed(
+            "until must be after since, at most a year later", code="invalid_period"
+        )
+    return local_midnight(since), local_midnight(until)
+
+
+@router.get("/insights/forecasts", response=list[ForecastOut])
+@paginate(CursorPagination, ordering=("-created_at", "-pk"), page_size=50)
+def list_forecasts(request: HttpRequest) -> Any:
+    return selectors.forecasts_for(acting_user(request))
+
+
+@router.get(
+    "/insights/forecasts/{forecast_id}", response=ForecastCellsOut, url_name="insights_forecast"
+)
+def get_forecast(request: HttpRequest, forecast_id: int) -> Any:
+    """One forecast with its cells (while queued or running: its ``progress``)."""
+    return selectors.access_forecast(acting_user(request), forecast_id)
+
+
+@router.post("/insights/forecasts", response={202: ForecastOut})
+def run_forecast(request: HttpRequest, payload: ForecastIn) -> Status[Any]:
+    """Queue a forecast; follow ``progress`` at ``GET /insights/forecasts/{id}``."""
+    user = acting_user(request)
+    j = selectors.access_jurisdiction(user, payload.jurisdiction)
+    fc = forecast_services.do_request_forecast(
+        j,
+        acting_user=user,
+        category_code=payload.category,
+        method=payload.method,
+        horizon_days=payload.horizon_days,
+    )
+    return Status(202, fc)
+
+
+@router.get("/insights/alerts", response=list[AlertOut])
+@paginate(CursorPagination, ordering=("-starts_at", "-pk"), page_size=50)
+def list_alerts(request: HttpRequest, active: bool = True) -> Any:
+    from django.utils import timezone
+
+    return selectors.alerts_for(acting_user(request), active_at=timezone.now() if active else None)
+
+
+@router.get("/insights/layers/incidents", response=dict[str, Any])
+def incident_layer(
+    request: HttpRequest, jurisdiction: str, since: dt.date, until: dt.date, category: str = ""
+) -> Any:
+    """警情发案图: points and density for a jurisdiction and period [since, until)."""
+    user = acting_user(request)
+    j = selectors.access_jurisdiction(user, jurisdiction)
+    start, end = _window(since, until)
+    return selectors.incident_layer(user, j, start, end, category[:16])
+
+
+@router.get("/insights/layers/patrol", response=dict[str, Any])
+def patrol_layer(request: HttpRequest, jurisdiction: str, since: dt.date, until: dt.date) -> Any:
+    """巡防图: minutes patrol units spent per cell in the period."""
+    user = acting_user(request)
+    j = selectors.access_jurisdiction(user, jurisdiction)
+    start, end = _window(since, until)
+    return selectors.patrol_presence_layer(user, j, start, end)
+
+
+@router.post("/insights/plans", response={201: PlanOut})
+def make_plan(request: HttpRequest, payload: PlanIn) -> Status[Any]:
+    """Plan a shift's patrols for the jurisdiction's available units (布防)."""
+    user = acting_user(request)
+    j = selectors.access_jurisdiction(user, payload.jurisdiction, "insights.plan.view")
+    plan = plan_services.do_make_patrol_plan(
+        j,
+        day=payload.day,
+        shift=payload.shift,
+        cap_share=payload.cap_share,
+        dwell_minutes=payload.dwell_minutes,
+        acting_user=user,
+    )
+    return Status(201, plan)
+
+
+@router.get("/insights/plans/{plan_id}", response=PlanOut)
+def get_plan(request: HttpRequest, plan_id: int) -> Any:
+    return selectors.access_plan(acting_user(request), plan_id)

@@ -1,0 +1,37 @@
+from typing import Any
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class InsightsConfig(AppConfig):
+    name = "zhian.insights"
+    label = "insights"
+    verbose_name = _("研判")
+
+    def ready(self) -> None:
+        from zhian.core.permissions import register_actions
+        from zhian.insights.permissions import ACTIONS
+
+        register_actions(ACTIONS)
+        from zhian.core.extensions import register_incident_action
+
+        register_incident_action(link_action)
+
+
+def link_action(user: Any, incident: Any) -> list[Any]:
+    """串并分析 on the incident page, for analysts who may link in its jurisdiction."""
+    from django.urls import reverse
+
+    from zhian.core.extensions import PageAction
+    from zhian.core.scoping import can
+
+    if not can(user, "insights.link", incident.jurisdiction):
+        return []
+    return [
+        PageAction(
+            label=str(_("串并分析")),
+            url=reverse("insights:incident_links", args=[incident.pk]),
+            help=str(_("相似的既往警情及相似理由")),
+        )
+    ]

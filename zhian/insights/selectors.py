@@ -1,0 +1,335 @@
+"""Read queries for insights, scoped to the acting user, and the map layers (三张图)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter
+from typing import Any
+
+import numpy as np
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zhian.core.errors import NotFound
+from zhian.core.models import Jurisdiction
+from zhian.core.scoping import check_can, scoped
+from zhian.dispatch.selectors import (
+    incident_arrays,
+    incident_cell_counts,
+    unit_position_arrays,
+)
+from zhian.insights.choices import RunStatus
+from zhian.insights.models import NearRepeatAlert, PatrolPlan, StoredForecast
+from zhian.insights.services.common import cell_centres
+
+#: Time credited to one AVL fix at most (a unit reporting every 30 s that stops reporting
+#: is not assumed to have stayed put for hours).
+MAX_FIX_SECONDS = 300
+DENSITY_CELL_M = 250.0
+#: Above this many incidents the incident layer sends cells only (the map clusters them).
+MAP_POINT_LIMIT = 5000
+
+
+def forecasts_for(
+    user: Any, *, jurisdiction: Jurisdiction | None = None
+) -> QuerySet[StoredForecast]:
+    qs = scoped(StoredForecast.objects.all(), user, "insights.view")
+    if jurisdiction is not None:
+        qs = qs.filter(jurisdiction=jurisdiction)
+    return qs.select_related("jurisdiction").defer("cells")
+
+
+def access_forecast(user: Any, forecast_id: int) -> StoredForecast:
+    fc = scoped(StoredForecast.objects.all(), user, "insights.view").filter(pk=forecast_id)
+    row = fc.select_related("jurisdiction").first()
+    if row is None:
+        raise NotFound(_("未找到该预测"))
+    return row
+
+
+def alerts_for(
+    user: Any, *, active_at: dt.datetime | None = None, jurisdiction: Jurisdiction | None = None
+) -> QuerySet[NearRepeatAlert]:
+    """Alerts in the user's scope; with ``active_at`` only those active then."""
+    qs = scoped(NearRepeatAlert.objects.all(), user, "insights.view")
+    if active_at is not None:
+        qs = qs.filter(starts_at__lte=active_at, ends_at__gt=active_at)
+    if jurisdiction is not None:
+        qs = qs.filter(jurisdiction__path__startswith=jurisdiction.path)
+    return qs.select_related("jurisdiction")
+
+
+def plans_for(user: Any, *, jurisdiction: Jurisdiction | None = None) -> QuerySet[PatrolPlan]:
+    qs = scoped(PatrolPlan.objects.all(), user, "insights.plan.view")
+    if jurisdiction is not None:
+        qs = qs.filter(jurisdiction__path__startswith=jurisdiction.path)
+    return qs.select_related("jurisdiction", "created_by")
+
+
+def access_plan(user: Any, plan_id: int) -> PatrolPlan:
+    row = plans_for(user).filter(pk=plan_id).first()
+    if row is None:
+        raise NotFound(_("未找到该巡防计划"))
+    return row
+
+
+def _grid_cells(
+    lon: np.ndarray, lat: np.ndarray, weight: np.ndarray, size_m: float
+) -> list[list[float]]:
+    """Aggregate points to ~``size_m`` lon/lat cells: ``[lon0, lat0, lon1, lat1, total]``."""
+    if lon.size == 0:
+        return []
+    dlat = size_m / 111_320.0
+    dlon = dlat / max(math.cos(math.radians(float(np.mean(lat)))), 0.1)
+    ix = np.floor(lon / dlon).astype(np.int64)
+    iy = np.floor(lat / dlat).astype(np.int64)
+    keys, inv = np.unique(np.stack([ix, iy], axis=1), axis=0, return_inverse=True)
+    total = np.bincount(inv.ravel(), weights=weight, minlength=len(keys))
+    return [
+        [
+            round(k[0] * dlon, 6),
+            round(k[1] * dlat, 6),
+            round((k[0] + 1) * dlon, 6),
+            round((k[1] + 1) * dlat, 6),
+            round(float(t), 2),
+        ]
+        for k, t in zip(keys.tolist(), total.tolist(), strict=True)
+    ]
+
+
+def incident_layer(
+    user: Any,
+    jurisdiction: Jurisdiction,
+    since: dt.datetime,
+    until: dt.datetime,
+    category_code: str = "",
+) -> dict[str, Any]:
+    """警情发案图: a density surface (incidents per ~``DENSITY_CELL_M`` cell, counted in the
+    database) and, up to ``MAP_POINT_LIMIT`` incidents, the points ``[lon, lat, category]``
+    (beyond it ``points`` is empty and ``truncated`` true: the map clusters the cells).
+    Raises ``NotFound`` outside the user's scope."""
+    check_can(user, "insights.view", jurisdiction)
+    codes = [category_code] if category_code else None
+    dlat = DENSITY_CELL_M / 111_320.0
+    mid = (jurisdiction.min_lat + jurisdiction.max_lat) / 2
+    dlon = dlat / max(math.cos(math.radians(mid)), 0.1)
+    counts = incident_cell_counts(
+        since=since,
+        until=until,
+        cell_deg=(dlon, dlat),
+        jurisdiction_path=jurisdiction.path,
+        category_codes=codes,
+        user=user,
+    )
+    total = sum(n for _ix, _iy, n in counts)
+    density = [
+        [
+            round(ix * dlon, 6),
+            round(iy * dlat, 6),
+            round((ix + 1) * dlon, 6),
+            round((iy + 1) * dlat, 6),
+            n,
+        ]
+        for ix, iy, n in counts
+    ]
+    points: list[list[Any]] = []
+    if 0 < total <= MAP_POINT_LIMIT:
+        arr = incident_arrays(
+            since=since,
+            until=until,
+            jurisdiction_path=jurisdiction.path,
+            category_codes=codes,
+            user=user,
+        )
+        points = [
+            [round(float(a), 6), round(float(b), 6), str(c)]
+            for a, b, c in zip(arr["lon"], arr["lat"], arr["category"], strict=True)
+        ]
+    return {
+        "count": total,
+        "points": points,
+        "truncated": total > MAP_POINT_LIMIT,
+        "density": density,
+        "cell_m": DENSITY_CELL_M,
+    }
+
+
+def patrol_presence_layer(
+    user: Any, jurisdiction: Jurisdiction, since: dt.datetime, until: dt.datetime
+) -> dict[str, Any]:
+    """巡防图: minutes units spent per cell, from AVL fixes (each fix is credited the time
+    to the unit's next fix, at most ``MAX_FIX_SECONDS``). Units are vehicles, not people."""
+    check_can(user, "insights.view", jurisdiction)
+    arr = unit_position_arrays(
+        since=since, until=until, jurisdiction_path=jurisdiction.path, user=user
+    )
+    n = arr["t"].size
+    secs = np.zeros(n)
+    if n > 1:
+        same = arr["unit"][1:] == arr["unit"][:-1]
+        gap = np.diff(arr["t"]).astype(np.float64)
+        secs[:-1] = np.where(same, np.minimum(gap, MAX_FIX_SECONDS), 0.0)
+    cells = _grid_cells(arr["lon"], arr["lat"], secs / 60.0, DENSITY_CELL_M)
+    return {
+        "fixes": int(n),
+        "units": int(np.unique(arr["unit"]).size),
+        "cells": cells,
+        "cell_m": DENSITY_CELL_M,
+    }
+
+
+def forecast_layer(forecast: StoredForecast, top: int = 500) -> dict[str, Any]:
+    """The forecast's highest-risk cells as lon/lat centres with their risk."""
+    cells = forecast.cells[:top]
+    if forecast.epsg is None or not cells:
+        return {"cells": [], "size_m": forecast.cell_size_m}
+    centres = cell_centres(forecast.epsg, cells, float(forecast.cell_size_m))
+    return {
+        "size_m": forecast.cell_size_m,
+        "cells": [
+            [round(float(c[0]), 6), round(float(c[1]), 6), round(float(r[2]), 5)]
+            for c, r in zip(centres, cells, strict=True)
+        ],
+    }
+
+
+def deployment_layer(plan: PatrolPlan) -> dict[str, Any]:
+    """布防图: the plan's units, their cells in order and times."""
+    return {
+        "plan": plan.pk,
+        "shift_start": plan.shift_start.isoformat(),
+        "routes": plan.routes,
+        "summary": plan.summary,
+    }
+
+
+def latest_done_forecast(user: Any, jurisdiction: Jurisdiction) -> StoredForecast | None:
+    return (
+        scoped(StoredForecast.objects.all(), user, "insights.view")
+        .filter(jurisdiction=jurisdiction, category_code="", status=RunStatus.DONE)
+        .order_by("-data_end", "-pk")
+        .first()
+    )
+
+
+def map_page(
+    user: Any,
+    jurisdiction: Jurisdiction,
+    since: dt.datetime,
+    until: dt.datetime,
+    category_code: str = "",
+) -> dict[str, Any]:
+    """Everything the 三张图 page shows for one jurisdiction and period."""
+    check_can(user, "insights.view", jurisdiction)
+    fc = latest_done_forecast(user, jurisdiction)
+    plan = (
+        plans_for(user, jurisdiction=jurisdiction)
+        .filter(jurisdiction=jurisdiction)
+        .order_by("-shift_start", "-pk")
+        .first()
+    )
+    now = timezone.now()
+    return {
+        "incidents": incident_layer(user, jurisdiction, since, until, category_code),
+        "patrol": patrol_presence_layer(user, jurisdiction, since, until),
+        "forecast": forecast_layer(fc) if fc else None,
+        "forecast_row": fc,
+        "plan": deployment_layer(plan) if plan else None,
+        "plan_row": plan,
+        "alerts": [
+            {
+                "lon": a.lon,
+                "lat": a.lat,
+                "radius_m": a.radius_m,
+                "category": a.category_code,
+                "ends_at": a.ends_at.isoformat(),
+            }
+            for a in alerts_for(user, active_at=now, jurisdiction=jurisdiction)[:500]
+        ],
+    }
+
+
+def jurisdiction_choices(user: Any, action: str = "insights.view") -> list[Jurisdiction]:
+    """Bureaus and stations the user may analyse (for the pickers)."""
+    from zhian.core.models import JurisdictionKind
+
+    qs = scoped(
+        Jurisdiction.objects.filter(kind__in=[JurisdictionKind.BUREAU, JurisdictionKind.STATION]),
+        user,
+        action,
+        field="",
+    )
+    return list(qs.order_by("path").defer("boundary"))
+
+
+def access_jurisdiction(user: Any, code: str, action: str = "insights.view") -> Jurisdiction:
+    for j in jurisdiction_choices(user, action):
+        if j.code == code:
+            return j
+    raise NotFound(_("未找到该辖区"))
+
+
+def plan_page(plan: PatrolPlan) -> dict[str, Any]:
+    """A plan's page: per unit its stops with local times, and the summary."""
+    tz = timezone.get_current_timezone()
+
+    def local(ts: int) -> dt.datetime:
+        return dt.datetime.fromtimestamp(ts, tz=dt.UTC).astimezone(tz)
+
+    reasons = {
+        "dose_cap": _("已达片区巡逻上限"),
+        "beyond_capacity": _("超出警力可用时间"),
+        "not_routed": _("路线无法安排"),
+        "off_network": _("距道路过远"),
+    }
+    names = plan.summary.get("area_names", {})
+    routes = [
+        {
+            **r,
+            "start_local": local(r["start"]),
+            "end_local": local(r["end"]),
+            "km": r["route_length_m"] / 1000,
+            "patrol_min": r["patrol_s"] / 60,
+            "travel_min": r["travel_s"] / 60,
+            "visits": [
+                {
+                    **v,
+                    "arrive_local": local(v["arrive"]),
+                    "depart_local": local(v["depart"]),
+                    "area_label": v.get("area_name") or v["area"],
+                }
+                for v in r["visits"]
+            ],
+        }
+        for r in plan.routes
+    ]
+    spread = plan.summary.get("spread", {})
+    spread_rows = [
+        {"area": names.get(a, a), "patrol": p * 100, "incidents": e * 100}
+        for a, p, e in zip(
+            spread.get("regions", []),
+            spread.get("patrol_share", []),
+            spread.get("incident_share", []),
+            strict=False,
+        )
+    ]
+    skipped = Counter(s["reason"] for s in plan.skipped)
+    return {
+        "plan": plan,
+        "routes": routes,
+        "spread_rows": spread_rows,
+        "skipped": [(reasons.get(k, k), n) for k, n in sorted(skipped.items())],
+        "skipped_examples": [
+            {
+                **s,
+                "reason_label": reasons.get(s["reason"], s["reason"]),
+                "area_label": names.get(s["area"], s["area"]),
+            }
+            for s in plan.skipped
+            if s["reason"] == "dose_cap"
+        ][:10],
+        "risk_pct": plan.summary.get("risk_covered_share", 0) * 100,
+        "map_data": deployment_layer(plan),
+    }

@@ -1,0 +1,1 @@
+"""Insights services: stored forecasts, near-repeat alerts, patrol plans."""

@@ -1,0 +1,241 @@
+"""Stored forecasts (风险预测): fit the recommended forecaster on the platform's own
+incidents and store the risk surface with its method, data window and code version."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from zhian.analytics.evaluation import backtest
+from zhian.analytics.events import EventSet
+from zhian.analytics.fairness import cell_regions
+from zhian.analytics.forecasters import EmptyTrainingWindowError, Forecast, make_forecaster
+from zhian.analytics.grids import SquareGrid
+from zhian.core import audit
+from zhian.core.errors import ValidationFailed
+from zhian.core.models import Jurisdiction, JurisdictionKind
+from zhian.core.scoping import check_can
+from zhian.dispatch.selectors import active_categories, incident_arrays
+from zhian.insights.choices import RunStatus
+from zhian.insights.models import StoredForecast
+from zhian.insights.services.common import code_version, incident_events
+
+METHODS = ("best", "decay", "naive365", "naive730", "kde")
+
+
+def compute_forecast(
+    events: EventSet,
+    *,
+    until: datetime | int,
+    category: str | None,
+    method: str = "best",
+    horizon_days: int = 7,
+    cell_size_m: float = 150.0,
+) -> tuple[Forecast, str]:
+    """The library call the platform makes (``python -m zhian.analytics forecast``):
+    fit ``method`` on events before ``until`` and predict ``horizon_days``; returns the
+    forecast and the method actually used (``best`` resolves per category)."""
+    model = make_forecaster(method, grid=SquareGrid(cell_size_m), category=category)
+    model.fit(events, until)
+    used = str(getattr(model, "method", method))
+    return model.predict(until, horizon_days), used
+
+
+def recent_accuracy(
+    events: EventSet,
+    *,
+    until: int,
+    category: str | None,
+    method: str,
+    cell_size_m: float,
+    weeks: int = 8,
+) -> dict[str, Any]:
+    """Hit rate and PAI at 1 % and 5 % of the area, means over the ``weeks`` weekly
+    windows before ``until`` (each fitted on the events before it); empty when the
+    earliest window has no training events."""
+    model = make_forecaster(method, grid=SquareGrid(cell_size_m), category=category)
+    start = until - weeks * 7 * 86_400
+    try:
+        res = backtest(
+            events, {"m": model}, start, weeks, coverages=(0.01, 0.05), category=category
+        )
+    except EmptyTrainingWindowError:
+        return {}
+    out: dict[str, Any] = {"weeks": weeks}
+    for cov, tag in ((0.01, "1"), (0.05, "5")):
+        pai_v, hit_v = res.mean("m", "pai", cov), res.mean("m", "hit_rate", cov)
+        out[f"pai_{tag}"] = None if np.isnan(pai_v) else round(pai_v, 3)
+        out[f"hit_{tag}"] = None if np.isnan(hit_v) else round(hit_v, 4)
+    return out
+
+
+def _set_progress(pk: int, progress: int, **fields: Any) -> None:
+    StoredForecast.objects.filter(pk=pk).update(progress=progress, **fields)
+
+
+def run_stored_forecast(pk: int) -> StoredForecast:
+    """Compute a queued forecast and store its surface (the task's body). Failures are
+    stored on the row (status ``failed`` and the reason), not raised."""
+    fc = StoredForecast.objects.select_related("jurisdiction").get(pk=pk)
+    _set_progress(pk, 5, status=RunStatus.RUNNING)
+    start = fc.data_start
+    events = incident_events(
+        fc.jurisdiction, since=start, until=fc.data_end, category_code=fc.category_code
+    )
+    _set_progress(pk, 30)
+    if events is None:
+        _set_progress(
+            pk,
+            100,
+            status=RunStatus.FAILED,
+            finished_at=timezone.now(),
+            error=_("所选辖区和时段内没有警情，无法预测"),
+        )
+        fc.refresh_from_db()
+        return fc
+    try:
+        forecast, used = compute_forecast(
+            events,
+            until=int(fc.data_end.timestamp()),
+            category=fc.category_code or None,
+            method=fc.requested_method,
+            horizon_days=fc.horizon_days,
+            cell_size_m=float(fc.cell_size_m),
+        )
+    except (EmptyTrainingWindowError, ValueError) as exc:
+        _set_progress(
+            pk, 100, status=RunStatus.FAILED, finished_at=timezone.now(), error=str(exc)[:500]
+        )
+        fc.refresh_from_db()
+        return fc
+    _set_progress(pk, 60)
+    accuracy = recent_accuracy(
+        events,
+        until=int(fc.data_end.timestamp()),
+        category=fc.category_code or None,
+        method=fc.requested_method,
+        cell_size_m=float(fc.cell_size_m),
+    )
+    _set_progress(pk, 90)
+    labels = cell_regions(forecast, events, "jurisdiction")
+    rows = forecast.to_rows()
+    order = forecast.ranking()
+    cells = [
+        [round(rows[i][1], 3), round(rows[i][2], 3), float(rows[i][4]), str(labels[i])]
+        for i in order.tolist()
+    ]
+    StoredForecast.objects.filter(pk=pk).update(
+        method=used,
+        epsg=forecast.area.epsg,
+        n_events=len(events),
+        cells=cells,
+        accuracy=accuracy,
+        code_version=code_version(),
+        status=RunStatus.DONE,
+        progress=100,
+        finished_at=timezone.now(),
+    )
+    fc.refresh_from_db()
+    return fc
+
+
+def _validate_request(category_code: str, method: str, horizon_days: int, cell: int) -> None:
+    errors: dict[str, str] = {}
+    if category_code and category_code not in {c.code for c in active_categories()}:
+        errors["category_code"] = _("警情类别 %(code)s 不存在或已停用") % {"code": category_code}
+    if method not in METHODS:
+        errors["method"] = _("预测方法须为 %(m)s 之一") % {"m": ", ".join(METHODS)}
+    if not 1 <= horizon_days <= 28:
+        errors["horizon_days"] = _("预测天数须为 1–28")
+    if not 50 <= cell <= 1000:
+        errors["cell_size_m"] = _("网格边长须为 50–1000 米")
+    if errors:
+        raise ValidationFailed("；".join(errors.values()), code="invalid_forecast", fields=errors)
+
+
+@transaction.atomic
+def do_request_forecast(
+    jurisdiction: Jurisdiction,
+    *,
+    acting_user: Any,
+    category_code: str = "",
+    method: str = "best",
+    horizon_days: int = 7,
+    cell_size_m: int = 150,
+    data_end: datetime | None = None,
+) -> StoredForecast:
+    """Queue a forecast for ``jurisdiction`` (an analyst's on-demand run); the background
+    task computes it and the page follows its ``progress``."""
+    check_can(acting_user, "insights.forecast", jurisdiction)
+    _validate_request(category_code, method, horizon_days, cell_size_m)
+    end = data_end or timezone.now()
+    fc = StoredForecast.objects.create(
+        jurisdiction=jurisdiction,
+        category_code=category_code,
+        requested_method=method,
+        data_start=end - timedelta(days=settings.ZHIAN_FORECAST_DATA_DAYS),
+        data_end=end,
+        horizon_days=horizon_days,
+        cell_size_m=cell_size_m,
+        created_by=acting_user,
+    )
+    audit.record(
+        actor=acting_user,
+        action="insights.forecast",
+        obj=fc,
+        data={"jurisdiction": jurisdiction.code, "category": category_code, "method": method},
+    )
+    from zhian.insights.tasks import run_forecast
+
+    transaction.on_commit(lambda: run_forecast.enqueue(fc.pk))
+    return fc
+
+
+def refresh_forecasts(now: datetime | None = None) -> int:
+    """The weekly job: for the bureau and each station, one forecast of all categories and
+    one per category with at least ``ZHIAN_FORECAST_MIN_EVENTS`` incidents in the data
+    window; computed here, one after another. It is queued daily with the housekeeping
+    and skips a scope whose last finished forecast is less than 7 days old, so each scope
+    is refreshed weekly. Returns how many were stored."""
+    end = now or timezone.now()
+    start = end - timedelta(days=settings.ZHIAN_FORECAST_DATA_DAYS)
+    done = 0
+    scopes = Jurisdiction.objects.filter(
+        kind__in=[JurisdictionKind.BUREAU, JurisdictionKind.STATION]
+    ).order_by("path")
+    for j in scopes:
+        arr = incident_arrays(since=start, until=end, jurisdiction_path=j.path)
+        if len(arr["t"]) == 0:
+            continue
+        codes, counts = np.unique(arr["category"], return_counts=True)
+        wanted = [""] + [
+            str(c)
+            for c, n in zip(codes, counts, strict=True)
+            if n >= settings.ZHIAN_FORECAST_MIN_EVENTS
+        ]
+        fresh = set(
+            StoredForecast.objects.filter(
+                jurisdiction=j, status=RunStatus.DONE, data_end__gt=end - timedelta(days=7)
+            ).values_list("category_code", flat=True)
+        )
+        for code in wanted:
+            if code in fresh:
+                continue
+            fc = StoredForecast.objects.create(
+                jurisdiction=j, category_code=code, data_start=start, data_end=end
+            )
+            audit.record(
+                actor=None,
+                action="insights.forecast",
+                obj=fc,
+                data={"job": "weekly_forecasts", "jurisdiction": j.code, "category": code},
+            )
+            if run_stored_forecast(fc.pk).status == RunStatus.DONE:
+                done += 1
+    return done

@@ -1,0 +1,219 @@
+/* 研判 pages: the 三张图 map (layers, clustering, density, export) and the plan page's
+   print button. No inline scripts: data comes from json_script, text from data-*
+   attributes, and every server string reaches the DOM as textContent. */
+(function () {
+  "use strict";
+  const ROUTE_COLOURS = ["#1565c0", "#c62828", "#2e7d32", "#6a1b9a", "#ef6c00", "#00838f", "#4e342e", "#ad1457"];
+
+  function text(el, value) { const s = document.createElement("span"); s.textContent = value; el.appendChild(s); return s; }
+  function tipNode(lines) {
+    const div = document.createElement("div");
+    lines.forEach((l) => { const p = document.createElement("div"); p.textContent = l; div.appendChild(p); });
+    return div;
+  }
+  function ramp(v, max, hue) {
+    const f = max > 0 ? Math.min(1, v / max) : 0;
+    return "hsl(" + hue + ", 80%, " + Math.round(85 - 50 * f) + "%)";
+  }
+
+  function createMap(el) {
+    const map = L.map(el, { zoomSnap: 0.25, preferCanvas: true });
+    if (el.dataset.tiles) {
+      L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: el.dataset.attribution || "", crossOrigin: true }).addTo(map);
+    } else {
+      el.classList.add("plain");
+    }
+    return map;
+  }
+
+  /* Grid clustering in screen space: below zoom 16 points within 48 px are drawn as one
+     circle sized and labelled by count; from zoom 16 each incident is a point. */
+  function clusterLayer(map, points, words) {
+    const group = L.layerGroup();
+    function draw() {
+      group.clearLayers();
+      const z = map.getZoom();
+      if (z >= 16 && !points.some((p) => p.length > 3)) {
+        points.forEach((p) => {
+          L.circleMarker([p[1], p[0]], { radius: 4, color: "#b71c1c", weight: 1, fillOpacity: 0.8 })
+            .bindTooltip(tipNode([p[2]])).addTo(group);
+        });
+        return;
+      }
+      const cells = new Map();
+      points.forEach((p) => {
+        const pt = map.project([p[1], p[0]], z);
+        const key = Math.floor(pt.x / 48) + ":" + Math.floor(pt.y / 48);
+        const c = cells.get(key) || { n: 0, lon: 0, lat: 0 };
+        const w = p.length > 3 ? p[3] : 1;
+        c.n += w; c.lon += w * p[0]; c.lat += w * p[1];
+        cells.set(key, c);
+      });
+      cells.forEach((c) => {
+        const r = Math.min(24, 5 + 3 * Math.sqrt(c.n));
+        L.circleMarker([c.lat / c.n, c.lon / c.n], { radius: r, color: "#b71c1c", weight: 1, fillOpacity: 0.55, className: "cluster" })
+          .bindTooltip(tipNode([c.n + " " + words.count]), { permanent: c.n > 1, direction: "center", className: "cluster-label" })
+          .addTo(group);
+      });
+    }
+    map.on("zoomend", draw);
+    group.redraw = draw;
+    return group;
+  }
+
+  function cellLayer(cells, hue, label) {
+    const max = cells.reduce((m, c) => Math.max(m, c[4]), 0);
+    const group = L.layerGroup();
+    cells.forEach((c) => {
+      L.rectangle([[c[1], c[0]], [c[3], c[2]]], { weight: 0, fillColor: ramp(c[4], max, hue), fillOpacity: 0.6 })
+        .bindTooltip(tipNode([label(c[4])])).addTo(group);
+    });
+    return group;
+  }
+
+  function deploymentLayer(data, words) {
+    const group = L.layerGroup();
+    if (data.forecast) {
+      const max = data.forecast.cells.reduce((m, c) => Math.max(m, c[2]), 0);
+      const half = data.forecast.size_m / 2;
+      data.forecast.cells.slice(0, 200).forEach((c) => {
+        const dLat = half / 111320, dLon = dLat / Math.cos(c[1] * Math.PI / 180);
+        L.rectangle([[c[1] - dLat, c[0] - dLon], [c[1] + dLat, c[0] + dLon]], { weight: 0, fillColor: ramp(c[2], max, 280), fillOpacity: 0.5 })
+          .bindTooltip(tipNode([words.risk + " " + c[2].toFixed(3)])).addTo(group);
+      });
+    }
+    (data.alerts || []).forEach((a) => {
+      L.circle([a.lat, a.lon], { radius: a.radius_m, color: "#e65100", weight: 2, dashArray: "4 4", fillOpacity: 0.05 })
+        .bindTooltip(tipNode([a.category, words.until + " " + a.ends_at.slice(0, 10)])).addTo(group);
+    });
+    if (data.plan) {
+      data.plan.routes.forEach((r, k) => {
+        const colour = ROUTE_COLOURS[k % ROUTE_COLOURS.length];
+        const line = [[r.lat, r.lon]].concat(r.visits.map((v) => [v.lat, v.lon])).concat([[r.lat, r.lon]]);
+        L.polyline(line, { color: colour, weight: 2, opacity: 0.8 }).bindTooltip(tipNode([r.call_sign])).addTo(group);
+        L.circleMarker([r.lat, r.lon], { radius: 7, color: colour, fillOpacity: 1 }).bindTooltip(tipNode([r.call_sign])).addTo(group);
+        r.visits.forEach((v) => {
+          L.circleMarker([v.lat, v.lon], { radius: 5, color: colour, fillOpacity: 0.9 })
+            .bindTooltip(tipNode([r.call_sign + " · " + words.order + " " + v.order, v.area_name || v.area])).addTo(group);
+        });
+      });
+    }
+    return group;
+  }
+
+  function boundsOf(data) {
+    const pts = [];
+    data.incidents.points.forEach((p) => pts.push([p[1], p[0]]));
+    data.patrol.cells.forEach((c) => pts.push([c[1], c[0]], [c[3], c[2]]));
+    if (data.plan) data.plan.routes.forEach((r) => { pts.push([r.lat, r.lon]); r.visits.forEach((v) => pts.push([v.lat, v.lon])); });
+    if (data.forecast) data.forecast.cells.forEach((c) => pts.push([c[1], c[0]]));
+    return pts.length ? L.latLngBounds(pts) : null;
+  }
+
+  /* PNG export: Leaflet's own canvas renderer draws every vector layer (preferCanvas);
+     we composite those canvases (and any loaded tiles) onto one canvas at their screen
+     offsets, add the title and legend text, and download it with canvas.toBlob. */
+  function exportPng(map, el, title, legendEl) {
+    const size = map.getSize();
+    const out = document.createElement("canvas");
+    const legendH = 22 * (1 + legendEl.querySelectorAll("p").length);
+    out.width = size.x; out.height = size.y + legendH;
+    const ctx = out.getContext("2d");
+    ctx.fillStyle = "#ffffff"; ctx.fillRect(0, 0, out.width, out.height);
+    const origin = el.getBoundingClientRect();
+    el.querySelectorAll("img.leaflet-tile-loaded, canvas").forEach((c) => {
+      const r = c.getBoundingClientRect();
+      try { ctx.drawImage(c, r.left - origin.left, r.top - origin.top, r.width, r.height); } catch (e) { /* tainted tile */ }
+    });
+    ctx.fillStyle = "#222"; ctx.font = "14px sans-serif";
+    let y = size.y + 18;
+    ctx.fillText(title, 8, y);
+    legendEl.querySelectorAll(":scope > div:not([hidden]) p").forEach((p) => { y += 20; ctx.fillText(p.textContent.trim(), 8, y); });
+    out.toBlob((blob) => {
+      const a = document.createElement("a");
+      a.href = URL.createObjectURL(blob);
+      a.download = "zhian-" + (el.dataset.exportName || "map") + ".png";
+      document.body.appendChild(a); a.click(); a.remove();
+      el.dataset.exported = String(blob.size);
+    }, "image/png");
+  }
+
+  function initMaps() {
+    const el = document.getElementById("map");
+    const script = document.getElementById("insights-data");
+    if (!el || !script) return;
+    const data = JSON.parse(script.textContent);
+    const w = document.getElementById("insights-text").dataset;
+    const map = createMap(el);
+    const layers = {
+      incidents: L.layerGroup([
+        cellLayer(data.incidents.density, 0, (v) => v + " " + w.count),
+        clusterLayer(map, data.incidents.truncated
+          ? data.incidents.density.map((c) => [(c[0] + c[2]) / 2, (c[1] + c[3]) / 2, "", c[4]])
+          : data.incidents.points, w),
+      ]),
+      patrol: cellLayer(data.patrol.cells, 210, (v) => v.toFixed(0) + " " + w.minutes),
+      deployment: deploymentLayer(data, w),
+    };
+    const b = boundsOf(data);
+    if (b) map.fitBounds(b, { padding: [20, 20] }); else map.setView([30, 120], 12);
+    layers.incidents.getLayers()[1].redraw();
+    const legend = document.getElementById("legend");
+    const input = document.getElementById("layer-input");
+    let current = null;
+    function show(name) {
+      if (current) map.removeLayer(layers[current]);
+      layers[name].addTo(map);
+      current = name;
+      el.dataset.layer = name;
+      input.value = name;
+      legend.querySelectorAll("[data-layer]").forEach((d) => { d.hidden = d.dataset.layer !== name; });
+      const empty = (name === "incidents" && !data.incidents.count) || (name === "patrol" && !data.patrol.cells.length) || (name === "deployment" && !data.plan && !data.forecast);
+      el.dataset.empty = empty ? "true" : "false";
+      let note = document.getElementById("layer-empty");
+      if (empty && !note) { note = document.createElement("p"); note.id = "layer-empty"; note.className = "empty"; legend.appendChild(note); }
+      if (note) { note.textContent = empty ? w.empty : ""; note.hidden = !empty; }
+    }
+    document.querySelectorAll("input[name=layer-choice]").forEach((r) => r.addEventListener("change", () => show(r.value)));
+    show(data.layer);
+    const btn = document.getElementById("export-png");
+    if (btn) btn.addEventListener("click", () => exportPng(map, el, w.title, legend));
+  }
+
+  function initPlan() {
+    const btn = document.getElementById("print-plan");
+    if (btn) btn.addEventListener("click", () => window.print());
+    const el = document.getElementById("plan-map");
+    const script = document.getElementById("plan-data");
+    if (!el || !script) return;
+    const data = JSON.parse(script.textContent);
+    const map = createMap(el);
+    const layer = deploymentLayer({ plan: data, alerts: [] }, { order: el.dataset.order || "#", risk: "", until: "" }).addTo(map);
+    const pts = [];
+    data.routes.forEach((r) => { pts.push([r.lat, r.lon]); r.visits.forEach((v) => pts.push([v.lat, v.lon])); });
+    if (pts.length) map.fitBounds(L.latLngBounds(pts), { padding: [20, 20] }); else map.setView([30, 120], 12);
+    el.dataset.routes = String(data.routes.length);
+    return layer;
+  }
+
+  function initProgress() {
+    const el = document.getElementById("forecast-progress");
+    if (!el || el.dataset.done === "true") return;
+    const url = el.dataset.url;
+    const bar = el.querySelector("progress");
+    const label = el.querySelector(".label");
+    const timer = setInterval(() => {
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then((r) => r.json())
+        .then((fc) => {
+          bar.value = fc.progress;
+          label.textContent = fc.progress + "%";
+          if (fc.status === "done" || fc.status === "failed") { clearInterval(timer); window.location.reload(); }
+        })
+        .catch(() => clearInterval(timer));
+    }, 1500);
+  }
+
+  document.addEventListener("DOMContentLoaded", () => { initMaps(); initPlan(); initProgress(); });
+  window.ZhianInsights = { text: text };
+})();
