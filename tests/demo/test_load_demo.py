@@ -46,7 +46,9 @@ def test_load_demo_builds_the_bureau_and_users(
     assert Unit.objects.count() == 12 * 4
     # 15 open incidents from the Toronto records, and one raised by the grid demo's
     # high-risk dispute (公调对接 the other way).
-    from_records = Incident.objects.filter(narrative__startswith="演示数据")
+    from_records = Incident.objects.filter(
+        narrative="演示数据：地点与类别取自多伦多 2020 年真实记录"
+    )
     assert from_records.filter(status__in=ACTIVE_INCIDENT).count() == 15
     assert Incident.objects.filter(status__in=ACTIVE_INCIDENT).count() == 16
     assert Unit.objects.exclude(status="available").count() == 5
