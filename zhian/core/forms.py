@@ -5,6 +5,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from zhian.core.schema_types import validate_name
+
 
 class LoginForm(forms.Form):
     username = forms.CharField(label=_("用户名"), max_length=150)
@@ -12,13 +14,20 @@ class LoginForm(forms.Form):
 
 
 class RenameForm(forms.Form):
-    name = forms.CharField(label=_("名称"), max_length=100)
-    name_en = forms.CharField(label=_("英文名称"), max_length=100, required=False)
+    name = forms.CharField(label=_("名称"), max_length=100, validators=[validate_name])
+    name_en = forms.CharField(
+        label=_("英文名称"), max_length=100, required=False, validators=[validate_name]
+    )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(label=_("用途"), max_length=100, help_text=_("例如：车载定位接口"))
+    name = forms.CharField(
+        label=_("用途"),
+        max_length=100,
+        help_text=_("例如：车载定位接口"),
+        validators=[validate_name],
+    )
     expires_in_days = forms.IntegerField(label=_("有效期（天）"), min_value=1, initial=90)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -96,3 +96,14 @@ def check_instant(value: datetime) -> datetime:
 
 
 Instant = Annotated[datetime, AfterValidator(check_instant)]
+
+
+def validate_name(value: str) -> None:
+    """The ``NameN`` rule as a Django validator, so a page's form refuses what the API does."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    try:
+        check_name(value)
+    except ValueError as exc:
+        raise ValidationError(_("名称不能包含不可见字符或控制字符"), code="invisible") from exc

@@ -189,3 +189,17 @@ def test_a_crash_in_production_is_problem_json(
     response = client.get("/api/v1/tokens")
     assert is_problem(response, 500)
     assert response.json()["code"] == "server_error" and "bug" not in response.content.decode()
+
+
+def test_the_page_form_refuses_the_names_the_api_refuses(tree: dict[str, Any]) -> None:
+    admin = UserFactory(username="pagenamer", roles=[(Role.ADMINISTRATOR, tree["B"])])
+    c = Client()
+    c.force_login(admin)
+    response = c.post(
+        "/jurisdictions/S1/",
+        {"name": "第一\u200b派出所", "name_en": "", "version": tree["S1"].version},
+    )
+    assert response.status_code == 422
+    assert "不可见字符" in response.content.decode()
+    tree["S1"].refresh_from_db()
+    assert "\u200b" not in tree["S1"].name
