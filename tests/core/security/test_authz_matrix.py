@@ -4,7 +4,8 @@ outside it, compared with the written table in ``tests/<app>/authz_expected.csv`
 keeps its own rows; every such file is read). A new endpoint without rows fails with the
 rows to add.
 
-Each role is held on station S1; "in" objects belong to S1, "out" objects to S2. The
+Each role is held on station S1; "in" objects belong to S1, "out" objects to S2; each app
+supplies its objects in ``tests/<app>/authz_objects.py`` (found automatically). The
 request is a GET for pages and an empty JSON body for API writes, so a write row records
 whether the caller got past scope and role (a 422 for the empty body) or was stopped (403,
 404). To regenerate after a deliberate change: ``ZHIAN_AUTHZ_WRITE=1 pytest <this file>``
@@ -15,13 +16,13 @@ from __future__ import annotations
 
 import csv
 import importlib
+import importlib.util
 import os
 import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.apps import apps as django_apps
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -77,48 +78,26 @@ def expected_rows() -> dict[tuple[str, str, str, str], str]:
     return rows
 
 
+def object_providers() -> list[Any]:
+    """Every ``tests/<app>/authz_objects.py`` with ``authz_objects(tree) -> {"in": {param:
+    value}, "out": {...}}``: each app supplies the objects its path parameters name."""
+    found = []
+    for path in sorted(TESTS.glob("*/authz_objects.py")):
+        spec = importlib.util.spec_from_file_location(f"authz_objects_{path.parent.name}", path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        found.append(module.authz_objects)
+    return found
+
+
 @pytest.fixture
 def world(tree: dict[str, Any]) -> dict[str, dict[str, str]]:
-    """One incident, unit, assignment and plan step in S1 ("in") and in S2 ("out")."""
-    from zhian.dispatch.models import ContingencyPlan, IncidentCategory
-    from zhian.dispatch.services import incidents as inc
-    from zhian.dispatch.services.assignments import do_dispatch_units
-    from zhian.dispatch.services.units import do_register_unit
-
-    if not IncidentCategory.objects.exists():
-        importlib.import_module("zhian.dispatch.migrations.0002_seed_categories_and_plans").seed(
-            django_apps, None
-        )
-    boss = UserFactory(
-        username="authz_boss",
-        roles=[(Role.ADMINISTRATOR, tree["B"]), (Role.DISPATCHER, tree["B"])],
-    )
-    plan = ContingencyPlan.objects.order_by("pk").first()
-    out: dict[str, dict[str, str]] = {}
-    for scope, station, lon in (("in", "S1", 120.01), ("out", "S2", 120.05)):
-        unit = do_register_unit(
-            acting_user=boss,
-            call_sign=f"U-{station}",
-            station=tree[station],
-            kind="patrol_car",
-            lon=lon,
-            lat=30.01,
-        )
-        incident = inc.do_create_incident(
-            inc.IncidentInput(
-                channel="call_110", category_code="0101", address="路口", lon=lon, lat=30.01
-            ),
-            acting_user=boss,
-        ).incident
-        (assignment,) = do_dispatch_units(incident, [unit.pk], acting_user=boss)
-        out[scope] = {
-            "incident_id": str(incident.pk),
-            "unit_id": str(unit.pk),
-            "assignment_id": str(assignment.pk),
-            "code": station,
-            "plan_id": str(plan.pk if plan else 1),
-            "step": "1",
-        }
+    """Core's objects (jurisdictions S1 / S2) and every app's (``authz_objects.py``)."""
+    out: dict[str, dict[str, str]] = {"in": {"code": "S1"}, "out": {"code": "S2"}}
+    for provide in object_providers():
+        for scope, values in provide(tree).items():
+            out[scope].update(values)
     return out
 
 
@@ -128,7 +107,10 @@ def fill(path: str, values: dict[str, str], token_id: str) -> str:
         if name == "token_id":
             return token_id
         if name not in values:
-            pytest.fail(f"authz matrix: no object for path parameter {name!r} in {path}")
+            pytest.fail(
+                f"authz matrix: no object for path parameter {name!r} in {path}: return one "
+                "from authz_objects() in tests/<app>/authz_objects.py"
+            )
         return values[name]
 
     return PARAM.sub(one, path)
