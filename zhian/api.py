@@ -8,6 +8,7 @@ same key and body replays the first response (header ``Idempotent-Replayed: true
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,10 +18,13 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, SessionAuth
 
-from zhian.core.api_support import phrase, problem, refuse_nul_characters
+from zhian.core.api_support import input_contract, phrase, problem, refuse_nul_characters
 from zhian.core.errors import ServiceError
 from zhian.core.idempotency import idempotent_posts
+from zhian.core.requestcontext import current_request_id
 from zhian.core.services.tokens import user_for_token
+
+logger = logging.getLogger("zhian.api")
 
 
 class TokenAuth(HttpBearer):
@@ -81,6 +85,25 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return problem(request, exc.status_code, "http_error", phrase(exc.status_code), str(exc))
 
 
+@api.exception_handler(Exception)
+def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A crash is still problem+json (with the request id to quote), never an HTML page;
+    in DEBUG the traceback page helps the developer instead."""
+    from django.conf import settings
+
+    if settings.DEBUG:
+        raise exc
+    logger.exception("API error on %s %s", request.method, request.path, exc_info=exc)
+    return problem(
+        request,
+        500,
+        "server_error",
+        phrase(500),
+        _("服务器内部错误，请稍后再试或联系管理员"),
+        request_id=current_request_id.get(),
+    )
+
+
 def _key_owner(request: HttpRequest) -> Any:
     """The user an ``Idempotency-Key`` belongs to: whoever the API's own schemes accept."""
     for scheme in api.auth if isinstance(api.auth, list | tuple) else ():
@@ -95,6 +118,7 @@ def _key_owner(request: HttpRequest) -> Any:
 
 api.add_decorator(idempotent_posts(_key_owner, _service_error), mode="view")
 api.add_decorator(refuse_nul_characters, mode="view")
+api.add_decorator(input_contract, mode="view")  # outermost: size, media type, id range
 # Each app's router, by import path: the root imports no app module at load time.
 API_ROUTERS = [
     "zhian.core.api.router",

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from zhian.api import api
 from zhian.core import views as core_views
@@ -8,6 +9,12 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The admin site has no log-on form of its own: the staff one (lock-out, audit, MFA).
+    path(
+        "admin/login/",
+        RedirectView.as_view(pattern_name="core:login", query_string=True),
+        name="admin_login",
+    ),
     path("admin/", admin.site.urls),
     path("dispatch/", include("zhian.dispatch.urls")),
     path("grid/", include("zhian.grid.urls")),

@@ -12,6 +12,7 @@ from ninja.pagination import CursorPagination, paginate
 from zhian.core import selectors
 from zhian.core.api_support import acting_user, if_match_version
 from zhian.core.idempotency import response_not_stored
+from zhian.core.schema_types import Days, Name100, Text100
 from zhian.core.services import jurisdictions as jurisdiction_services
 from zhian.core.services import tokens as token_services
 
@@ -48,13 +49,15 @@ class JurisdictionOut(Schema):
 
 
 class JurisdictionRename(Schema):
-    name: str = Field(..., min_length=1, max_length=100)
-    name_en: str | None = Field(None, max_length=100)
+    name: Name100
+    name_en: Text100 | None = None
 
 
 class TokenIn(Schema):
-    name: str = Field(..., min_length=1, max_length=100, description="令牌用途，例如“AVL 接口”")
-    expires_in_days: int | None = Field(90, ge=1, le=365)
+    name: Name100 = Field(..., description="令牌用途，例如“AVL 接口”")
+    expires_in_days: Days = Field(
+        90, ge=1, description="有效期（天），最长 ZHIAN_TOKEN_MAX_DAYS（默认 90）；不可为 null"
+    )
 
 
 class TokenOut(Schema):

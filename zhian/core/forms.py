@@ -1,5 +1,11 @@
+from typing import Any
+
 from django import forms
+from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
+
+from zhian.core.schema_types import validate_name
 
 
 class LoginForm(forms.Form):
@@ -8,13 +14,33 @@ class LoginForm(forms.Form):
 
 
 class RenameForm(forms.Form):
-    name = forms.CharField(label=_("名称"), max_length=100)
-    name_en = forms.CharField(label=_("英文名称"), max_length=100, required=False)
+    name = forms.CharField(label=_("名称"), max_length=100, validators=[validate_name])
+    name_en = forms.CharField(
+        label=_("英文名称"), max_length=100, required=False, validators=[validate_name]
+    )
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(label=_("用途"), max_length=100, help_text=_("例如：车载定位接口"))
-    expires_in_days = forms.IntegerField(
-        label=_("有效期（天）"), min_value=1, max_value=365, initial=90
+    name = forms.CharField(
+        label=_("用途"),
+        max_length=100,
+        help_text=_("例如：车载定位接口"),
+        validators=[validate_name],
+    )
+    expires_in_days = forms.IntegerField(label=_("有效期（天）"), min_value=1, initial=90)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["expires_in_days"]
+        field.max_value = settings.ZHIAN_TOKEN_MAX_DAYS  # type: ignore[attr-defined]
+        field.validators.append(MaxValueValidator(settings.ZHIAN_TOKEN_MAX_DAYS))
+        field.widget.attrs["max"] = settings.ZHIAN_TOKEN_MAX_DAYS
+
+
+class MfaCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("验证码"),
+        max_length=16,
+        help_text=_("验证器应用显示的 6 位数字，或一个恢复码"),
     )

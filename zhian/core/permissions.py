@@ -17,8 +17,17 @@ ACTION_ROLES: dict[str, frozenset[Role]] = {
     "jurisdiction.view": ALL_ROLES,
     "jurisdiction.change": frozenset({Role.ADMINISTRATOR}),
     "jurisdiction.import": frozenset({Role.ADMINISTRATOR}),
-    "audit.view": frozenset({Role.SUPERVISOR, Role.ADMINISTRATOR}),
+    # 三员分立: the audit administrator reads and exports the trail (and nothing else);
+    # the system administrator (ADMINISTRATOR) no longer reads the record of their own
+    # acts. The legal supervisor (法制监督员) keeps reading it within their jurisdiction:
+    # checking how police powers were used there is that role's statutory job.
+    "audit.view": frozenset({Role.AUDIT_ADMINISTRATOR, Role.SUPERVISOR}),
+    "audit.export": frozenset({Role.AUDIT_ADMINISTRATOR}),
     "user.manage": frozenset({Role.ADMINISTRATOR}),
+    # The security administrator assigns roles (permissions); nobody else does.
+    "role.assign": frozenset({Role.SECURITY_ADMINISTRATOR}),
+    # A lost authenticator: the system or the security administrator removes the devices.
+    "mfa.reset": frozenset({Role.ADMINISTRATOR, Role.SECURITY_ADMINISTRATOR}),
 }
 
 

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from base64 import b32encode
+
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from zhian.core import notifications, selectors
 from zhian.core.errors import ServiceError
-from zhian.core.forms import LoginForm, RenameForm, TokenForm
+from zhian.core.forms import LoginForm, MfaCodeForm, RenameForm, TokenForm
 from zhian.core.models.jurisdictions import JurisdictionKind
 from zhian.core.pages import (
     AuthenticatedRequest,
@@ -27,6 +30,7 @@ from zhian.core.pages import (
 )
 from zhian.core.scoping import can
 from zhian.core.services import accounts as account_services
+from zhian.core.services import mfa as mfa_services
 from zhian.core.services import tokens as token_services
 from zhian.core.services.jurisdictions import do_rename_jurisdiction
 
@@ -58,17 +62,95 @@ def login_view(request: HttpRequest) -> HttpResponse:
         except ServiceError as exc:
             form.add_error(None, exc.message)
         else:
-            login(request, user)
+            login(request, user)  # a new session: nothing cached about MFA
             if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
                 next_url = ""
+            if mfa_services.mfa_needed(user):
+                return redirect(f"{reverse('core:mfa_verify')}?{urlencode({'next': next_url})}")
             return redirect(next_url or "core:home")
     return render(request, "core/login.html", {"form": form, "next": next_url})
 
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
-    logout(request)
+    logout(request)  # audited by core.apps (every log-out path: this, idle, the admin site)
     return redirect("core:login")
+
+
+def _safe_next(request: HttpRequest) -> str:
+    nxt = request.POST.get("next") or request.GET.get("next") or ""
+    return nxt if url_has_allowed_host_and_scheme(nxt, {request.get_host()}) else ""
+
+
+@page
+def mfa_verify(request: AuthenticatedRequest) -> HttpResponse:
+    """The second step of log-on: a code from the authenticator app or a recovery code."""
+    next_url = _safe_next(request)
+    if not mfa_services.has_confirmed_device(request.user):
+        return redirect(f"{reverse('core:mfa_setup')}?{urlencode({'next': next_url})}")
+    form = MfaCodeForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            mfa_services.do_verify_mfa(request, user=request.user, code=form.cleaned_data["code"])
+        except ServiceError as exc:
+            form.add_error("code", exc.message)
+            status = exc.status if exc.status == 429 else 422
+        else:
+            return redirect(next_url or "core:home")
+    return render(request, "core/mfa_verify.html", {"form": form, "next": next_url}, status=status)
+
+
+@page
+def mfa_setup(request: AuthenticatedRequest) -> HttpResponse:
+    """Bind an authenticator app: a QR code (SVG), confirmed with a current code; the
+    recovery codes are shown once. A verified session may also renew its recovery codes."""
+    user = request.user
+    enabled = mfa_services.has_confirmed_device(user)
+    verified = mfa_services.session_is_verified(request)
+    if enabled and not verified:
+        return redirect("core:mfa_verify")  # rebinding needs the current second factor
+    next_url = _safe_next(request)
+    form = MfaCodeForm(request.POST or None)
+    codes: list[str] | None = None
+    status = 200
+    op = request.POST.get("op", "")
+    if request.method == "POST" and op == "recovery":
+        status, codes = submit_form(
+            form, lambda: mfa_services.do_regenerate_recovery_codes(acting_user=user)
+        )
+    elif request.method == "POST" and op == "start":
+        mfa_services.do_start_totp_setup(acting_user=user)
+        form = MfaCodeForm()
+    elif request.method == "POST" and form.is_valid():
+        status, codes = submit_form(
+            form,
+            lambda: mfa_services.do_confirm_totp(
+                request, acting_user=user, code=form.cleaned_data["code"]
+            ),
+        )
+    elif request.method == "POST":
+        status = 422
+    device = mfa_services.pending_device(user)
+    if device is None and not mfa_services.has_confirmed_device(user):
+        device = mfa_services.do_start_totp_setup(acting_user=user)
+    if codes:
+        device = None
+    return render(
+        request,
+        "core/mfa_setup.html",
+        {
+            "form": form,
+            "enabled": mfa_services.has_confirmed_device(user),
+            "required": mfa_services.role_requires_mfa(user),
+            "device": device,
+            "qr": mfa_services.qr_svg(device) if device else "",
+            "secret": b32encode(device.bin_key).decode() if device else "",
+            "codes": codes,
+            "next": next_url,
+        },
+        status=status,
+    )
 
 
 @login_required

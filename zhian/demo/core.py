@@ -14,6 +14,10 @@ BUREAU = "DEMO"
 # username, display name, role, where (the bureau's code, or the kind of the first such unit)
 DEMO_USERS = [
     ("admin", "系统管理员", Role.ADMINISTRATOR, BUREAU),
+    # 三员分立: the security administrator assigns roles, the audit administrator reads
+    # the trail; each is a separate account.
+    ("secadmin", "安全管理员", Role.SECURITY_ADMINISTRATOR, BUREAU),
+    ("auditadmin", "安全审计员", Role.AUDIT_ADMINISTRATOR, BUREAU),
     ("leader", "局领导", Role.LEADER, BUREAU),
     ("dispatcher", "指挥中心接警员", Role.DISPATCHER, BUREAU),
     ("analyst", "情报研判员", Role.ANALYST, BUREAU),

@@ -13,6 +13,22 @@ from ninja.pagination import CursorPagination, paginate
 from zhian.core import selectors as core_selectors
 from zhian.core.api_support import acting_user, if_match_version
 from zhian.core.idempotency import response_not_stored
+from zhian.core.schema_types import (
+    Id,
+    Instant,
+    Lat,
+    Lon,
+    Name16,
+    Name32,
+    Name64,
+    Priority,
+    Text32,
+    Text64,
+    Text200,
+    Text500,
+    Text2000,
+    Text4000,
+)
 from zhian.dispatch import selectors
 from zhian.dispatch.choices import AssignmentStep
 from zhian.dispatch.models import Incident
@@ -28,16 +44,18 @@ router = Router(tags=["dispatch"])
 
 class IncidentIn(Schema):
     channel: Literal["call_110", "walk_in", "online", "patrol"]
-    category: str = Field(..., description="警情类别编码，如 0101")
-    address: str = Field(..., min_length=1, max_length=200)
-    lon: float = Field(..., ge=-180, le=180)
-    lat: float = Field(..., ge=-90, le=90)
+    category: Name16 = Field(..., description="警情类别编码，如 0101")
+    address: Text200 = Field(..., min_length=1)
+    lon: Lon
+    lat: Lat
     crs: Literal["wgs84", "gcj02"] = "wgs84"
-    priority: int | None = Field(None, ge=1, le=4, description="省略则按类别建议")
-    narrative: str = ""
-    caller_name: str = Field("", max_length=64)
-    caller_phone: str = Field("", max_length=32)
-    received_at: datetime | None = None
+    priority: Priority | None = Field(None, description="省略则按类别建议")
+    narrative: Text4000 = ""
+    caller_name: Text64 = ""
+    caller_phone: Text32 = ""
+    received_at: Instant | None = Field(
+        None, description="接警时间，须带时区；不早于 ZHIAN_EARLIEST_DATE，不晚于当前几分钟"
+    )
 
 
 class AssignmentOut(Schema):
@@ -100,23 +118,23 @@ class IncidentCreated(IncidentOut):
 
 
 class IncidentPatch(Schema):
-    category_code: str | None = None
-    priority: int | None = Field(None, ge=1, le=4)
-    address: str | None = Field(None, min_length=1, max_length=200)
-    narrative: str | None = None
+    category_code: Name16 | None = None
+    priority: Priority | None = None
+    address: Text200 | None = Field(None, min_length=1)
+    narrative: Text4000 | None = None
 
 
 class CloseIn(Schema):
-    disposition: str
-    note: str = ""
+    disposition: Name16
+    note: Text2000 = ""
 
 
 class MergeIn(Schema):
-    into: int = Field(..., description="保留的警情 id")
+    into: Id = Field(..., description="保留的警情 id")
 
 
 class DispatchIn(Schema):
-    unit_ids: list[int] = Field(..., min_length=1, max_length=20)
+    unit_ids: list[Id] = Field(..., min_length=1, max_length=20)
 
 
 class StepIn(Schema):
@@ -124,11 +142,11 @@ class StepIn(Schema):
 
 
 class ReassignIn(Schema):
-    unit_id: int
+    unit_id: Id
 
 
 class RevealIn(Schema):
-    purpose: str = Field(..., min_length=2, max_length=500, description="查询事由")
+    purpose: Text500 = Field(..., min_length=2, description="查询事由")
 
 
 class TimelineOut(Schema):
@@ -163,12 +181,12 @@ class SuggestionsOut(Schema):
 
 
 class UnitIn(Schema):
-    call_sign: str = Field(..., min_length=1, max_length=32)
-    station: str = Field(..., description="派出所编码")
+    call_sign: Name32
+    station: Name64 = Field(..., description="派出所编码")
     kind: Literal["patrol_car", "motorcycle", "foot", "traffic", "special"]
-    capabilities: list[str] = []
-    lon: float | None = Field(None, ge=-180, le=180)
-    lat: float | None = Field(None, ge=-90, le=90)
+    capabilities: list[Name32] = Field([], max_length=20)
+    lon: Lon | None = None
+    lat: Lat | None = None
 
 
 class UnitOut(Schema):
@@ -193,9 +211,9 @@ class AvailabilityIn(Schema):
 
 
 class PositionIn(Schema):
-    lon: float = Field(..., ge=-180, le=180)
-    lat: float = Field(..., ge=-90, le=90)
-    at: datetime
+    lon: Lon
+    lat: Lat
+    at: Instant
 
 
 class PositionsIn(Schema):

@@ -37,7 +37,7 @@ if not DEBUG:
     SECURE_CONTENT_TYPE_NOSNIFF = True
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "zhian.core.admin_site.ZhianAdminConfig",  # django.contrib.admin, audited
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -45,6 +45,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "zhian.core",
     "zhian.dispatch",
     "zhian.records",
@@ -56,13 +60,18 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "zhian.core.middleware.RefuseNulMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "zhian.core.middleware.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "zhian.core.middleware.RequestIdMiddleware",
     "zhian.core.middleware.IdleSessionMiddleware",
+    "zhian.core.middleware.MfaRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -143,8 +152,9 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 ZHIAN_SESSION_IDLE_SECONDS = int(os.environ.get("ZHIAN_SESSION_IDLE_SECONDS", 30 * 60))
 # Login throttling: this many failures for one account or one address within the window lock it.
+# Every log-on path counts (the staff page, the admin site, which uses it, and MFA codes).
 ZHIAN_LOGIN_MAX_FAILURES = 5
-ZHIAN_LOGIN_LOCKOUT_SECONDS = 15 * 60
+ZHIAN_LOGIN_LOCKOUT_SECONDS = 30 * 60
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
@@ -274,3 +284,83 @@ ZHIAN_SHIFTS = {"day": ("08:00", "20:00"), "night": ("20:00", "08:00")}
 ZHIAN_PATROL_CAP_SHARE = float(os.environ.get("ZHIAN_PATROL_CAP_SHARE", "0.2"))
 ZHIAN_PATROL_MAX_CANDIDATES = int(os.environ.get("ZHIAN_PATROL_MAX_CANDIDATES", "300"))
 ZHIAN_PATROL_SOLVER_SECONDS = float(os.environ.get("ZHIAN_PATROL_SOLVER_SECONDS", "2"))
+
+
+# Security (issue 13): Content-Security-Policy, production transport headers.
+# No template holds inline script or style attributes (zhian/static/zhian/site.js boots each
+# page from data-* attributes), so the policy needs no 'unsafe-inline', no nonce and no eval.
+# The map tile server, if one is configured, is the only other origin (images only).
+def _tile_origin(url: str) -> str | None:
+    """``https://{s}.tile.example.org/{z}/{x}/{y}.png`` -> ``https://*.tile.example.org``."""
+    from urllib.parse import urlsplit
+
+    if not url:
+        return None
+    parts = urlsplit(url.replace("{s}", "SUBDOMAIN"))
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ImproperlyConfigured("ZHIAN_MAP_TILE_URL must be an http(s) URL template")
+    host = parts.netloc.replace("SUBDOMAIN", "*")
+    return f"{parts.scheme}://{host}"
+
+
+_TILE_ORIGIN = _tile_origin(ZHIAN_MAP_TILE_URL)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # data: for the empty favicon; the tile server for map tiles.
+        "img-src": ["'self'", "data:", *([_TILE_ORIGIN] if _TILE_ORIGIN else [])],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Features no page uses are switched off for every page (geolocation included: the map
+# picks places by click, never from the device).
+ZHIAN_PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), interest-cohort=()"
+)
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if not DEBUG:
+    # Behind a TLS-terminating proxy that sets X-Forwarded-Proto (ZHIAN_BEHIND_PROXY=1).
+    if env_bool("ZHIAN_BEHIND_PROXY", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("ZHIAN_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the load balancer probes over plain HTTP
+    SECURE_HSTS_SECONDS = int(os.environ.get("ZHIAN_HSTS_SECONDS", 365 * 24 * 3600))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("ZHIAN_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("ZHIAN_HSTS_PRELOAD", True)
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+
+# Authentication (CJIS / MLPS level 3): TOTP two-factor for these roles (and all staff of
+# the admin site), available to everyone else; API tokens always expire. ZHIAN_MFA_REQUIRED is
+# off only in the test settings (tests/core/security turns it back on); never in a deployment.
+ZHIAN_MFA_REQUIRED = True
+ZHIAN_MFA_ROLES = [
+    "administrator",
+    "security_administrator",
+    "audit_administrator",
+    "supervisor",
+    "leader",
+]
+OTP_TOTP_ISSUER = os.environ.get("ZHIAN_OTP_ISSUER", "Zhian")
+# Demo only: lets the demo accounts in without a second factor. Honoured only with DEBUG on;
+# a production configuration that sets it refuses to start.
+ZHIAN_DEMO_WAIVE_MFA = env_bool("ZHIAN_DEMO_WAIVE_MFA", False)
+if ZHIAN_DEMO_WAIVE_MFA and not DEBUG:
+    raise ImproperlyConfigured("ZHIAN_DEMO_WAIVE_MFA is for the demo: never with DEBUG off")
+ZHIAN_TOKEN_MAX_DAYS = int(os.environ.get("ZHIAN_TOKEN_MAX_DAYS", "90"))
+# Input contract (zhian.core.schema_types, zhian.core.api_support.input_contract): the
+# earliest date any record may carry (before the bureau existed is a typo), how far ahead a
+# clock may run, and the API request body cap (per endpoint: api_support.body_limit).
+ZHIAN_EARLIEST_DATE = os.environ.get("ZHIAN_EARLIEST_DATE", "2000-01-01")
+ZHIAN_FUTURE_MINUTES = int(os.environ.get("ZHIAN_FUTURE_MINUTES", "5"))
+ZHIAN_API_MAX_BODY_BYTES = int(os.environ.get("ZHIAN_API_MAX_BODY_BYTES", 64 * 1024))

@@ -90,6 +90,25 @@ def test_multi_unit_dispatch_reassign_cancel_and_close_release_units(
     assert not Assignment.objects.filter(active=True).exists()
 
 
+def test_a_reassignment_audits_the_withdrawal_and_the_new_dispatch(
+    people: dict[str, Any], units: dict[str, Unit]
+) -> None:
+    from zhian.core.models import AuditEvent
+
+    user = people["dispatcher"]
+    incident = new_incident(user)
+    (first,) = A.do_dispatch_units(incident, [units["W-01"].pk], acting_user=user)
+    replacement = A.do_reassign(first, units["W-02"].pk, acting_user=user)
+    withdrawal = AuditEvent.objects.get(action="assignment.cancel")
+    assert withdrawal.object_id == str(first.pk)
+    assert withdrawal.data == {
+        "reason": "reassign",
+        "unit": units["W-01"].pk,
+        "replaced_by": replacement.pk,
+    }
+    assert AuditEvent.objects.filter(action="incident.dispatch").count() == 2
+
+
 def test_dispatching_another_bureaus_unit_is_not_found(people: dict[str, Any], units: Any) -> None:
     user = people["east_dispatcher"]
     incident = new_incident(user, lon=24.950)

@@ -20,6 +20,10 @@ class Role(models.TextChoices):
     ADMINISTRATOR = "administrator", _("系统管理员")
     DEPARTMENT_LIAISON = "department_liaison", _("部门联络员")
     CASE_OFFICER = "case_officer", _("办案民警")
+    # 三员分立 (MLPS): ADMINISTRATOR is the system administrator (系统管理员: users,
+    # jurisdictions, configuration); these two hold the other powers, never with it.
+    SECURITY_ADMINISTRATOR = "security_administrator", _("安全管理员")
+    AUDIT_ADMINISTRATOR = "audit_administrator", _("安全审计员")
 
 
 class User(AbstractUser):

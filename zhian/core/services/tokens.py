@@ -6,17 +6,17 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhian.core import audit
-from zhian.core.errors import NotFound, ValidationFailed
+from zhian.core.errors import NotFound, PermissionDenied, ValidationFailed
 from zhian.core.models.accounts import User
 from zhian.core.models.tokens import ApiToken
 
 TOKEN_PREFIX = "zt_"
-MAX_LIFETIME_DAYS = 365
 
 
 def _digest(secret: str) -> str:
@@ -25,17 +25,35 @@ def _digest(secret: str) -> str:
 
 @transaction.atomic
 def do_create_token(
-    *, acting_user: User, name: str, expires_in_days: int | None = 90
+    *, acting_user: User, name: str, expires_in_days: int = 90
 ) -> tuple[ApiToken, str]:
-    """Issue a token for the acting user. The secret is returned once and never stored."""
+    """Issue a token for the acting user. The secret is returned once and never stored.
+    Every token expires (at most ``ZHIAN_TOKEN_MAX_DAYS`` days); a user whose role needs a
+    second factor gets one only after binding it (the session that asks is verified by
+    ``MfaRequiredMiddleware``; a token cannot outlive that rule)."""
+    from zhian.core.services.mfa import has_confirmed_device, mfa_waived, role_requires_mfa
+
+    if (
+        role_requires_mfa(acting_user)
+        and not mfa_waived()
+        and not has_confirmed_device(acting_user)
+    ):
+        raise PermissionDenied(
+            _("您的角色要求双因素认证，请先绑定验证器再申请令牌"), code="mfa_required"
+        )
+    max_days = settings.ZHIAN_TOKEN_MAX_DAYS
     name = name.strip()
     if not name or len(name) > 100:
         raise ValidationFailed(
             _("请填写令牌用途（1–100 个字符）"), code="invalid_name", field="name"
         )
-    if expires_in_days is not None and not 1 <= expires_in_days <= MAX_LIFETIME_DAYS:
+    if (
+        not isinstance(expires_in_days, int)
+        or isinstance(expires_in_days, bool)
+        or not 1 <= expires_in_days <= max_days
+    ):
         raise ValidationFailed(
-            _("有效期须在 1–%(max)d 天之间") % {"max": MAX_LIFETIME_DAYS},
+            _("有效期须在 1–%(max)d 天之间") % {"max": max_days},
             code="invalid_expiry",
             field="expires_in_days",
         )
@@ -45,9 +63,14 @@ def do_create_token(
         name=name,
         prefix=secret[:10],
         digest=_digest(secret),
-        expires_at=timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None,
+        expires_at=timezone.now() + timedelta(days=expires_in_days),
     )
-    audit.record(actor=acting_user, action="token.create", obj=token, data={"name": name})
+    audit.record(
+        actor=acting_user,
+        action="token.create",
+        obj=token,
+        data={"name": name, "expires_in_days": expires_in_days},
+    )
     return token, secret
 
 

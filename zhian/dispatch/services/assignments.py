@@ -187,6 +187,13 @@ def do_reassign(assignment: Assignment, new_unit_id: int, *, acting_user: Any) -
         raise Conflict(_("该任务已结束或已撤回"), code="assignment_inactive")
     _cancel(assignment, acting_user=acting_user, note="改派")
     (created,) = do_dispatch_units(assignment.incident, [new_unit_id], acting_user=acting_user)
+    # The withdrawal is an act of its own in the trail, beside the new dispatch.
+    audit.record(
+        actor=acting_user,
+        action="assignment.cancel",
+        obj=assignment,
+        data={"reason": "reassign", "unit": assignment.unit_id, "replaced_by": created.pk},
+    )
     return created
 
 

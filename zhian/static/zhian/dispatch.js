@@ -119,18 +119,18 @@
       const ll = L.latLng(u.lonlat[1], u.lonlat[0]);
       points.push(ll);
       dot(ll, UNIT[u.status] || "#555", 6).addTo(map)
-        .bindTooltip(u.call_sign + (u.eta_min != null ? " · " + u.eta_min + "′" : ""),
+        .bindTooltip(Zhian.text(u.call_sign + (u.eta_min != null ? " · " + u.eta_min + "′" : "")),
           { permanent: true, direction: "right", className: "unit-label" });
     });
     (data.others || []).forEach((o) => {
       const ll = L.latLng(o.lonlat[1], o.lonlat[0]);
       points.push(ll);
-      dot(ll, "#9e9e9e", 8).addTo(map).bindTooltip(o.number);
+      dot(ll, "#9e9e9e", 8).addTo(map).bindTooltip(Zhian.text(o.number));
     });
     if (data.incident && data.incident.lonlat) {
       const ll = L.latLng(data.incident.lonlat[1], data.incident.lonlat[0]);
       points.unshift(ll);
-      L.marker(ll, { keyboard: false }).addTo(map).bindTooltip(data.incident.number);
+      L.marker(ll, { keyboard: false }).addTo(map).bindTooltip(Zhian.text(data.incident.number));
     }
     if (points.length > 1) map.fitBounds(L.latLngBounds(points).pad(0.15), { maxZoom: 17 });
     else if (points.length) map.setView(points[0], 16);
@@ -152,14 +152,14 @@
         if (!u.lonlat) return;
         const ll = L.latLng(u.lonlat[1], u.lonlat[0]);
         points.push(ll);
-        dot(ll, UNIT[u.status] || "#555", 6).addTo(layer).bindTooltip(u.call_sign + " · " + u.status_label);
+        dot(ll, UNIT[u.status] || "#555", 6).addTo(layer).bindTooltip(Zhian.text(u.call_sign + " · " + u.status_label));
       });
       data.incidents.forEach((i) => {
         if (!i.lonlat) return;
         const ll = L.latLng(i.lonlat[1], i.lonlat[0]);
         points.push(ll);
         dot(ll, PRIORITY[i.priority] || "#333", 9, 3).addTo(layer)
-          .bindTooltip(i.number + " · " + i.category)
+          .bindTooltip(Zhian.text(i.number + " · " + i.category))
           .on("click", () => { window.location = i.url; });
       });
       el.dataset.incidents = String(data.incidents.length);
@@ -198,12 +198,22 @@
     (data.staging || []).forEach((s) => {
       const ll = L.latLng(s.lonlat[1], s.lonlat[0]);
       L.marker(ll, { keyboard: false, title: text.staging + " " + s.n }).addTo(map)
-        .bindTooltip(text.staging + " " + s.n + " · " + text.gain + " " + s.gain.toFixed(1) + "%",
+        .bindTooltip(Zhian.text(text.staging + " " + s.n + " · " + text.gain + " " + s.gain.toFixed(1) + "%"),
           { permanent: true, direction: "top", offset: [0, -30], className: "staging-label" });
     });
     el.dataset.staging = String((data.staging || []).length);
     scope(map, !frame);
   }
+
+  // Each page's map names its initialiser (data-init) and its data (data-json): see site.js.
+  Zhian.register("dispatch-intake", (el) => {
+    intake(document.getElementById(el.dataset.form), el, { suggested: el.dataset.textSuggested || "" });
+  });
+  Zhian.register("dispatch-incident", (el, data) => incident(el, data || {}));
+  Zhian.register("dispatch-board", (el) => board(el));
+  Zhian.register("dispatch-coverage", (el, data) => coverage(el, data || {}, {
+    minutes: el.dataset.textMinutes || "", gain: el.dataset.textGain || "", staging: el.dataset.textStaging || "",
+  }));
 
   window.ZhianDispatch = { intake: intake, incident: incident, board: board, coverage: coverage };
 })();

@@ -13,6 +13,7 @@
     }
     map.setView([0, 0], 2);
     map._zhian = { el: el, layer: null };
+    el.zhianMap = map; // for tests and tooling: the element leads to its map
     return map;
   }
 
@@ -35,7 +36,7 @@
           style: style,
           onEachFeature: (f, l) => {
             const p = f.properties;
-            l.bindTooltip(p.name + " (" + p.code + ")");
+            l.bindTooltip(Zhian.text(p.name + " (" + p.code + ")"));
             l.on("click", () => { window.location = el.dataset.detail + encodeURIComponent(p.code) + "/"; });
           },
         }).addTo(map);
@@ -52,6 +53,22 @@
     map.fitBounds(layer.getBounds(), { padding: [10, 10] });
     return layer;
   }
+
+  /* Home page: the jurisdictions of the level chosen in the select named by data-kind-select. */
+  Zhian.register("jurisdictions", (el) => {
+    const map = create(el);
+    const kind = document.getElementById(el.dataset.kindSelect);
+    const load = () => loadJurisdictions(map, kind ? kind.value : null);
+    if (kind) kind.addEventListener("change", load);
+    load();
+  });
+
+  /* A jurisdiction's page: its boundary (data-json) and its children (data-parent). */
+  Zhian.register("boundary", (el, geometry) => {
+    const map = create(el);
+    if (geometry) showBoundary(map, geometry);
+    loadJurisdictions(map, null, el.dataset.parent, false);
+  });
 
   window.ZhianMap = { create: create, loadJurisdictions: loadJurisdictions, showBoundary: showBoundary };
 })();

@@ -1,0 +1,173 @@
+"""The authorisation matrix: every endpoint (every page from the URL configuration, every
+operation from the OpenAPI description) × every role × an object in the user's scope and one
+outside it, compared with the written table in ``tests/<app>/authz_expected.csv`` (each app
+keeps its own rows; every such file is read). A new endpoint without rows fails with the
+rows to add.
+
+Each role is held on station S1; "in" objects belong to S1, "out" objects to S2; each app
+supplies its objects in ``tests/<app>/authz_objects.py`` (found automatically). The
+request is a GET for pages and an empty JSON body for API writes, so a write row records
+whether the caller got past scope and role (a 422 for the empty body) or was stopped (403,
+404). To regenerate after a deliberate change: ``ZHIAN_AUTHZ_WRITE=1 pytest <this file>``
+writes ``tests/core/security/authz_observed.csv``; review the diff, then copy the rows into
+the owning app's file."""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import importlib.util
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.factories import Role, UserFactory
+from zhian.api import api
+
+pytestmark = pytest.mark.django_db
+TESTS = Path(__file__).resolve().parents[2]
+OBSERVED = Path(__file__).with_name("authz_observed.csv")
+SKIP_PREFIXES = ("admin/", "api/", "i18n/", "static/")
+PARAM = re.compile(r"<(?:\w+:)?(\w+)>|\{(\w+)\}")
+
+
+def page_endpoints() -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+
+    def walk(patterns: list[Any], prefix: str) -> None:
+        for p in patterns:
+            route = prefix + str(p.pattern)
+            if route.startswith(SKIP_PREFIXES):
+                continue
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, route)
+            elif isinstance(p, URLPattern):
+                found.append(("PAGE", "/" + route))
+
+    walk(get_resolver().url_patterns, "")
+    return sorted(set(found))
+
+
+def api_endpoints() -> list[tuple[str, str]]:
+    schema = api.get_openapi_schema(path_prefix="/api/v1")
+    return sorted(
+        (method.upper(), path)
+        for path, item in schema["paths"].items()
+        for method in item
+        if method in {"get", "post", "put", "patch", "delete"}
+    )
+
+
+ENDPOINTS = page_endpoints() + api_endpoints()
+ROLES = sorted(r.value for r in Role)
+
+
+def expected_rows() -> dict[tuple[str, str, str, str], str]:
+    rows: dict[tuple[str, str, str, str], str] = {}
+    for path in sorted(TESTS.glob("*/authz_expected.csv")) + sorted(
+        TESTS.glob("*/*/authz_expected.csv")
+    ):
+        with path.open(encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                rows[(row["method"], row["path"], row["role"], row["scope"])] = row["status"]
+    return rows
+
+
+def object_providers() -> list[Any]:
+    """Every ``tests/<app>/authz_objects.py`` with ``authz_objects(tree) -> {"in": {param:
+    value}, "out": {...}}``: each app supplies the objects its path parameters name."""
+    found = []
+    for path in sorted(TESTS.glob("*/authz_objects.py")):
+        spec = importlib.util.spec_from_file_location(f"authz_objects_{path.parent.name}", path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        found.append(module.authz_objects)
+    return found
+
+
+@pytest.fixture
+def world(tree: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """Core's objects (jurisdictions S1 / S2) and every app's (``authz_objects.py``)."""
+    out: dict[str, dict[str, str]] = {"in": {"code": "S1"}, "out": {"code": "S2"}}
+    for provide in object_providers():
+        for scope, values in provide(tree).items():
+            out[scope].update(values)
+    return out
+
+
+def fill(path: str, values: dict[str, str], token_id: str) -> str:
+    def one(m: re.Match[str]) -> str:
+        name = m.group(1) or m.group(2)
+        if name == "token_id":
+            return token_id
+        if name not in values:
+            pytest.fail(
+                f"authz matrix: no object for path parameter {name!r} in {path}: return one "
+                "from authz_objects() in tests/<app>/authz_objects.py"
+            )
+        return values[name]
+
+    return PARAM.sub(one, path)
+
+
+def observe(
+    tree: dict[str, Any], world: dict[str, dict[str, str]]
+) -> dict[tuple[str, str, str, str], str]:
+    from zhian.core.services.tokens import do_create_token
+
+    seen: dict[tuple[str, str, str, str], str] = {}
+    other = UserFactory(username="authz_other", roles=[(Role.DISPATCHER, tree["S2"])])
+    their_token = str(do_create_token(acting_user=other, name="theirs")[0].pk)
+    for role in ROLES:
+        user = UserFactory(username=f"authz_{role}", roles=[(Role(role), tree["S1"])])
+        own_token = str(do_create_token(acting_user=user, name="mine")[0].pk)
+        client = Client()
+        client.force_login(user)
+        for method, path in ENDPOINTS:
+            for scope in ("in", "out"):
+                token = own_token if scope == "in" else their_token
+                url = fill(path, world[scope], token)
+                if method == "PAGE":
+                    response = client.get(url)
+                else:
+                    response = client.generic(method, url, "{}", content_type="application/json")
+                seen[(method, path, role, scope)] = str(response.status_code)
+    return seen
+
+
+def test_every_endpoint_role_and_scope_is_as_written(
+    tree: dict[str, Any], world: dict[str, dict[str, str]]
+) -> None:
+    observed = observe(tree, world)
+    if os.environ.get("ZHIAN_AUTHZ_WRITE"):
+        with OBSERVED.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["method", "path", "role", "scope", "status"])
+            for key in sorted(observed):
+                writer.writerow([*key, observed[key]])
+    expected = expected_rows()
+    missing = sorted(
+        {(m, p) for (m, p, _r, _s) in observed if (m, p, ROLES[0], "in") not in expected}
+    )
+    assert not missing, (
+        "endpoints without rows in any tests/<app>/authz_expected.csv (add a row per role "
+        "and scope; ZHIAN_AUTHZ_WRITE=1 writes the observed rows to "
+        f"{OBSERVED.name} for review): {missing}"
+    )
+    differ = {k: (expected.get(k), v) for k, v in observed.items() if expected.get(k) != v}
+    assert not differ, f"authorisation differs from the table (expected, observed): {differ}"
+
+
+def test_no_role_reaches_an_object_outside_its_scope(
+    tree: dict[str, Any], world: dict[str, dict[str, str]]
+) -> None:
+    """Independent of the table: outside S1 nothing succeeds that names an object."""
+    for (method, path, role, scope), status in expected_rows().items():
+        if scope == "out" and PARAM.search(path) and method != "PAGE":
+            assert status in {"401", "403", "404", "405", "422"}, (method, path, role, status)
