@@ -3,6 +3,7 @@ tomorrow's day-shift plan, from the repository's own data."""
 
 from __future__ import annotations
 
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,6 @@ import pytest
 from django.core.management import call_command
 
 from zhian.core import audit
-from zhian.demo.insights import create_demo_insights
 from zhian.insights.choices import RunStatus
 from zhian.insights.models import NearRepeatAlert, PatrolPlan, StoredForecast
 from zhian.insights.services.plans import tomorrow
@@ -26,8 +26,9 @@ def test_demo_insights_on_first_run(
     settings.ZHIAN_SHARED_DATA = tmp_path
     settings.ZHIAN_ROAD_NETWORK = ""
     settings.ZHIAN_PATROL_SOLVER_SECONDS = 0.5
-    call_command("load_demo")
-    summary = create_demo_insights()
+    out = StringIO()
+    call_command("load_demo", stdout=out)  # create_demo_insights is one of its steps
+    summary = out.getvalue()
     assert "风险预测" in summary and "巡防计划" in summary
     bureau_fc = StoredForecast.objects.get(jurisdiction__kind="bureau", category_code="")
     assert bureau_fc.status == RunStatus.DONE and bureau_fc.cells and bureau_fc.accuracy

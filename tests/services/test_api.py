@@ -54,9 +54,13 @@ def test_actions_need_if_match_and_refuse_a_stale_version(
 ) -> None:
     client = client_for(people["dispatcher"])
     url = f"/api/v1/services/reports/{report.pk}/accept"
-    assert client.post(url).status_code == 428
-    assert client.post(url, headers={"If-Match": "7"}).status_code == 412
-    accepted = client.post(url, headers={"If-Match": "1"})
+
+    def accept(**headers: str) -> Any:
+        return client.post(url, "", content_type="application/json", headers=headers)
+
+    assert accept().status_code == 428
+    assert accept(**{"If-Match": "7"}).status_code == 412
+    accepted = accept(**{"If-Match": "1"})
     assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
     finished = client.post(
         f"/api/v1/services/reports/{report.pk}/finish",

