@@ -260,7 +260,7 @@ def main() -> None:
                 print(f"bench: {name} = {headline[name]:.2f}")
     for scope in scopes:
         if f"gap_closed_{scope}" in headline:
-            print(f"bench: gap_closed_{scope} = {headline[f'gap_closed_{scope}']:.2f}")
+            print(f"bench: gap_closed_{scope} = {headline[f'gap_closed_{scope}']:.3f}")
     if timing:
         # the slowest scope's best method (each a whole backtest in a process of its own)
         print(f"bench: backtest_best = {max(timing.values()):.1f} s")

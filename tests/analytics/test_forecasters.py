@@ -12,6 +12,7 @@ from zhian.analytics.evaluation import score
 from zhian.analytics.events import DAY, EventSet
 from zhian.analytics.forecasters import (
     METHODS,
+    RECOMMENDED,
     EmptyTrainingWindowError,
     KDEForecaster,
     LearnedForecaster,
@@ -24,6 +25,7 @@ from zhian.analytics.forecasters import (
     fit_etas,
     gaussian_kde,
     make_forecaster,
+    recommended_method,
     simulate_etas,
 )
 from zhian.analytics.grids import H3Grid, SquareGrid, StudyArea
@@ -263,6 +265,19 @@ def test_h3_cells_work_end_to_end(name: str, events: EventSet) -> None:
     assert s.pai > 2  # hexagons of unequal area: PAI divides by the area flagged
 
 
+FIVE = ("Assault", "Auto Theft", "Break and Enter", "Robbery", "Theft Over")
+
+
+@pytest.fixture(scope="module")
+def five_categories() -> EventSet:
+    return synthetic_events(np.random.default_rng(11), days=500, per_day=15.0, categories=FIVE)
+
+
+def test_every_category_of_the_target_has_a_recommended_method() -> None:
+    assert set(RECOMMENDED) == {None, *FIVE}
+    assert all(m in METHODS for m in RECOMMENDED.values())
+
+
 @pytest.mark.parametrize(
     ("category", "method"),
     [(None, "decay"), ("Break and Enter", "learned"), ("Assault", "decay"), ("Fraud", "decay")],
@@ -277,4 +292,66 @@ def test_best_is_the_method_recommended_for_the_category(category: str | None, m
     direct = make_forecaster(method, category=category)
     fc = best.fit(ev, until).predict(until, 7.0)
     assert fc.method == f"best={method}"
-    assert np.allclose(fc.risk, direct.fit(ev, until, area=fc.area).predict(until, 7.0).risk)
+    np.testing.assert_array_equal(
+        fc.risk, direct.fit(ev, until, area=fc.area).predict(until, 7.0).risk
+    )
+
+
+@pytest.mark.parametrize("category", [None, *FIVE])
+def test_best_equals_the_chosen_method_exactly_week_after_week(
+    category: str | None, five_categories: EventSet
+) -> None:
+    # Given best and the method chosen for the category, each kept across weekly fits
+    # as a backtest keeps them (the learned model reuses its booster for 4 weeks)
+    best = make_forecaster("best", category=category)
+    chosen = make_forecaster(recommended_method(category), category=category)
+    origin = five_categories.instant("2019-02-01")
+    for week in range(6):
+        until = origin + week * 7 * DAY
+        # When both forecast the same week on the same study area
+        fc = best.fit(five_categories, until).predict(until, 7.0)
+        direct = chosen.fit(five_categories, until, area=fc.area).predict(until, 7.0)
+        # Then the risks are identical, not merely close
+        np.testing.assert_array_equal(fc.risk, direct.risk)
+        assert fc.method == f"best={recommended_method(category)}"
+
+
+@pytest.mark.parametrize(
+    ("name", "category"),
+    [*((m, None) for m in METHODS), *(("best", c) for c in (None, *FIVE))],
+)
+def test_never_reads_events_at_or_after_the_origin(
+    name: str, category: str | None, five_categories: EventSet
+) -> None:
+    # Given the events before an origin, and the same plus a burst of events exactly at
+    # the origin and after it, on the hottest cell and in a cell that had none before
+    ev = five_categories
+    origin = ev.instant("2019-01-10")
+    past = ev.between(None, origin)
+    cells = SquareGrid(150).cell_ids(past)
+    ids, counts = np.unique(cells, return_counts=True)
+    hot = int(np.flatnonzero(cells == ids[np.argmax(counts)])[0])  # an event in the hottest cell
+    n = 300
+    t = origin + np.arange(n) * 3600  # the first exactly at the origin
+    on_hot = np.arange(n) % 2 == 0
+    x = np.where(on_hot, past.x[hot], 625_000.0)  # else 5 km outside the synthetic square
+    y = np.where(on_hot, past.y[hot], 4_825_000.0)
+    cats = np.resize(np.array(FIVE), n)
+    burst = EventSet.from_xy(
+        np.concatenate([ev.t, t]),
+        np.concatenate([ev.x, x]),
+        np.concatenate([ev.y, y]),
+        np.concatenate([ev.category, cats]),
+        epsg=ev.epsg,
+        timezone=ev.timezone,
+    )
+    params = {**FAST.get(name, {}), "category": category}
+    # When one model is fitted on each up to the origin
+    a = make_forecaster(name, **params).fit(past, origin).predict()
+    b = make_forecaster(name, **params).fit(burst, origin).predict()
+    # Then the study areas and forecasts are identical
+    np.testing.assert_array_equal(a.area.ids, b.area.ids)
+    np.testing.assert_array_equal(a.risk, b.risk)
+    if name == "decay":  # and the burst is seen as soon as it is in the past
+        later = make_forecaster(name, **params).fit(burst, origin + DAY).predict()
+        assert len(later.area) > len(a.area)
