@@ -21,11 +21,13 @@ from zhian.analytics.forecasters import (
     ProspectiveForecaster,
     RecommendedForecaster,
     SeppForecaster,
+    SmoothedForecaster,
     clone,
     fit_etas,
     gaussian_kde,
     make_forecaster,
     recommended_method,
+    recommended_params,
     simulate_etas,
 )
 from zhian.analytics.grids import H3Grid, SquareGrid, StudyArea
@@ -110,6 +112,54 @@ def test_naive_counts_and_decay_by_hand() -> None:
     w = np.exp(-np.array([40, 30, 20, 10]) / 10)
     np.testing.assert_allclose(dec.counts_, [w[0] + w[1], w[2] + w[3]])
     np.testing.assert_allclose(dec.predict(horizon=10).risk, dec.counts_ * 10 / 10)
+
+
+# ---- smoothed --------------------------------------------------------------------
+def test_smoothed_shrinks_toward_neighbours_and_all_crime_by_hand() -> None:
+    # Given three 100 m cells in a row: A (2 burglaries), B (1 burglary, 3 assaults)
+    # and C (1 burglary), and a fourth cell D far away (1 burglary)
+    x = np.array([50.0, 50.0, 150.0, 150, 150, 150, 250.0, 5050.0]) + 600_000
+    cat = ["B", "B", "B", "A", "A", "A", "B", "B"]
+    t = np.array([0, 10, 20, 21, 22, 23, 30, 35]) * DAY
+    ev = EventSet.from_xy(t, x, np.full(8, 4_800_050.0), cat)
+    until, tau = 40 * DAY, 10.0
+    w = np.exp(-(until - t) / (tau * DAY))
+    own = np.array([w[0] + w[1], w[2], w[6], w[7]])  # A, B, C, D of category B
+    every = np.array([w[0] + w[1], w[2:6].sum(), w[6], w[7]])
+    block = np.array([own[0] + own[1], own.sum() - own[3], own[1] + own[2], own[3]]) / 9
+    # When it is fitted with both terms
+    model = SmoothedForecaster(
+        decay=tau,
+        rings=1,
+        neighbour_weight=0.5,
+        prior_weight=0.2,
+        grid=SquareGrid(100),
+        category="B",
+    ).fit(ev, until)
+    # Then each cell is its own count plus the weighted block mean and all-crime term,
+    # rescaled to the decayed count's total, per day of the horizon over tau days
+    raw = own + 0.5 * block + 0.2 * every * own.sum() / every.sum()
+    expected = raw * own.sum() / raw.sum() * 7 / tau
+    np.testing.assert_allclose(model.predict(horizon=7).risk, expected)
+    # and B, busy with assaults and between two burglaries, gains on the lone cell D
+    risk = model.predict().risk
+    assert risk[1] / risk[3] > own[1] / own[3]
+
+
+def test_smoothed_without_shrinkage_is_decay(events: EventSet) -> None:
+    plain = SmoothedForecaster(decay=365.0, neighbour_weight=0.0, prior_weight=0.0)
+    a = plain.fit(events, "2019-03-01").predict(horizon=7)
+    b = make_forecaster("decay").fit(events, "2019-03-01").predict(horizon=7)
+    np.testing.assert_allclose(a.risk, b.risk, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"decay": 0.0}, {"rings": 0}, {"neighbour_weight": -1.0}, {"prior_weight": -0.1}],
+)
+def test_smoothed_rejects_bad_parameters(params: dict[str, float], events: EventSet) -> None:
+    with pytest.raises(ValueError, match="must be"):
+        SmoothedForecaster(**params).fit(events, "2019-03-01")  # type: ignore[arg-type]
 
 
 # ---- KDE -------------------------------------------------------------------------
@@ -255,7 +305,7 @@ def test_study_area_can_be_given(events: EventSet) -> None:
     assert fc.area is area
 
 
-@pytest.mark.parametrize("name", ["naive", "kde", "sepp"])
+@pytest.mark.parametrize("name", ["naive", "kde", "sepp", "smoothed"])
 def test_h3_cells_work_end_to_end(name: str, events: EventSet) -> None:
     recent = events.between("2018-10-01", None)
     model = make_forecaster(name, grid=H3Grid(9), **FAST.get(name, {}))
@@ -280,7 +330,7 @@ def test_every_category_of_the_target_has_a_recommended_method() -> None:
 
 @pytest.mark.parametrize(
     ("category", "method"),
-    [(None, "decay"), ("Break and Enter", "learned"), ("Assault", "decay"), ("Fraud", "decay")],
+    [(None, "decay"), ("Break and Enter", "learned"), ("Assault", "smoothed"), ("Fraud", "decay")],
 )
 def test_best_is_the_method_recommended_for_the_category(category: str | None, method: str) -> None:
     ev = synthetic_events(np.random.default_rng(3), days=500, per_day=12.0)
@@ -289,7 +339,7 @@ def test_best_is_the_method_recommended_for_the_category(category: str | None, m
     until = "2019-03-01"
     best = make_forecaster("best", category=category)
     assert isinstance(best, RecommendedForecaster) and best.method == method
-    direct = make_forecaster(method, category=category)
+    direct = make_forecaster(method, category=category, **recommended_params(category))
     fc = best.fit(ev, until).predict(until, 7.0)
     assert fc.method == f"best={method}"
     np.testing.assert_array_equal(
@@ -304,7 +354,9 @@ def test_best_equals_the_chosen_method_exactly_week_after_week(
     # Given best and the method chosen for the category, each kept across weekly fits
     # as a backtest keeps them (the learned model reuses its booster for 4 weeks)
     best = make_forecaster("best", category=category)
-    chosen = make_forecaster(recommended_method(category), category=category)
+    chosen = make_forecaster(
+        recommended_method(category), category=category, **recommended_params(category)
+    )
     origin = five_categories.instant("2019-02-01")
     for week in range(6):
         until = origin + week * 7 * DAY

@@ -42,6 +42,7 @@ from zhian.analytics.forecasters.recommended import (
     RECOMMENDED,
     RecommendedForecaster,
     recommended_method,
+    recommended_params,
 )
 from zhian.analytics.forecasters.sepp import (
     EtasFit,
@@ -49,6 +50,7 @@ from zhian.analytics.forecasters.sepp import (
     fit_etas,
     simulate_etas,
 )
+from zhian.analytics.forecasters.smoothed import SmoothedForecaster
 
 __all__ = [
     "METHODS",
@@ -64,12 +66,14 @@ __all__ = [
     "ProspectiveForecaster",
     "RecommendedForecaster",
     "SeppForecaster",
+    "SmoothedForecaster",
     "clone",
     "fit_etas",
     "gaussian_kde",
     "lagged_features",
     "make_forecaster",
     "recommended_method",
+    "recommended_params",
     "simulate_etas",
 ]
 
@@ -81,6 +85,7 @@ METHODS: dict[str, Callable[..., Forecaster]] = {
     "prospective": ProspectiveForecaster,
     "sepp": SeppForecaster,
     "learned": LearnedForecaster,
+    "smoothed": SmoothedForecaster,
 }
 
 
