@@ -12,6 +12,7 @@ from zhian.analytics.evaluation import score
 from zhian.analytics.events import DAY, EventSet
 from zhian.analytics.forecasters import (
     METHODS,
+    RECOMMENDED,
     EmptyTrainingWindowError,
     KDEForecaster,
     LearnedForecaster,
@@ -20,10 +21,13 @@ from zhian.analytics.forecasters import (
     ProspectiveForecaster,
     RecommendedForecaster,
     SeppForecaster,
+    SmoothedForecaster,
     clone,
     fit_etas,
     gaussian_kde,
     make_forecaster,
+    recommended_method,
+    recommended_params,
     simulate_etas,
 )
 from zhian.analytics.grids import H3Grid, SquareGrid, StudyArea
@@ -108,6 +112,54 @@ def test_naive_counts_and_decay_by_hand() -> None:
     w = np.exp(-np.array([40, 30, 20, 10]) / 10)
     np.testing.assert_allclose(dec.counts_, [w[0] + w[1], w[2] + w[3]])
     np.testing.assert_allclose(dec.predict(horizon=10).risk, dec.counts_ * 10 / 10)
+
+
+# ---- smoothed --------------------------------------------------------------------
+def test_smoothed_shrinks_toward_neighbours_and_all_crime_by_hand() -> None:
+    # Given three 100 m cells in a row: A (2 burglaries), B (1 burglary, 3 assaults)
+    # and C (1 burglary), and a fourth cell D far away (1 burglary)
+    x = np.array([50.0, 50.0, 150.0, 150, 150, 150, 250.0, 5050.0]) + 600_000
+    cat = ["B", "B", "B", "A", "A", "A", "B", "B"]
+    t = np.array([0, 10, 20, 21, 22, 23, 30, 35]) * DAY
+    ev = EventSet.from_xy(t, x, np.full(8, 4_800_050.0), cat)
+    until, tau = 40 * DAY, 10.0
+    w = np.exp(-(until - t) / (tau * DAY))
+    own = np.array([w[0] + w[1], w[2], w[6], w[7]])  # A, B, C, D of category B
+    every = np.array([w[0] + w[1], w[2:6].sum(), w[6], w[7]])
+    block = np.array([own[0] + own[1], own.sum() - own[3], own[1] + own[2], own[3]]) / 9
+    # When it is fitted with both terms
+    model = SmoothedForecaster(
+        decay=tau,
+        rings=1,
+        neighbour_weight=0.5,
+        prior_weight=0.2,
+        grid=SquareGrid(100),
+        category="B",
+    ).fit(ev, until)
+    # Then each cell is its own count plus the weighted block mean and all-crime term,
+    # rescaled to the decayed count's total, per day of the horizon over tau days
+    raw = own + 0.5 * block + 0.2 * every * own.sum() / every.sum()
+    expected = raw * own.sum() / raw.sum() * 7 / tau
+    np.testing.assert_allclose(model.predict(horizon=7).risk, expected)
+    # and B, busy with assaults and between two burglaries, gains on the lone cell D
+    risk = model.predict().risk
+    assert risk[1] / risk[3] > own[1] / own[3]
+
+
+def test_smoothed_without_shrinkage_is_decay(events: EventSet) -> None:
+    plain = SmoothedForecaster(decay=365.0, neighbour_weight=0.0, prior_weight=0.0)
+    a = plain.fit(events, "2019-03-01").predict(horizon=7)
+    b = make_forecaster("decay").fit(events, "2019-03-01").predict(horizon=7)
+    np.testing.assert_allclose(a.risk, b.risk, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"decay": 0.0}, {"rings": 0}, {"neighbour_weight": -1.0}, {"prior_weight": -0.1}],
+)
+def test_smoothed_rejects_bad_parameters(params: dict[str, float], events: EventSet) -> None:
+    with pytest.raises(ValueError, match="must be"):
+        SmoothedForecaster(**params).fit(events, "2019-03-01")  # type: ignore[arg-type]
 
 
 # ---- KDE -------------------------------------------------------------------------
@@ -253,7 +305,7 @@ def test_study_area_can_be_given(events: EventSet) -> None:
     assert fc.area is area
 
 
-@pytest.mark.parametrize("name", ["naive", "kde", "sepp"])
+@pytest.mark.parametrize("name", ["naive", "kde", "sepp", "smoothed"])
 def test_h3_cells_work_end_to_end(name: str, events: EventSet) -> None:
     recent = events.between("2018-10-01", None)
     model = make_forecaster(name, grid=H3Grid(9), **FAST.get(name, {}))
@@ -263,9 +315,22 @@ def test_h3_cells_work_end_to_end(name: str, events: EventSet) -> None:
     assert s.pai > 2  # hexagons of unequal area: PAI divides by the area flagged
 
 
+FIVE = ("Assault", "Auto Theft", "Break and Enter", "Robbery", "Theft Over")
+
+
+@pytest.fixture(scope="module")
+def five_categories() -> EventSet:
+    return synthetic_events(np.random.default_rng(11), days=500, per_day=15.0, categories=FIVE)
+
+
+def test_every_category_of_the_target_has_a_recommended_method() -> None:
+    assert set(RECOMMENDED) == {None, *FIVE}
+    assert all(m in METHODS for m in RECOMMENDED.values())
+
+
 @pytest.mark.parametrize(
     ("category", "method"),
-    [(None, "decay"), ("Break and Enter", "learned"), ("Assault", "decay"), ("Fraud", "decay")],
+    [(None, "decay"), ("Break and Enter", "learned"), ("Assault", "smoothed"), ("Fraud", "decay")],
 )
 def test_best_is_the_method_recommended_for_the_category(category: str | None, method: str) -> None:
     ev = synthetic_events(np.random.default_rng(3), days=500, per_day=12.0)
@@ -274,7 +339,71 @@ def test_best_is_the_method_recommended_for_the_category(category: str | None, m
     until = "2019-03-01"
     best = make_forecaster("best", category=category)
     assert isinstance(best, RecommendedForecaster) and best.method == method
-    direct = make_forecaster(method, category=category)
+    direct = make_forecaster(method, category=category, **recommended_params(category))
     fc = best.fit(ev, until).predict(until, 7.0)
     assert fc.method == f"best={method}"
-    assert np.allclose(fc.risk, direct.fit(ev, until, area=fc.area).predict(until, 7.0).risk)
+    np.testing.assert_array_equal(
+        fc.risk, direct.fit(ev, until, area=fc.area).predict(until, 7.0).risk
+    )
+
+
+@pytest.mark.parametrize("category", [None, *FIVE])
+def test_best_equals_the_chosen_method_exactly_week_after_week(
+    category: str | None, five_categories: EventSet
+) -> None:
+    # Given best and the method chosen for the category, each kept across weekly fits
+    # as a backtest keeps them (the learned model reuses its booster for 4 weeks)
+    best = make_forecaster("best", category=category)
+    chosen = make_forecaster(
+        recommended_method(category), category=category, **recommended_params(category)
+    )
+    origin = five_categories.instant("2019-02-01")
+    for week in range(6):
+        until = origin + week * 7 * DAY
+        # When both forecast the same week on the same study area
+        fc = best.fit(five_categories, until).predict(until, 7.0)
+        direct = chosen.fit(five_categories, until, area=fc.area).predict(until, 7.0)
+        # Then the risks are identical, not merely close
+        np.testing.assert_array_equal(fc.risk, direct.risk)
+        assert fc.method == f"best={recommended_method(category)}"
+
+
+@pytest.mark.parametrize(
+    ("name", "category"),
+    [*((m, None) for m in METHODS), *(("best", c) for c in (None, *FIVE))],
+)
+def test_never_reads_events_at_or_after_the_origin(
+    name: str, category: str | None, five_categories: EventSet
+) -> None:
+    # Given the events before an origin, and the same plus a burst of events exactly at
+    # the origin and after it, on the hottest cell and in a cell that had none before
+    ev = five_categories
+    origin = ev.instant("2019-01-10")
+    past = ev.between(None, origin)
+    cells = SquareGrid(150).cell_ids(past)
+    ids, counts = np.unique(cells, return_counts=True)
+    hot = int(np.flatnonzero(cells == ids[np.argmax(counts)])[0])  # an event in the hottest cell
+    n = 300
+    t = origin + np.arange(n) * 3600  # the first exactly at the origin
+    on_hot = np.arange(n) % 2 == 0
+    x = np.where(on_hot, past.x[hot], 625_000.0)  # else 5 km outside the synthetic square
+    y = np.where(on_hot, past.y[hot], 4_825_000.0)
+    cats = np.resize(np.array(FIVE), n)
+    burst = EventSet.from_xy(
+        np.concatenate([ev.t, t]),
+        np.concatenate([ev.x, x]),
+        np.concatenate([ev.y, y]),
+        np.concatenate([ev.category, cats]),
+        epsg=ev.epsg,
+        timezone=ev.timezone,
+    )
+    params = {**FAST.get(name, {}), "category": category}
+    # When one model is fitted on each up to the origin
+    a = make_forecaster(name, **params).fit(past, origin).predict()
+    b = make_forecaster(name, **params).fit(burst, origin).predict()
+    # Then the study areas and forecasts are identical
+    np.testing.assert_array_equal(a.area.ids, b.area.ids)
+    np.testing.assert_array_equal(a.risk, b.risk)
+    if name == "decay":  # and the burst is seen as soon as it is in the past
+        later = make_forecaster(name, **params).fit(burst, origin + DAY).predict()
+        assert len(later.area) > len(a.area)

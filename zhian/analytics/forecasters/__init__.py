@@ -7,8 +7,11 @@ rolling-origin backtest (see ``bench/forecast.py``).
 Selection, mean PAI@1 % over the 104 weeks of 2018–2019 (all categories / Break and
 Enter): ``naive365`` 14.84 / 8.92, ``decay`` 15.03 / 9.46, ``sepp`` 14.85 / 8.95,
 ``kde`` 13.73 / 7.92, ``prospective`` 10.17 / 6.97, ``learned`` 14.92 / 10.16, so
-``best`` is ``decay`` for all categories and ``learned`` for Break and Enter (each
-category's choice is in :data:`RECOMMENDED`). No ensemble is
+``best`` is ``decay`` for all categories and ``learned`` for Break and Enter; with
+``smoothed`` (a decayed count shrunk toward its neighbourhood and all crime) among the
+candidates, ``best`` is ``smoothed`` for Assault, Auto Theft and Theft Over (each
+category's choice and parameters are in :data:`RECOMMENDED` and
+:data:`RECOMMENDED_PARAMS`). No ensemble is
 offered: the mean of ``learned`` and ``decay`` scored 15.02 / 10.03, and the mean of
 ``learned`` and ``sepp`` 15.01 for all categories, so neither earned its cost.
 
@@ -40,8 +43,10 @@ from zhian.analytics.forecasters.naive import NaiveForecaster
 from zhian.analytics.forecasters.prospective import ProspectiveForecaster
 from zhian.analytics.forecasters.recommended import (
     RECOMMENDED,
+    RECOMMENDED_PARAMS,
     RecommendedForecaster,
     recommended_method,
+    recommended_params,
 )
 from zhian.analytics.forecasters.sepp import (
     EtasFit,
@@ -49,10 +54,12 @@ from zhian.analytics.forecasters.sepp import (
     fit_etas,
     simulate_etas,
 )
+from zhian.analytics.forecasters.smoothed import SmoothedForecaster
 
 __all__ = [
     "METHODS",
     "RECOMMENDED",
+    "RECOMMENDED_PARAMS",
     "EmptyTrainingWindowError",
     "EtasFit",
     "Forecast",
@@ -64,12 +71,14 @@ __all__ = [
     "ProspectiveForecaster",
     "RecommendedForecaster",
     "SeppForecaster",
+    "SmoothedForecaster",
     "clone",
     "fit_etas",
     "gaussian_kde",
     "lagged_features",
     "make_forecaster",
     "recommended_method",
+    "recommended_params",
     "simulate_etas",
 ]
 
@@ -81,6 +90,7 @@ METHODS: dict[str, Callable[..., Forecaster]] = {
     "prospective": ProspectiveForecaster,
     "sepp": SeppForecaster,
     "learned": LearnedForecaster,
+    "smoothed": SmoothedForecaster,
 }
 
 
