@@ -96,6 +96,10 @@ def _key_owner(request: HttpRequest) -> Any:
 api.add_decorator(idempotent_posts(_key_owner, _service_error), mode="view")
 api.add_decorator(refuse_nul_characters, mode="view")
 # Each app's router, by import path: the root imports no app module at load time.
-API_ROUTERS = ["zhian.core.api.router", "zhian.dispatch.api.router"]
+API_ROUTERS = [
+    "zhian.core.api.router",
+    "zhian.dispatch.api.router",
+    "zhian.metrics.api.router",
+]
 for _router in API_ROUTERS:
     api.add_router("/", _router)

@@ -10,5 +10,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("dispatch/", include("zhian.dispatch.urls")),
+    path("metrics/", include("zhian.metrics.urls")),
     path("", include("zhian.core.urls")),
 ]

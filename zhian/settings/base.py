@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "zhian.core",
     "zhian.dispatch",
+    "zhian.metrics",
     "zhian.demo",
 ]
 
@@ -103,6 +104,7 @@ ZHIAN_DAILY_TASKS = [
     "zhian.core.tasks.prune_failed_logins",
     "zhian.core.tasks.export_audit_head",
     "zhian.dispatch.tasks.prune_unit_positions",
+    "zhian.metrics.tasks.generate_reports",
 ]
 
 PASSWORD_HASHERS = [
@@ -185,3 +187,9 @@ CACHES = {
 # Location history on the incident page: earlier incidents within this radius and period.
 ZHIAN_HISTORY_RADIUS_M = float(os.environ.get("ZHIAN_HISTORY_RADIUS_M", "50"))
 ZHIAN_HISTORY_DAYS = int(os.environ.get("ZHIAN_HISTORY_DAYS", "365"))
+
+# KPIs (考核, 六降两升): rates on fewer trials than ZHIAN_METRICS_SMALL_N and count changes on a
+# base below ZHIAN_METRICS_SMALL_COUNT are flagged as small numbers on the dashboard, in the
+# ranking (张榜) and in reports.
+ZHIAN_METRICS_SMALL_N = int(os.environ.get("ZHIAN_METRICS_SMALL_N", "30"))
+ZHIAN_METRICS_SMALL_COUNT = int(os.environ.get("ZHIAN_METRICS_SMALL_COUNT", "10"))
