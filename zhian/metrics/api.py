@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
 
 from zhian.core.api_support import acting_user
@@ -157,11 +157,11 @@ def list_indicators(request: HttpRequest) -> Any:
 @router.get("/metrics/dashboard", response=DashboardOut)
 def get_dashboard(
     request: HttpRequest,
-    jurisdiction: str = Field("", max_length=32),
+    jurisdiction: str = Query("", max_length=32),
     kind: Literal["month", "week", "custom"] = "month",
-    value: str = Field("", max_length=10, description="month: YYYY-MM; week: a date in it"),
-    start: str = Field("", max_length=10),
-    end: str = Field("", max_length=10),
+    value: str = Query("", max_length=10, description="month: YYYY-MM; week: a date in it"),
+    start: str = Query("", max_length=10),
+    end: str = Query("", max_length=10),
 ) -> Any:
     """Every active indicator for a jurisdiction (default: the highest one you may see)."""
     period = parse_period(kind, value, start, end)
@@ -190,8 +190,8 @@ def get_dashboard(
 @router.get("/metrics/ranking", response=list[StationOut])
 def get_ranking(
     request: HttpRequest,
-    jurisdiction: str = Field("", max_length=32),
-    month: str = Field(..., pattern=r"^\d{4}-\d{2}$"),
+    jurisdiction: str = Query("", max_length=32),
+    month: str = Query(..., pattern=r"^\d{4}-\d{2}$"),
 ) -> Any:
     result = selectors.ranking(acting_user(request), jurisdiction, parse_period("month", month))
     return [
@@ -220,8 +220,8 @@ def get_ranking(
 @paginate(CursorPagination, ordering=("-month", "pk"), page_size=50)
 def list_figures(
     request: HttpRequest,
-    indicator: str = Field("", max_length=40),
-    month: str = Field("", max_length=7),
+    indicator: str = Query("", max_length=40),
+    month: str = Query("", max_length=7),
 ) -> Any:
     return selectors.figures_for(acting_user(request), indicator=indicator, month=month)
 

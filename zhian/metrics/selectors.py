@@ -10,12 +10,12 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhian.core.errors import NotFound
+from zhian.core.errors import NotFound, ValidationFailed
 from zhian.core.models import Jurisdiction, JurisdictionKind
 from zhian.core.scoping import check_can, scope_paths, scoped
 from zhian.metrics.engine import IndicatorRow, indicator_row
 from zhian.metrics.models import IndicatorDefinition, MonthlyFigure, StoredReport
-from zhian.metrics.periods import Period
+from zhian.metrics.periods import Period, parse_period
 from zhian.metrics.ranking import StationScore, rank_stations
 from zhian.metrics.sources import MANUAL, figure_rows, get_source
 
@@ -137,7 +137,11 @@ def figures_for(user: Any, *, indicator: str = "", month: str = "") -> QuerySet[
     if indicator:
         qs = qs.filter(indicator__code=indicator)
     if month:
-        qs = qs.filter(month__startswith=month[:7])
+        try:
+            first = parse_period("month", month).start
+        except ValidationFailed:
+            return qs.none()
+        qs = qs.filter(month=first)
     return qs.order_by("-month", "indicator__order", "jurisdiction__path")
 
 

@@ -16,7 +16,7 @@ from zhian.core import audit, exports
 from zhian.core.models import Jurisdiction, JurisdictionKind
 from zhian.core.scoping import check_can
 from zhian.metrics.choices import ReportKind
-from zhian.metrics.engine import IndicatorRow, indicator_row
+from zhian.metrics.engine import Change, IndicatorRow, indicator_row
 from zhian.metrics.models import IndicatorDefinition, StoredReport
 from zhian.metrics.periods import Period
 from zhian.metrics.ranking import StationScore, rank_stations
@@ -26,14 +26,16 @@ HEADERS = [
     "指标",
     "本期",
     "去年同期",
-    "同比",
+    "同比增减",
+    "同比幅度（%）",
     "上期",
-    "环比",
+    "环比增减",
     "分子",
     "分母",
     "95% 置信区间",
     "提示",
 ]
+PDF_HEADERS = ["指标", "本期", "去年同期", "同比", "上期", "环比", "提示"]
 
 
 def last_complete(kind: str, today: date | None = None) -> Period:
@@ -45,27 +47,55 @@ def last_complete(kind: str, today: date | None = None) -> Period:
     return Period.month(before.year, before.month)
 
 
+def change_number(change: Change) -> float | int | str:
+    """A change as a spreadsheet number: a count difference, or percentage points for a
+    rate (one decimal); "—" when there is none. Numbers, not text such as "+1", which a
+    spreadsheet would take for a formula."""
+    if change.delta is None:
+        return "—"
+    return round(change.delta * 100, 1) if change.is_rate else int(change.delta)
+
+
+def _notes(r: IndicatorRow) -> str:
+    notes = [text for text in (r.current.reason, r.year_change.reason) if text]
+    if r.current.small or r.year_change.small:
+        notes.append(_("小样本，解读需谨慎"))
+    return "；".join(notes)
+
+
 def table_rows(rows: list[IndicatorRow]) -> list[list[Any]]:
-    out = []
-    for r in rows:
-        notes = [text for text in (r.current.reason, r.year_change.reason) if text]
-        if r.current.small or r.year_change.small:
-            notes.append(_("小样本，解读需谨慎"))
-        out.append(
-            [
-                r.indicator.name,
-                r.current.display,
-                r.last_year.display if r.last_year else "—",
-                r.year_change.display,
-                r.previous.display,
-                r.period_change.display,
-                r.current.numerator,
-                r.current.denominator,
-                r.current.interval_display,
-                "；".join(notes),
-            ]
-        )
-    return out
+    """The xlsx 指标 sheet: values as the dashboard shows them, changes as numbers."""
+    return [
+        [
+            r.indicator.name,
+            r.current.display,
+            r.last_year.display if r.last_year else "—",
+            change_number(r.year_change),
+            "—" if r.year_change.percent is None else round(r.year_change.percent * 100, 1),
+            r.previous.display,
+            change_number(r.period_change),
+            r.current.numerator,
+            r.current.denominator,
+            r.current.interval_display,
+            _notes(r),
+        ]
+        for r in rows
+    ]
+
+
+def pdf_rows(rows: list[IndicatorRow]) -> list[list[Any]]:
+    return [
+        [
+            r.indicator.name,
+            r.current.display,
+            r.last_year.display if r.last_year else "—",
+            r.year_change.display,
+            r.previous.display,
+            r.period_change.display,
+            _notes(r),
+        ]
+        for r in rows
+    ]
 
 
 def ranking_rows(table: list[StationScore]) -> list[list[Any]]:
@@ -124,7 +154,7 @@ def render_report(
         exports.pdf_paragraph(title, "title"),
         exports.pdf_paragraph(cut_text, "small"),
         exports.pdf_paragraph("指标", "heading"),
-        exports.pdf_table([*HEADERS[:6], "提示"], [[*r[:6], r[9]] for r in table_rows(rows)]),
+        exports.pdf_table(PDF_HEADERS, pdf_rows(rows)),
         exports.pdf_paragraph("近 12 个月趋势", "heading"),
     ]
     story += [_trend_drawing(r) for r in rows]
