@@ -78,7 +78,8 @@ class Change:
         if self.delta is None:
             return DASH
         if self.is_rate:
-            return f"{self.delta * 100:+.1f} {_('个百分点')}"
+            points = _("个百分点")
+            return f"{self.delta * 100:+.1f} {points}"
         text = f"{int(self.delta):+d}"
         return f"{text} ({self.percent * 100:+.1f}%)" if self.percent is not None else text
 

@@ -11,8 +11,10 @@ For each weighted indicator every station gets a *measure*:
 
 Measures become *component scores* from 0 (worst station) to 100 (best), linearly; when
 every station has the same measure each gets 100. The *score* is the weighted mean of the
-components a station has, ``Σ wᵢ·sᵢ / Σ wᵢ``. Ties (scores equal to 0.01) are ordered by
-more components with data first, then by station code; tied stations share a rank.
+components a station has, ``Σ wᵢ·sᵢ / Σ wᵢ`` (rounded to 0.01; a station with no component
+has no score and comes last). Equal scores are ordered by more components with data first,
+then by station code; stations with the same score and the same number of components share
+a rank (1, 1, 3).
 """
 
 from __future__ import annotations
