@@ -179,3 +179,38 @@ def test_a_station_counts_only_its_own_rows(tree: dict[str, Any], make_incident:
     make_incident(local(2026, 3, 4, 9), station="S2")
     crime = indicator("crime_incidents")
     assert [compute(crime, tree[c], MARCH).value for c in ("S1", "S2", "B")] == [1, 2, 3]
+
+
+def test_a_week_counts_its_days_and_compares_with_the_same_dates_last_year(
+    tree: dict[str, Any], make_incident: Any
+) -> None:
+    # Monday 2 March – Sunday 8 March 2026; the same dates in 2025
+    make_incident(local(2026, 3, 2, 0, 5))
+    make_incident(local(2026, 3, 8, 23, 55))
+    make_incident(local(2026, 3, 9, 0, 5))  # next week
+    make_incident(local(2025, 3, 2, 12))
+    row = indicator_row(indicator("crime_incidents"), tree["B"], Period.week(date(2026, 3, 4)))
+    assert row.current.value == 2
+    assert row.last_year is not None and row.last_year.value == 1
+    assert row.previous.value == 0
+
+
+def test_the_dashboard_reads_each_source_once_whatever_the_trend_length(
+    tree: dict[str, Any],
+    people: dict[str, Any],
+    make_incident: Any,
+    django_assert_max_num_queries: Any,
+) -> None:
+    from zhian.metrics import selectors
+
+    make_incident(local(2026, 3, 2, 9))
+    do_enter_monthly_figure(
+        indicator("cases"), tree["S1"], date(2026, 3, 1), 3, acting_user=people["analyst"]
+    )
+    # 8 indicators: one grouped count for the dispatch one, the figures of each manual one,
+    # the tree once, plus the jurisdiction, the user's roles and the indicator list
+    with django_assert_max_num_queries(12):
+        dash = selectors.dashboard(people["leader"], "B", MARCH, trend_months=12)
+    crime = dash.rows[0]
+    assert crime.current.value == 1 and [f.value for f in crime.trend][-1] == 1
+    assert sum(f.value or 0 for f in crime.trend) == 1

@@ -9,15 +9,17 @@ shown as "—" with the reason on hover, never as 0 or 0 %.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 from zhian.core.models import Jurisdiction
 from zhian.metrics.choices import Direction
+from zhian.metrics.counting import Counter, months_of
 from zhian.metrics.models import IndicatorDefinition
 from zhian.metrics.periods import Period
-from zhian.metrics.sources import MANUAL, get_source, manual_total
+from zhian.metrics.sources import MANUAL, get_source
 from zhian.metrics.stats import wilson_interval
 
 DASH = "—"
@@ -84,12 +86,18 @@ class Change:
         return f"{text} ({self.percent * 100:+.1f}%)" if self.percent is not None else text
 
 
-def compute(indicator: IndicatorDefinition, within: Jurisdiction, period: Period) -> Figure:
+def compute(
+    indicator: IndicatorDefinition,
+    within: Jurisdiction,
+    period: Period,
+    counter: Counter | None = None,
+) -> Figure:
     """The indicator's value for ``within`` (and everything below it) over ``period``.
-    Authorisation is the caller's (the selectors check ``metrics.view`` on ``within``)."""
-    start, end = period.bounds()
+    Authorisation is the caller's (the selectors check ``metrics.view`` on ``within``).
+    Pass one ``counter`` for many periods of one place to read each source once."""
+    counter = counter or Counter(within)
     if indicator.source == MANUAL:
-        total = manual_total(indicator, within, period)
+        total = counter.manual(indicator, period)
         if total.value is None:
             return Figure(None, reason=total.reason, is_rate=indicator.is_rate)
         if not indicator.is_rate:
@@ -98,15 +106,13 @@ def compute(indicator: IndicatorDefinition, within: Jurisdiction, period: Period
     source = get_source(indicator.source)
     if source.count is None:
         return Figure(None, reason=_("数据来源无法计数"), is_rate=indicator.is_rate)
-    numerator = source.count(within, start, end, indicator.params)
+    numerator = counter.count(source, indicator.params, period)
     if not indicator.is_rate:
         return Figure(numerator, numerator=numerator)
     den_source = get_source(indicator.denominator_source)
     if den_source.count is None:
         return Figure(None, reason=_("分母来源无法计数"), is_rate=True)
-    return rate_figure(
-        numerator, den_source.count(within, start, end, indicator.denominator_params)
-    )
+    return rate_figure(numerator, counter.count(den_source, indicator.denominator_params, period))
 
 
 def rate_figure(numerator: int, denominator: int) -> Figure:
@@ -165,14 +171,30 @@ class IndicatorRow:
     trend: list[Figure] = field(default_factory=list)
 
 
+def row_months(period: Period, trend_months: int) -> set[date]:
+    """Every month a dashboard row of ``period`` reads (for :class:`Counter`'s hint)."""
+    return months_of(
+        [period, period.last_year(), period.previous(), *period.months_back(trend_months)]
+    )
+
+
 def indicator_row(
-    indicator: IndicatorDefinition, within: Jurisdiction, period: Period, *, trend_months: int = 0
+    indicator: IndicatorDefinition,
+    within: Jurisdiction,
+    period: Period,
+    *,
+    trend_months: int = 0,
+    counter: Counter | None = None,
 ) -> IndicatorRow:
-    current = compute(indicator, within, period)
+    """One dashboard line; pass one ``counter`` (hinted with :func:`row_months`) for all
+    the rows of a place so each source and the tree are read once."""
     base_period = period.last_year()
-    last_year = compute(indicator, within, base_period) if base_period else None
-    previous = compute(indicator, within, period.previous())
-    trend = [compute(indicator, within, p) for p in period.months_back(trend_months)]
+    trend_periods = period.months_back(trend_months)
+    counter = counter or Counter(within, row_months(period, trend_months))
+    current = compute(indicator, within, period, counter)
+    last_year = compute(indicator, within, base_period, counter) if base_period else None
+    previous = compute(indicator, within, period.previous(), counter)
+    trend = [compute(indicator, within, p, counter) for p in trend_periods]
     return IndicatorRow(
         indicator,
         current,

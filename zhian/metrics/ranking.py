@@ -24,6 +24,7 @@ from decimal import Decimal
 
 from zhian.core.models import Jurisdiction
 from zhian.metrics.choices import Direction
+from zhian.metrics.counting import Counter, months_of
 from zhian.metrics.engine import Figure, compute
 from zhian.metrics.models import IndicatorDefinition, RankingWeight
 from zhian.metrics.periods import Period
@@ -90,11 +91,14 @@ def rank_stations(
     weights = list(RankingWeight.objects.filter(indicator__active=True).select_related("indicator"))
     base_period = period.last_year()
     table = [StationScore(s) for s in stations]
+    hint = months_of([period, base_period])
+    counters = {s.pk: Counter(s, hint) for s in stations}
     for w in weights:
         ind = w.indicator
         for row in table:
-            current = compute(ind, row.station, period)
-            last = compute(ind, row.station, base_period) if base_period else None
+            counter = counters[row.station.pk]
+            current = compute(ind, row.station, period, counter)
+            last = compute(ind, row.station, base_period, counter) if base_period else None
             small = (
                 current.small
                 if ind.is_rate

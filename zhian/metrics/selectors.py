@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from zhian.core.errors import NotFound, ValidationFailed
 from zhian.core.models import Jurisdiction, JurisdictionKind
 from zhian.core.scoping import check_can, scope_paths, scoped
-from zhian.metrics.engine import IndicatorRow, indicator_row
+from zhian.metrics.counting import Counter
+from zhian.metrics.engine import IndicatorRow, indicator_row, row_months
 from zhian.metrics.models import IndicatorDefinition, MonthlyFigure, StoredReport
 from zhian.metrics.periods import Period, parse_period
 from zhian.metrics.ranking import StationScore, rank_stations
@@ -78,8 +79,9 @@ def dashboard(
     monthly trend; ``cut_off`` is when the numbers were read."""
     jurisdiction = access_jurisdiction(user, code)
     cut_off = timezone.now()
+    counter = Counter(jurisdiction, row_months(period, trend_months))
     rows = [
-        indicator_row(ind, jurisdiction, period, trend_months=trend_months)
+        indicator_row(ind, jurisdiction, period, trend_months=trend_months, counter=counter)
         for ind in active_indicators()
     ]
     return Dashboard(jurisdiction, period, rows, cut_off)

@@ -22,13 +22,14 @@ changes. For example::
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -38,11 +39,12 @@ from zhian.core.models import Jurisdiction
 from zhian.core.scoping import scoped
 from zhian.dispatch import selectors as dispatch_selectors
 from zhian.metrics.models import IndicatorDefinition, MonthlyFigure
-from zhian.metrics.periods import Period
+from zhian.metrics.periods import Period, bureau_zone
 
 MANUAL = "manual"
 
 CountFn = Callable[[Jurisdiction, datetime, datetime, dict[str, Any]], int]
+MonthlyFn = Callable[[Jurisdiction, datetime, datetime, dict[str, Any]], dict[date, int]]
 RowsFn = Callable[[Any, Jurisdiction, datetime, datetime, dict[str, Any]], QuerySet[Any]]
 
 
@@ -54,6 +56,8 @@ class Source:
     validate: Callable[[dict[str, Any]], dict[str, Any]]
     count: CountFn | None = None
     rows: RowsFn | None = None
+    #: Optional: counts per local month (first day) in one query, for trends and 同比.
+    count_by_month: MonthlyFn | None = None
     #: The drill-down template that lists this source's rows.
     row_template: str = ""
 
@@ -135,6 +139,19 @@ def count_incidents(
     ).count()
 
 
+def incident_counts_by_month(
+    within: Jurisdiction, start: datetime, end: datetime, params: dict[str, Any]
+) -> dict[date, int]:
+    rows = (
+        dispatch_selectors.counted_incidents(within, start, end, **_incident_filter(params))
+        .annotate(month=TruncMonth("received_at", tzinfo=bureau_zone()))
+        .order_by()
+        .values("month")
+        .annotate(n=Count("pk"))
+    )
+    return {timezone.localtime(r["month"], bureau_zone()).date(): r["n"] for r in rows}
+
+
 def incident_rows(
     user: Any, within: Jurisdiction, start: datetime, end: datetime, params: dict[str, Any]
 ) -> QuerySet[Any]:
@@ -151,6 +168,7 @@ register_source(
         validate=_validate_incident_params,
         count=count_incidents,
         rows=incident_rows,
+        count_by_month=incident_counts_by_month,
         row_template="metrics/_rows_incidents.html",
     )
 )
@@ -174,67 +192,6 @@ register_source(
         row_template="metrics/_rows_figures.html",
     )
 )
-
-
-@dataclass(frozen=True)
-class ManualTotal:
-    value: int | None
-    denominator: int | None
-    reason: str = ""
-
-
-def manual_total(
-    indicator: IndicatorDefinition, within: Jurisdiction, period: Period
-) -> ManualTotal:
-    """The sum of the period's monthly figures for ``within``. A jurisdiction's month is
-    its own entry, else the sum of its children's when every child has one; a month that
-    resolves to nothing makes the whole period "—" with the months named (never a zero)."""
-    months = period.whole_months()
-    if months is None:
-        return ManualTotal(None, None, _("该指标按月人工填报，所选时段不是整月"))
-    entries = {
-        (j, m): (v, d)
-        for j, m, v, d in MonthlyFigure.objects.filter(
-            indicator=indicator, jurisdiction__path__startswith=within.path, month__in=months
-        ).values_list("jurisdiction_id", "month", "value", "denominator")
-    }
-    children: dict[int, list[int]] = defaultdict(list)
-    if len(entries) < len(months) or not all((within.pk, m) in entries for m in months):
-        for pk, parent in Jurisdiction.objects.filter(path__startswith=within.path).values_list(
-            "pk", "parent_id"
-        ):
-            children[parent].append(pk)
-
-    def resolve(pk: int, month: date) -> tuple[int, int] | None:
-        if (pk, month) in entries:
-            value, denominator = entries[(pk, month)]
-            return value, denominator or 0
-        kids = children.get(pk)
-        if not kids:
-            return None
-        total = [0, 0]
-        for kid in kids:
-            part = resolve(kid, month)
-            if part is None:
-                return None
-            total[0] += part[0]
-            total[1] += part[1]
-        return total[0], total[1]
-
-    value = denominator = 0
-    missing = []
-    for month in months:
-        part = resolve(within.pk, month)
-        if part is None:
-            missing.append(f"{month:%Y-%m}")
-        else:
-            value += part[0]
-            denominator += part[1]
-    if missing:
-        return ManualTotal(
-            None, None, _("以下月份尚未填报：%(months)s") % {"months": "、".join(missing)}
-        )
-    return ManualTotal(value, denominator if indicator.is_rate else None)
 
 
 def figure_rows(

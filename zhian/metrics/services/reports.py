@@ -16,7 +16,8 @@ from zhian.core import audit, exports
 from zhian.core.models import Jurisdiction, JurisdictionKind
 from zhian.core.scoping import check_can
 from zhian.metrics.choices import ReportKind
-from zhian.metrics.engine import Change, IndicatorRow, indicator_row
+from zhian.metrics.counting import Counter
+from zhian.metrics.engine import Change, IndicatorRow, indicator_row, row_months
 from zhian.metrics.models import IndicatorDefinition, StoredReport
 from zhian.metrics.periods import Period
 from zhian.metrics.ranking import StationScore, rank_stations
@@ -110,8 +111,9 @@ def ranking_rows(table: list[StationScore]) -> list[list[Any]]:
 
 
 def compute_rows(jurisdiction: Jurisdiction, period: Period) -> list[IndicatorRow]:
+    counter = Counter(jurisdiction, row_months(period, 12))
     return [
-        indicator_row(ind, jurisdiction, period, trend_months=12)
+        indicator_row(ind, jurisdiction, period, trend_months=12, counter=counter)
         for ind in IndicatorDefinition.objects.filter(active=True).order_by("order", "code")
     ]
 
