@@ -159,3 +159,71 @@ def test_ranking_and_indicator_pages_render(tree: dict[str, Any], people: dict[s
     page = c.get("/metrics/indicators/").content.decode()
     assert "违法犯罪警情" in page and "添加本局指标" in page
     assert c.get("/metrics/reports/").status_code == 200
+
+
+def test_a_leader_adds_an_indicator_and_changes_a_weight_on_the_pages(
+    tree: dict[str, Any], people: dict[str, Any]
+) -> None:
+    from zhian.metrics.models import IndicatorDefinition, RankingWeight
+
+    c = client_for(people["leader"])
+    bad = c.post(
+        "/metrics/indicators/",
+        {
+            "code": "theft",
+            "name": "盗窃",
+            "definition": "盗窃类警情",
+            "kind": "count",
+            "direction": "fall",
+            "source": "dispatch.incidents",
+            "params": '{"top_categories": ["77"]}',
+            "denominator_source": "",
+            "denominator_params": "",
+            "order": "5",
+        },
+    )
+    assert bad.status_code == 422 and "没有这些警情大类" in bad.content.decode()
+    ok = c.post(
+        "/metrics/indicators/",
+        {
+            "code": "theft",
+            "name": "盗窃",
+            "definition": "盗窃类警情",
+            "kind": "count",
+            "direction": "fall",
+            "source": "dispatch.incidents",
+            "params": '{"top_categories": ["01"]}',
+            "denominator_source": "",
+            "denominator_params": "",
+            "order": "5",
+        },
+    )
+    assert ok.status_code == 302
+    assert IndicatorDefinition.objects.get(code="theft").params == {"top_categories": ["01"]}
+    assert (
+        c.post("/metrics/ranking/weight/", {"indicator": "theft", "weight": "2.5"}).status_code
+        == 302
+    )
+    assert str(RankingWeight.objects.get(indicator__code="theft").weight) == "2.50"
+    # An analyst may view but not configure
+    refused = client_for(people["analyst"]).post(
+        "/metrics/ranking/weight/", {"indicator": "theft", "weight": "9"}, follow=True
+    )
+    assert "无权" in refused.content.decode()
+    assert str(RankingWeight.objects.get(indicator__code="theft").weight) == "2.50"
+
+
+def test_stored_reports_are_listed_and_served_only_in_scope(
+    tree: dict[str, Any], people: dict[str, Any]
+) -> None:
+    from zhian.metrics.models import StoredReport
+    from zhian.metrics.services.reports import generate_due_reports
+
+    generate_due_reports(date(2026, 3, 4))
+    s2 = StoredReport.objects.get(kind="month", jurisdiction__code="S2")
+    s1 = StoredReport.objects.get(kind="month", jurisdiction__code="S1")
+    c = client_for(people["s1_leader"])
+    listing = c.get("/metrics/reports/").content.decode()
+    assert listing.count(".pdf") == 2  # S1's weekly and monthly
+    assert c.get(f"/metrics/reports/{s1.pk}.pdf").content.startswith(b"%PDF")
+    assert c.get(f"/metrics/reports/{s2.pk}.pdf").status_code == 404
