@@ -31,6 +31,17 @@ def _month_after(first: date) -> date:
     return (first + timedelta(days=32)).replace(day=1)
 
 
+def _runs(months: list[date]) -> list[tuple[date, date]]:
+    """Sorted first-of-month dates as (first, last) runs of consecutive months."""
+    runs: list[tuple[date, date]] = []
+    for month in months:
+        if runs and _month_after(runs[-1][1]) == month:
+            runs[-1] = (runs[-1][0], month)
+        else:
+            runs.append((month, month))
+    return runs
+
+
 class Counter:
     """Counts inside ``within``; ``months`` hints which months the caller will ask for."""
 
@@ -54,10 +65,13 @@ class Counter:
         key = f"{source.code}:{json.dumps(params, sort_keys=True)}"
         cached = self._monthly.get(key)
         if cached is None or not all(m in cached for m in months):
-            wanted = sorted(self.hint | set(months))
-            start, end = local_midnight(wanted[0]), local_midnight(_month_after(wanted[-1]))
-            counts = source.count_by_month(self.within, start, end, params)
-            cached = {m: 0 for m in self._months_between(wanted[0], wanted[-1])} | counts
+            cached = {}
+            # One grouped query per run of consecutive months (this year's months and
+            # last year's are two runs: the year between is not read).
+            for first, last in _runs(sorted(self.hint | set(months))):
+                start, end = local_midnight(first), local_midnight(_month_after(last))
+                cached |= {m: 0 for m in self._months_between(first, last)}
+                cached |= source.count_by_month(self.within, start, end, params)
             self._monthly[key] = cached
         return sum(cached[m] for m in months)
 
