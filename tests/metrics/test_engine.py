@@ -208,8 +208,9 @@ def test_the_dashboard_reads_each_source_once_whatever_the_trend_length(
         indicator("cases"), tree["S1"], date(2026, 3, 1), 3, acting_user=people["analyst"]
     )
     # 8 indicators: one grouped count for the dispatch one, the figures of each manual one,
-    # the tree once, plus the jurisdiction, the user's roles and the indicator list
-    with django_assert_max_num_queries(12):
+    # the tree once, plus the jurisdiction, the user's roles, the indicator list and
+    # whether the bureau is the only one (then incidents need no jurisdiction filter)
+    with django_assert_max_num_queries(13):
         dash = selectors.dashboard(people["leader"], "B", MARCH, trend_months=12)
     crime = dash.rows[0]
     assert crime.current.value == 1 and [f.value for f in crime.trend][-1] == 1
