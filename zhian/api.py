@@ -127,6 +127,7 @@ API_ROUTERS = [
     "zhian.services.api.router",
     "zhian.grid.api.router",
     "zhian.insights.api.router",
+    "zhian.metrics.api.router",
 ]
 for _router in API_ROUTERS:
     api.add_router("/", _router)

@@ -23,5 +23,6 @@ urlpatterns = [
     path("open311/v2/", include("zhian.services.open311_urls")),
     path("cases/", include("zhian.records.urls")),
     path("insights/", include("zhian.insights.urls")),
+    path("metrics/", include("zhian.metrics.urls")),
     path("", include("zhian.core.urls")),
 ]

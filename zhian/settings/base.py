@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "zhian.grid",
     "zhian.services",
     "zhian.insights",
+    "zhian.metrics",
     "zhian.demo",
 ]
 
@@ -123,6 +124,7 @@ ZHIAN_DAILY_TASKS = [
     "zhian.services.tasks.prune_rate_counters",
     "zhian.insights.tasks.prune_near_repeat_alerts",
     "zhian.insights.tasks.weekly_forecasts",
+    "zhian.metrics.tasks.generate_reports",
 ]
 # Queued every few minutes by `manage.py enqueue_housekeeping --frequent`.
 ZHIAN_FREQUENT_TASKS = [
@@ -364,3 +366,8 @@ ZHIAN_TOKEN_MAX_DAYS = int(os.environ.get("ZHIAN_TOKEN_MAX_DAYS", "90"))
 ZHIAN_EARLIEST_DATE = os.environ.get("ZHIAN_EARLIEST_DATE", "2000-01-01")
 ZHIAN_FUTURE_MINUTES = int(os.environ.get("ZHIAN_FUTURE_MINUTES", "5"))
 ZHIAN_API_MAX_BODY_BYTES = int(os.environ.get("ZHIAN_API_MAX_BODY_BYTES", 64 * 1024))
+# KPIs (考核, 六降两升): rates on fewer trials than ZHIAN_METRICS_SMALL_N and count changes on a
+# base below ZHIAN_METRICS_SMALL_COUNT are flagged as small numbers on the dashboard, in the
+# ranking (张榜) and in reports.
+ZHIAN_METRICS_SMALL_N = int(os.environ.get("ZHIAN_METRICS_SMALL_N", "30"))
+ZHIAN_METRICS_SMALL_COUNT = int(os.environ.get("ZHIAN_METRICS_SMALL_COUNT", "10"))

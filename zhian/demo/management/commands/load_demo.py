@@ -21,6 +21,7 @@ from zhian.demo.core import DEMO_PASSWORD, create_demo_core, demo_loaded, demo_l
 from zhian.demo.dispatch import create_demo_dispatch
 from zhian.demo.grid import create_demo_grid
 from zhian.demo.insights import create_demo_insights
+from zhian.demo.metrics import create_demo_metrics
 from zhian.demo.records import create_demo_records
 from zhian.demo.services import create_demo_services
 from zhian.demo.toronto import POINTS_PATH
@@ -31,6 +32,7 @@ DEMO_STEPS: list[Callable[[], str]] = [
     create_demo_records,
     create_demo_grid,
     create_demo_insights,
+    create_demo_metrics,
     create_demo_services,
 ]
 

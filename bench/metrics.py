@@ -1,0 +1,178 @@
+"""KPI benchmark (issue #15): the bureau dashboard and the monthly report on PostgreSQL.
+
+    python bench/metrics.py            # starts its own PostgreSQL through scripts/with-postgres
+
+A synthetic bureau (12 stations × 8 sectors, squares), ``ZHIAN_BENCH_INCIDENTS`` incidents
+(default 1,000,000) over the two years before the measured month, bulk-loaded with COPY in
+the order they were received, from a fixed seed (categories drawn uniformly from the seeded
+code table, 10 of whose 27 are 刑事/治安; no arrivals), and 26 months of monthly figures for
+every manual indicator and station.
+
+Prints ``bench: dashboard_p95`` (ms, the bureau's dashboard for one month with 同比, 环比
+and the 12-month trend, target < 300) and ``bench: monthly_report`` (s, xlsx and PDF,
+target < 10). Cases (200,000 in the issue) wait for the records app.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+SEED = 15
+N = int(os.environ.get("ZHIAN_BENCH_INCIDENTS", "1000000"))
+MONTH = (2026, 3)
+RUNS = 20
+
+
+def square(lon: float, lat: float, size: float) -> dict:
+    ring = [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def features() -> list[dict]:
+    feats = [_f("BB", "bureau", None, square(120.0, 30.0, 0.48))]
+    for s in range(12):
+        lon, lat = 120.0 + (s % 4) * 0.12, 30.0 + (s // 4) * 0.16
+        code = f"BB-{s:02d}"
+        feats.append(_f(code, "station", "BB", square(lon, lat, 0.12)))
+        for t in range(8):
+            feats.append(
+                _f(
+                    f"{code}-{t}",
+                    "sector",
+                    code,
+                    square(lon + (t % 4) * 0.03, lat + (t // 4) * 0.06, 0.03),
+                )
+            )
+    return feats
+
+
+def _f(code: str, kind: str, parent: str | None, geometry: dict) -> dict:
+    props = {"code": code, "name": f"{code}名称", "kind": kind, "parent": parent}
+    return {"type": "Feature", "geometry": geometry, "properties": props}
+
+
+def load() -> None:
+    from django.core.management import call_command
+    from django.db import connection
+
+    from zhian.core.models import Jurisdiction, User
+    from zhian.core.services.jurisdictions import do_import_jurisdictions
+    from zhian.dispatch.models import IncidentCategory
+
+    call_command("migrate", verbosity=0)
+    do_import_jurisdictions({"type": "FeatureCollection", "features": features()}, acting_user=None)
+    user = User.objects.create_superuser("bench", password="bench-password-123")
+    sectors = list(Jurisdiction.objects.filter(kind="sector").values_list("pk", flat=True))
+    cats = list(
+        IncidentCategory.objects.filter(parent__isnull=False).values_list("pk", "parent__code")
+    )
+    rng = np.random.default_rng(SEED)
+    end = datetime(MONTH[0], MONTH[1] + 1, 1, tzinfo=UTC)
+    # Rows in the order incidents are received (as intake appends them), so the table's
+    # physical order follows received_at as in production.
+    seconds = np.sort(rng.integers(0, 2 * 366 * 86400, N))[::-1]
+    jur = rng.integers(0, len(sectors), N)
+    cat = rng.integers(0, len(cats), N)
+    t0 = time.perf_counter()
+    buf = io.StringIO()
+    for i in range(N):
+        at = end - timedelta(seconds=int(seconds[i]))
+        buf.write(
+            f"BB-{i:09d}\t{sectors[jur[i]]}\tcall_110\t{cats[cat[i]][0]}\t3\tclosed\t地址\t120.1\t30.1\t"
+            f"wgs84\t8930000000fffff\t\t{at.isoformat()}\t\\N\tresolved\t\t\\N\t{user.pk}\t1\t{at.isoformat()}\n"
+        )
+    buf.seek(0)
+    cols = (
+        "number, jurisdiction_id, channel, category_id, priority, status, address, lon, lat, "
+        "source_crs, h3_cell, narrative, received_at, closed_at, disposition, disposition_note, "
+        "merged_into_id, created_by_id, version, updated_at"
+    )
+    with connection.cursor() as cursor:
+        with cursor.connection.cursor().copy(f"COPY dispatch_incident ({cols}) FROM STDIN") as copy:
+            while chunk := buf.read(1 << 20):
+                copy.write(chunk)
+        cursor.execute("ANALYZE")
+    print(f"loaded {N:,} incidents by COPY in {time.perf_counter() - t0:.1f} s")
+    _figures(user)
+
+
+def _figures(user: object) -> None:
+    from zhian.core.models import Jurisdiction
+    from zhian.metrics.models import IndicatorDefinition, MonthlyFigure
+
+    now = datetime.now(UTC)
+    rows = []
+    for ind in IndicatorDefinition.objects.filter(source="manual"):
+        for station in Jurisdiction.objects.filter(kind="station"):
+            for k in range(26):
+                y, m = divmod(MONTH[0] * 12 + MONTH[1] - 1 - k, 12)
+                rows.append(
+                    MonthlyFigure(
+                        indicator=ind,
+                        jurisdiction=station,
+                        month=date(y, m + 1, 1),
+                        value=40,
+                        denominator=100 if ind.is_rate else None,
+                        entered_by=user,
+                        entered_at=now,
+                    )
+                )
+    MonthlyFigure.objects.bulk_create(rows)
+
+
+def measure() -> None:
+    from zhian.core.models import User
+    from zhian.metrics import selectors
+    from zhian.metrics.periods import Period
+    from zhian.metrics.services.reports import render_report
+
+    user = User.objects.get(username="bench")
+    period = Period.month(*MONTH)
+    times = []
+    for _ in range(RUNS):
+        t0 = time.perf_counter()
+        dash = selectors.dashboard(user, "BB", period)
+        times.append((time.perf_counter() - t0) * 1000)
+    crime = next(r for r in dash.rows if r.indicator.code == "crime_incidents")
+    last = crime.last_year.display if crime.last_year else "—"
+    print(f"crime incidents {period.label}: {crime.current.display} (last year {last})")
+    print("dashboard runs (ms): " + ", ".join(f"{t:.0f}" for t in times))
+    report = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        xlsx, pdf = render_report(
+            dash.jurisdiction, period, selectors.dashboard(user, "BB", period).rows, dash.cut_off
+        )
+        report.append(time.perf_counter() - t0)
+    print(f"report sizes: xlsx {len(xlsx) / 1024:.0f} KB, pdf {len(pdf) / 1024:.0f} KB")
+    print(f"bench: dashboard_p95 = {float(np.percentile(times, 95)):.0f} ms")
+    print(f"bench: monthly_report = {float(np.median(report)):.2f} s")
+
+
+def main() -> None:
+    if not os.environ.get("ZHIAN_DATABASE_URL", "").startswith("postgres"):
+        script = ROOT / "scripts" / "with-postgres"
+        sys.exit(subprocess.call([str(script), sys.executable, __file__, *sys.argv[1:]]))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhian.settings.base")
+    os.environ.setdefault("ZHIAN_VAR_DIR", "/tmp/zhian-bench-metrics")
+    import django
+
+    django.setup()
+    load()
+    measure()
+
+
+if __name__ == "__main__":
+    main()

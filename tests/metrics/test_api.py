@@ -1,0 +1,80 @@
+"""The KPI API: dashboard JSON with "—" as null and a reason, figure entry, scope."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.test import Client
+
+from tests.factories import PASSWORD
+from tests.metrics.conftest import indicator, local
+from zhian.metrics.services.figures import do_enter_monthly_figure
+
+
+def client_for(user: Any) -> Client:
+    c = Client()
+    assert c.login(username=user.username, password=PASSWORD)
+    return c
+
+
+def test_dashboard_json_has_values_nulls_with_reasons_and_intervals(
+    tree: dict[str, Any], people: dict[str, Any], make_incident: Any
+) -> None:
+    make_incident(local(2026, 3, 2, 9))
+    do_enter_monthly_figure(
+        indicator("satisfaction"),
+        tree["B"],
+        date(2026, 3, 1),
+        5,
+        denominator=10,
+        acting_user=people["analyst"],
+    )
+    body = (
+        client_for(people["leader"])
+        .get("/api/v1/metrics/dashboard?jurisdiction=B&kind=month&value=2026-03")
+        .json()
+    )
+    rows = {r["indicator"]: r for r in body["rows"]}
+    assert rows["crime_incidents"]["current"]["value"] == 1
+    assert rows["cases"]["current"]["value"] is None
+    assert "2026-03" in rows["cases"]["current"]["reason"]
+    sat = rows["satisfaction"]["current"]
+    assert sat["display"] == "50.0%"
+    assert [round(v, 4) for v in sat["interval"]] == [0.2366, 0.7634]
+
+
+def test_api_scope_and_bad_periods(tree: dict[str, Any], people: dict[str, Any]) -> None:
+    c = client_for(people["s1_leader"])
+    assert c.get("/api/v1/metrics/dashboard?jurisdiction=S2&value=2026-03").status_code == 404
+    bad = c.get("/api/v1/metrics/dashboard?kind=custom&start=2026-03-10&end=2026-03-01")
+    assert bad.status_code == 422 and bad.json()["code"] == "invalid_period"
+
+
+def test_post_figure_then_change_with_version(tree: dict[str, Any], people: dict[str, Any]) -> None:
+    c = client_for(people["analyst"])
+    body = {"indicator": "accidents", "jurisdiction": "S1", "month": "2026-02", "value": 3}
+    made = c.post("/api/v1/metrics/figures", body, content_type="application/json")
+    assert made.status_code == 201 and made.json()["version"] == 1
+    again = c.post("/api/v1/metrics/figures", body, content_type="application/json")
+    assert again.status_code == 409
+    changed = c.post(
+        "/api/v1/metrics/figures",
+        body | {"value": 4, "expected_version": 1},
+        content_type="application/json",
+    )
+    assert changed.status_code == 200 and changed.json()["value"] == 4
+    listed = c.get("/api/v1/metrics/figures?indicator=accidents").json()
+    assert [f["value"] for f in listed["results"]] == [4]
+
+
+def test_ranking_json_lists_components_and_weights(
+    tree: dict[str, Any], people: dict[str, Any]
+) -> None:
+    rows = (
+        client_for(people["leader"])
+        .get("/api/v1/metrics/ranking?jurisdiction=B&month=2026-03")
+        .json()
+    )
+    assert {r["station"] for r in rows} == {"S1", "S2"}
+    assert len(rows[0]["components"]) == 8 and rows[0]["components"][0]["weight"] == 1.0

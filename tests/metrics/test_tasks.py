@@ -1,0 +1,31 @@
+"""The scheduled reports: last week's and last month's, once per place."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from zhian.metrics.models import StoredReport
+from zhian.metrics.services.reports import generate_due_reports, last_complete
+from zhian.metrics.tasks import generate_reports
+
+
+def test_last_complete_periods() -> None:
+    week = last_complete("week", date(2026, 3, 4))
+    month = last_complete("month", date(2026, 3, 4))
+    assert (week.start, week.end) == (date(2026, 2, 23), date(2026, 3, 1))
+    assert (month.start, month.end) == (date(2026, 2, 1), date(2026, 2, 28))
+
+
+def test_due_reports_are_made_once_with_both_files(tree: dict[str, Any]) -> None:
+    # One bureau and two stations, a weekly and a monthly report each
+    assert generate_due_reports(date(2026, 3, 4)) == 6
+    assert generate_due_reports(date(2026, 3, 4)) == 0
+    report = StoredReport.objects.get(kind="month", jurisdiction__code="B")
+    assert bytes(report.pdf).startswith(b"%PDF") and bytes(report.xlsx).startswith(b"PK")
+    assert report.created_by is None
+
+
+def test_the_task_runs_the_job(tree: dict[str, Any]) -> None:
+    result = generate_reports.enqueue()
+    assert result.return_value == 6
