@@ -103,6 +103,7 @@ ZHIAN_DAILY_TASKS = [
     "zhian.core.tasks.prune_failed_logins",
     "zhian.core.tasks.export_audit_head",
     "zhian.dispatch.tasks.prune_unit_positions",
+    "zhian.dispatch.tasks.prune_board_changes",
 ]
 
 PASSWORD_HASHERS = [
@@ -172,6 +173,8 @@ ZHIAN_DUPLICATE_RADIUS_M = float(os.environ.get("ZHIAN_DUPLICATE_RADIUS_M", "300
 ZHIAN_DUPLICATE_MINUTES = int(os.environ.get("ZHIAN_DUPLICATE_MINUTES", "30"))
 # AVL position history is kept this many days (the unit's latest position stays).
 ZHIAN_AVL_RETENTION_DAYS = int(os.environ.get("ZHIAN_AVL_RETENTION_DAYS", "90"))
+# The live board's change log is kept this many hours (a board idle longer reloads).
+ZHIAN_BOARD_CHANGE_HOURS = int(os.environ.get("ZHIAN_BOARD_CHANGE_HOURS", "24"))
 # Per-process caches. "coverage" holds a few 1-3-5 coverage results (each carries the
 # covered road segments as GeoJSON), so its size is capped.
 CACHES = {
