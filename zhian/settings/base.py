@@ -146,6 +146,10 @@ ZHIAN_MAP_TILE_ATTRIBUTION = os.environ.get("ZHIAN_MAP_TILE_ATTRIBUTION", "")
 # Where the project's shared real data sets live (demo bureau, benchmarks).
 ZHIAN_SHARED_DATA = Path(os.environ.get("ZHIAN_SHARED_DATA", BASE_DIR.parent / "shared" / "data"))
 # Exported audit-chain head, so that a truncated tail is detectable.
+# `manage.py backup` writes here by default (copy it off the machine: docs/operations.md);
+# pg_dump/pg_restore are taken from ZHIAN_PG_BIN.
+ZHIAN_BACKUP_DIR = Path(os.environ.get("ZHIAN_BACKUP_DIR", VAR_DIR / "backups"))
+ZHIAN_PG_BIN = Path(os.environ.get("ZHIAN_PG_BIN", "/usr/lib/postgresql/15/bin"))
 ZHIAN_AUDIT_HEAD_FILE = Path(os.environ.get("ZHIAN_AUDIT_HEAD_FILE", VAR_DIR / "audit-head.json"))
 # Core kernel (attachments, spreadsheet imports, notifications). Uploaded files live under
 # MEDIA_ROOT and are never served from a public URL (no MEDIA_URL route): an app view returns
