@@ -102,6 +102,7 @@ ZHIAN_DAILY_TASKS = [
     "zhian.core.tasks.prune_idempotency_keys",
     "zhian.core.tasks.prune_failed_logins",
     "zhian.core.tasks.export_audit_head",
+    "zhian.core.tasks.enforce_retention",
     "zhian.dispatch.tasks.prune_unit_positions",
     "zhian.dispatch.tasks.prune_board_changes",
 ]
@@ -177,6 +178,9 @@ ZHIAN_DUPLICATE_RADIUS_M = float(os.environ.get("ZHIAN_DUPLICATE_RADIUS_M", "300
 ZHIAN_DUPLICATE_MINUTES = int(os.environ.get("ZHIAN_DUPLICATE_MINUTES", "30"))
 # AVL position history is kept this many days (the unit's latest position stays).
 ZHIAN_AVL_RETENTION_DAYS = int(os.environ.get("ZHIAN_AVL_RETENTION_DAYS", "90"))
+# Callers' names and phones are erased from incidents closed this many days ago (0 keeps
+# them); the incidents and their counts stay. Other apps add their periods (retention.py).
+ZHIAN_RETENTION_CALLER_DAYS = int(os.environ.get("ZHIAN_RETENTION_CALLER_DAYS", "180"))
 # The live board's change log is kept this many hours (a board idle longer reloads).
 ZHIAN_BOARD_CHANGE_HOURS = int(os.environ.get("ZHIAN_BOARD_CHANGE_HOURS", "24"))
 # Per-process caches. "coverage" holds a few 1-3-5 coverage results (each carries the
