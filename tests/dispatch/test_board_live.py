@@ -207,3 +207,21 @@ def test_the_unit_list_sends_only_its_changed_rows(
     assert re.findall(r'<tr id="unit-row-(\d+)"', body) == [str(units["W-02"].pk)]
     assert 'hx-swap-oob="true"' in body and "已派" in body
     assert client.get(live, {**params, "token": "x"})["HX-Refresh"] == "true"
+
+
+def test_the_board_warns_when_the_worker_is_down(
+    settings: Any, people: dict[str, Any], units: dict[str, Unit]
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from zhian.core.tasks import prune_failed_logins
+
+    client = client_for(people["dispatcher"])
+    assert 'id="worker-down"' not in client.get(BOARD).content.decode()
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    prune_failed_logins.using(backend="default").enqueue()
+    DBTaskResult.objects.update(enqueued_at=timezone.now() - timedelta(hours=1))
+    assert 'id="worker-down"' in client.get(BOARD).content.decode()

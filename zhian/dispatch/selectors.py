@@ -16,6 +16,7 @@ from zhian.core.extensions import incident_actions
 from zhian.core.models import Jurisdiction, JurisdictionKind
 from zhian.core.parties import mask_name, mask_phone
 from zhian.core.scoping import can, scope_q, scoped
+from zhian.core.worker import worker_status
 from zhian.dispatch.choices import ACTIVE_INCIDENT, NEXT_STEPS, IncidentStatus, UnitStatus
 from zhian.dispatch.models import (
     Assignment,
@@ -359,6 +360,7 @@ def board_page(user: Any, *, limit: int = BOARD_FIRST_LOAD) -> dict[str, Any]:
             for value, label in UnitStatus.choices
         ],
         "unit_count": len(data["units"]),
+        "worker_down": worker_status()["status"] == "down",
         "token": token,
         "now": now,
         "map_data": {

@@ -98,6 +98,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Background work: Django's tasks API (backport) on the same database, no broker.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Queued once a day by `manage.py enqueue_housekeeping` (cron); each app adds its own.
+# The worker counts as down (healthz, the board's banner) when a ready task has waited
+# longer than this.
+ZHIAN_WORKER_STALE_SECONDS = int(os.environ.get("ZHIAN_WORKER_STALE_SECONDS", "120"))
 ZHIAN_DAILY_TASKS = [
     "zhian.core.tasks.prune_idempotency_keys",
     "zhian.core.tasks.prune_failed_logins",
