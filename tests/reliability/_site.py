@@ -164,7 +164,7 @@ class Site:
                 "-w",
                 str(self.workers),
                 "--timeout",
-                "60",
+                "120",
                 "--log-level",
                 "critical",
             ],
@@ -172,10 +172,10 @@ class Site:
             cwd=ROOT,
             start_new_session=True,  # its own process group: kill -9 reaches every worker
         )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 240  # workers import Django lazily; the machine is shared
         while time.monotonic() < deadline:
             try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
                 conn.request("GET", "/healthz")
                 if conn.getresponse().status == 200:
                     return
