@@ -378,7 +378,7 @@ def test_board_partial_is_204_until_something_changes(
     changed = client.get(url("board_live"), {"token": token})
     body = changed.content.decode()
     assert changed.status_code == 200
-    assert 'data-unit="W-01"' in body and 'id="board-data"' in body
+    assert 'data-unit="W-01"' in body and 'id="board-delta-data"' in body
     new_token = re.search(r'data-token="([^"]+)"', body).group(1)  # type: ignore[union-attr]
     assert new_token != token
     assert client.get(url("board_live"), {"token": new_token}).status_code == 204

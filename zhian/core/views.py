@@ -33,19 +33,23 @@ from zhian.core.services import accounts as account_services
 from zhian.core.services import mfa as mfa_services
 from zhian.core.services import tokens as token_services
 from zhian.core.services.jurisdictions import do_rename_jurisdiction
+from zhian.core.worker import worker_status
 
 
 @require_GET
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness and database check for load balancers and monitoring."""
+    """Liveness and database check for load balancers and monitoring, with the background
+    worker's state (``worker.status`` ``down`` when a task has waited longer than
+    ``ZHIAN_WORKER_STALE_SECONDS``; the web process stays in service: 200)."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
+        worker = worker_status()
     except Exception as exc:
         return JsonResponse({"status": "error", "database": str(exc)[:200]}, status=503)
-    return JsonResponse({"status": "ok", "database": connection.vendor})
+    return JsonResponse({"status": "ok", "database": connection.vendor, "worker": worker})
 
 
 @never_cache

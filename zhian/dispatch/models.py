@@ -290,3 +290,39 @@ class PlanStepDone(models.Model):
 
     def __str__(self) -> str:
         return f"{self.incident_id} {self.plan_id}#{self.step}"
+
+
+class BoardSequence(models.Model):
+    """One row: the number of the last committed change to any board row (see
+    :mod:`zhian.dispatch.services.changes`). ``pruned_through`` is the last sequence number
+    whose :class:`BoardChange` rows were deleted: a client older than that reloads in full."""
+
+    seq = models.BigIntegerField(default=0)
+    pruned_through = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"board seq {self.seq}"
+
+
+class BoardChange(models.Model):
+    """Which incident or unit a committed change touched, under which sequence number and
+    in which jurisdiction (the incident's, or the unit's station), so a live board learns
+    which of the rows in its scope changed since the number it last saw."""
+
+    class Kind(models.TextChoices):
+        INCIDENT = "incident", _("警情")
+        UNIT = "unit", _("警力")
+
+    seq = models.BigIntegerField(db_index=True)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    object_id = models.BigIntegerField()
+    jurisdiction = models.ForeignKey(
+        "core.Jurisdiction", on_delete=models.CASCADE, related_name="+"
+    )
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "object_id", "seq"], name="dispatch_change_obj")]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.kind} {self.object_id}"

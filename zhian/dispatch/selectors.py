@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,8 +19,18 @@ from zhian.core.extensions import incident_actions
 from zhian.core.models import Jurisdiction, JurisdictionKind
 from zhian.core.parties import mask_name, mask_phone
 from zhian.core.scoping import can, scope_q, scoped
+from zhian.core.worker import worker_status
 from zhian.dispatch.choices import ACTIVE_INCIDENT, NEXT_STEPS, IncidentStatus, UnitStatus
-from zhian.dispatch.models import Assignment, Call, Incident, IncidentCategory, Unit
+from zhian.dispatch.models import (
+    Assignment,
+    BoardChange,
+    Call,
+    Incident,
+    IncidentCategory,
+    TimelineEvent,
+    Unit,
+)
+from zhian.dispatch.services.changes import current_seq
 from zhian.dispatch.services.clocks import response_clock
 from zhian.dispatch.services.incidents import find_probable_duplicates, location_history
 from zhian.dispatch.services.plans import checklist
@@ -76,22 +86,119 @@ def access_assignment(user: Any, assignment_id: int) -> Assignment:
     return assignment
 
 
-def board_for(user: Any) -> dict[str, Any]:
-    """The live board: open incidents by priority then age, units by status."""
+BOARD_FIRST_LOAD = 100  # incidents on the board's first load; "more" adds this many
+BOARD_MAX = 1000
+
+
+def board_for(user: Any, *, limit: int = BOARD_FIRST_LOAD) -> dict[str, Any]:
+    """The live board: open incidents by priority then age (the first ``limit``, and
+    whether there are more), units by status."""
+    limit = max(1, min(limit, BOARD_MAX))
     incidents = list(
         incidents_for(user, active=True)
         .prefetch_related("assignments__unit")
-        .order_by("priority", "received_at")[:200]
+        .order_by("priority", "received_at")[: limit + 1]
     )
     units = list(units_for(user).order_by("status", "call_sign")[:500])
-    return {"incidents": incidents, "units": units}
+    return {"incidents": incidents[:limit], "more": len(incidents) > limit, "units": units}
 
 
-def board_token(user: Any) -> str:
-    """Changes whenever anything on the user's board changes (cheap to poll)."""
-    inc = incidents_for(user).aggregate(m=Max("updated_at"))["m"]
-    unit = units_for(user).aggregate(m=Max("updated_at"))["m"]
-    return f"{inc.timestamp() if inc else 0:.6f}-{unit.timestamp() if unit else 0:.6f}"
+def board_token(user: Any = None) -> str:
+    """The number of the last committed board change (one primary-key read, whatever the
+    user's scope: which changes concern the user is asked only when it moved)."""
+    return str(current_seq()[0])
+
+
+def _since(token: str | None) -> int | None:
+    try:
+        value = int(token or "")
+    except ValueError:
+        return None
+    return value if value >= 0 else None
+
+
+def changed_since(user: Any, token: str | None) -> tuple[str, set[int], set[int]] | None:
+    """The current change number and the incidents and units in ``user``'s scope changed
+    after ``token``; ``None`` when the token is unusable (missing, from another database,
+    or older than the change log keeps) and the client must reload in full."""
+    since = _since(token)
+    seq, pruned = current_seq()
+    if since is None or since > seq or since < pruned:
+        return None
+    if since == seq:
+        return str(seq), set(), set()
+    changed = (
+        BoardChange.objects.filter(seq__gt=since, seq__lte=seq)
+        .filter(
+            Q(kind=BoardChange.Kind.INCIDENT) & scope_q(user, "incident.view")
+            | Q(kind=BoardChange.Kind.UNIT) & scope_q(user, "unit.view")
+        )
+        .values_list("kind", "object_id")
+        .distinct()
+    )
+    incident_ids = {pk for kind, pk in changed if kind == BoardChange.Kind.INCIDENT}
+    unit_ids = {pk for kind, pk in changed if kind == BoardChange.Kind.UNIT}
+    return str(seq), incident_ids, unit_ids
+
+
+def board_changes(user: Any, token: str | None) -> dict[str, Any] | None:
+    """What changed on ``user``'s board since ``token`` (see :func:`changed_since`): the
+    new ``token``, the changed ``rows`` still open in scope, ``gone_incidents`` (closed,
+    merged or gone), ``units`` changed in scope, and their map entries (``map_delta``).
+    Empty lists mean nothing in the user's scope changed."""
+    found = changed_since(user, token)
+    if found is None:
+        return None
+    seq, incident_ids, unit_ids = found
+    incidents = (
+        list(
+            incidents_for(user, active=True)
+            .filter(pk__in=incident_ids)
+            .prefetch_related("assignments__unit")
+        )
+        if incident_ids
+        else []
+    )
+    units = list(units_for(user).filter(pk__in=unit_ids)) if unit_ids else []
+    now = timezone.now()
+    gone = sorted(incident_ids - {i.pk for i in incidents})
+    return {
+        "token": seq,
+        "rows": [_board_row(inc, now) for inc in incidents],
+        "gone_incidents": gone,
+        "units": units,
+        "map_delta": {
+            "incidents": [_map_incident(i) for i in incidents],
+            "units": [_map_unit(u) for u in units],
+            "gone_incidents": gone,
+        },
+    }
+
+
+def timeline_since(
+    user: Any, incident_id: int, *, after: int, count: int
+) -> tuple[list[TimelineEvent], bool]:
+    """The incident's timeline entries a page holding ``count`` entries up to id ``after``
+    has not shown, and whether they are the whole timeline (when the page missed an
+    earlier one, committed after a later one, it gets all of them again)."""
+    incident = access_incident(user, incident_id)
+    events = incident.timeline.select_related("unit", "actor")
+    new = list(events.filter(pk__gt=after))
+    if count + len(new) < incident.timeline.count():
+        return list(events), True
+    return new, False
+
+
+def units_changed(user: Any, token: str | None, ids: list[int]) -> tuple[str, list[Unit]] | None:
+    """The units among ``ids`` (a page of the unit list) changed since ``token``, with
+    their current task; ``None`` when the page must reload."""
+    found = changed_since(user, token)
+    if found is None:
+        return None
+    seq, _incidents, unit_ids = found
+    wanted = unit_ids & set(ids)
+    units = list(units_for(user).filter(pk__in=wanted)) if wanted else []
+    return seq, with_tasks(user, units)
 
 
 def incident_list(user: Any, *, status: str = "", q: str = "") -> QuerySet[Incident]:
@@ -131,6 +238,7 @@ def incident_page(user: Any, incident: Incident) -> dict[str, Any]:
     """Everything the incident page shows, as ``user`` may see and act on it: assignments
     with the steps each crew may report, suggested and spare units, probable duplicates,
     the place's history, 预案 checklists, the timeline, the response clock and the map."""
+    token = board_token(user)  # first: a change after this read shows on the next poll
     jurisdiction = incident.jurisdiction
     active = incident.status in ACTIVE_INCIDENT
     may_dispatch = active and can(user, "incident.dispatch", jurisdiction)
@@ -166,6 +274,7 @@ def incident_page(user: Any, incident: Incident) -> dict[str, Any]:
     ]
     suggested_ids = {s.unit.pk for s in suggested}
     return {
+        "token": token,
         "incident": incident,
         "active": active,
         "may_dispatch": may_dispatch,
@@ -205,55 +314,61 @@ def incident_page(user: Any, incident: Incident) -> dict[str, Any]:
     }
 
 
-def board_page(user: Any) -> dict[str, Any]:
+def _board_row(inc: Incident, now: Any) -> dict[str, Any]:
+    return {
+        "incident": inc,
+        "units": [a.unit for a in inc.assignments.all() if a.active],
+        "age_min": max(0, int((now - inc.received_at).total_seconds() // 60)),
+    }
+
+
+def _map_incident(inc: Incident) -> dict[str, Any]:
+    return {
+        "id": inc.pk,
+        "number": inc.number,
+        "category": inc.category.display_name,
+        "priority": inc.priority,
+        "lonlat": lonlat(inc),
+        "url": reverse("dispatch:incident", args=[inc.pk]),
+    }
+
+
+def _map_unit(u: Unit) -> dict[str, Any]:
+    return {
+        "id": u.pk,
+        "call_sign": u.call_sign,
+        "status": u.status,
+        "status_label": str(u.get_status_display()),
+        "lonlat": lonlat(u),
+    }
+
+
+def board_page(user: Any, *, limit: int = BOARD_FIRST_LOAD) -> dict[str, Any]:
     """The live board with its change token (read first: a change in between shows on
     the next poll), each incident's units on task and waiting minutes, units grouped by
-    status, and the map."""
+    status, and the map. Only the first ``limit`` incidents (most urgent first)."""
     token = board_token(user)
-    data = board_for(user)
+    data = board_for(user, limit=limit)
     now = timezone.now()
-    rows = [
-        {
-            "incident": inc,
-            "units": [a.unit for a in inc.assignments.all() if a.active],
-            "age_min": max(0, int((now - inc.received_at).total_seconds() // 60)),
-        }
-        for inc in data["incidents"]
-    ]
     by_status: dict[str, list[Unit]] = {s: [] for s in UnitStatus.values}
     for unit in data["units"]:
         by_status[unit.status].append(unit)
+    limit = len(data["incidents"])
     return {
-        "rows": rows,
+        "rows": [_board_row(inc, now) for inc in data["incidents"]],
+        "more": data["more"],
+        "more_limit": min(limit + BOARD_FIRST_LOAD, BOARD_MAX) if data["more"] else None,
         "groups": [
             {"status": value, "label": label, "units": by_status[value]}
             for value, label in UnitStatus.choices
         ],
         "unit_count": len(data["units"]),
+        "worker_down": worker_status()["status"] == "down",
         "token": token,
         "now": now,
         "map_data": {
-            "incidents": [
-                {
-                    "id": inc.pk,
-                    "number": inc.number,
-                    "category": inc.category.display_name,
-                    "priority": inc.priority,
-                    "lonlat": lonlat(inc),
-                    "url": reverse("dispatch:incident", args=[inc.pk]),
-                }
-                for inc in data["incidents"]
-            ],
-            "units": [
-                {
-                    "call_sign": u.call_sign,
-                    "status": u.status,
-                    "status_label": str(u.get_status_display()),
-                    "lonlat": lonlat(u),
-                }
-                for u in data["units"]
-                if u.lon is not None
-            ],
+            "incidents": [_map_incident(inc) for inc in data["incidents"]],
+            "units": [_map_unit(u) for u in data["units"]],
         },
     }
 

@@ -12,6 +12,11 @@ urlpatterns = [
     path(
         "incidents/<int:incident_id>/dispatch/", views.incident_dispatch, name="incident_dispatch"
     ),
+    path(
+        "incidents/<int:incident_id>/timeline/",
+        views.incident_timeline_live,
+        name="incident_timeline_live",
+    ),
     path("incidents/<int:incident_id>/merge/", views.incident_merge, name="incident_merge"),
     path("incidents/<int:incident_id>/edit/", views.incident_edit, name="incident_edit"),
     path("incidents/<int:incident_id>/close/", views.incident_close, name="incident_close"),
@@ -32,6 +37,7 @@ urlpatterns = [
         name="assignment_reassign",
     ),
     path("units/", views.unit_list, name="units"),
+    path("units/live/", views.unit_list_live, name="units_live"),
     path("units/<int:unit_id>/availability/", views.unit_availability, name="unit_availability"),
     path("coverage/", views.coverage, name="coverage"),
 ]

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from zhian.core.errors import NotFound
 from zhian.core.pages import (
     AuthenticatedRequest,
     action,
@@ -282,25 +283,109 @@ def incident_callers(request: AuthenticatedRequest, incident_id: int) -> HttpRes
     return _incident_page(request, incident, status, reveal_form=form, revealed=revealed)
 
 
+def _limit(request: AuthenticatedRequest) -> int:
+    try:
+        return int(request.GET.get("limit") or selectors.BOARD_FIRST_LOAD)
+    except ValueError:
+        return selectors.BOARD_FIRST_LOAD
+
+
 @page
 def board(request: AuthenticatedRequest) -> HttpResponse:
-    return render(request, "dispatch/board.html", selectors.board_page(request.user))
+    context = selectors.board_page(request.user, limit=_limit(request))
+    return render(request, "dispatch/board.html", context)
+
+
+def _unchanged(token: str) -> HttpResponse:
+    return HttpResponse(status=204, headers={"X-Board-Token": token})
 
 
 @never_cache
 @require_GET
 def board_live(request: AuthenticatedRequest) -> HttpResponse:
-    """The board's changing part, polled every second: 204 (no swap) when nothing changed.
+    """The board's poll (every second): ``token`` is the change number the page shows.
 
-    A poll after the session ended asks htmx to load the log-on page instead of swapping
-    it into the board."""
+    * Nothing changed anywhere: 204 after one primary-key read (plus the session).
+    * Changes, none in the user's scope: 204 with the new number in ``X-Board-Token``.
+    * Changes in scope: only the changed rows (``_board_delta.html``), which
+      ``dispatch.js`` puts in place, with the new number.
+    * No usable token (or changes older than the change log keeps): the whole live part.
+
+    A poll after the session ended asks htmx to load the log-on page instead."""
     if not request.user.is_authenticated:
         login = f"{reverse('core:login')}?next={reverse('dispatch:board')}"
         return HttpResponse(status=204, headers={"HX-Redirect": login})
-    sent = request.GET.get("token") or request.headers.get("X-Board-Token")
-    if sent == selectors.board_token(request.user):
-        return HttpResponse(status=204)
-    return render(request, "dispatch/_board_live.html", selectors.board_page(request.user))
+    sent = request.GET.get("token") or request.headers.get("X-Board-Token") or ""
+    if sent == selectors.board_token():
+        return _unchanged(sent)
+    delta = selectors.board_changes(request.user, sent)
+    if delta is None:
+        context = selectors.board_page(request.user, limit=_limit(request))
+        response = render(request, "dispatch/_board_live.html", context)
+        response["X-Board-Token"] = context["token"]
+        return response
+    if not (delta["rows"] or delta["gone_incidents"] or delta["units"]):
+        return _unchanged(delta["token"])
+    response = render(request, "dispatch/_board_delta.html", delta)
+    response["X-Board-Token"] = delta["token"]
+    return response
+
+
+def _ints(text: str, limit: int = 200) -> list[int]:
+    return [int(x) for x in text.split(",")[:limit] if x.strip().isdigit()]
+
+
+@never_cache
+@require_GET
+def incident_timeline_live(request: AuthenticatedRequest, incident_id: int) -> HttpResponse:
+    """The incident page's timeline poll: 204 after one read when nothing changed; else
+    the entries the page has not shown (appended), or all of them (``HX-Reswap``)."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=204, headers={"HX-Refresh": "true"})
+    current = selectors.board_token()
+    if request.GET.get("token") == current:
+        return _unchanged(current)
+    try:
+        after, count = int(request.GET.get("after") or 0), int(request.GET.get("count") or 0)
+    except ValueError:
+        after, count = 0, 0
+    try:
+        events, whole = selectors.timeline_since(
+            request.user, incident_id, after=after, count=count
+        )
+    except NotFound:
+        return HttpResponse(status=404)
+    if not events:
+        return _unchanged(current)
+    response = render(request, "dispatch/_timeline_rows.html", {"timeline": events})
+    response["X-Board-Token"] = current
+    if whole:
+        response["HX-Reswap"] = "innerHTML"
+    return response
+
+
+@never_cache
+@require_GET
+def unit_list_live(request: AuthenticatedRequest) -> HttpResponse:
+    """The unit list's poll: 204 after one read when nothing changed; else the changed
+    rows of the page (``ids``) as out-of-band swaps, or a refresh when the token is stale."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=204, headers={"HX-Refresh": "true"})
+    current = selectors.board_token()
+    token = request.GET.get("token") or ""
+    if token == current:
+        return _unchanged(current)
+    found = selectors.units_changed(request.user, token, _ints(request.GET.get("ids") or ""))
+    if found is None:
+        return HttpResponse(status=204, headers={"HX-Refresh": "true"})
+    seq, changed = found
+    if not changed:
+        return _unchanged(seq)
+    path = request.GET.get("path") or ""
+    context = {"units": changed, "next_path": path if path.startswith("/dispatch/units/") else ""}
+    response = render(request, "dispatch/_unit_rows_oob.html", context)
+    response["X-Board-Token"] = seq
+    return response
 
 
 @page
@@ -311,6 +396,8 @@ def unit_list(request: AuthenticatedRequest) -> HttpResponse:
         request,
         "dispatch/unit_list.html",
         {
+            "token": selectors.board_token(),
+            "next_path": request.get_full_path(),
             "page": page,
             "units": selectors.with_tasks(request.user, list(page.object_list)),
             "status": status if status in UnitStatus.values else "",

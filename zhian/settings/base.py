@@ -112,10 +112,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Background work: Django's tasks API (backport) on the same database, no broker.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Queued once a day by `manage.py enqueue_housekeeping` (cron); each app adds its own.
+# The worker counts as down (healthz, the board's banner) when a ready task has waited
+# longer than this.
+ZHIAN_WORKER_STALE_SECONDS = int(os.environ.get("ZHIAN_WORKER_STALE_SECONDS", "120"))
 ZHIAN_DAILY_TASKS = [
     "zhian.core.tasks.prune_idempotency_keys",
     "zhian.core.tasks.prune_failed_logins",
     "zhian.core.tasks.export_audit_head",
+    "zhian.core.tasks.enforce_retention",
     "zhian.dispatch.tasks.prune_unit_positions",
     "zhian.grid.tasks.remind_follow_up_visits",
     "zhian.grid.tasks.generate_inspection_tasks",
@@ -125,6 +129,7 @@ ZHIAN_DAILY_TASKS = [
     "zhian.insights.tasks.prune_near_repeat_alerts",
     "zhian.insights.tasks.weekly_forecasts",
     "zhian.metrics.tasks.generate_reports",
+    "zhian.dispatch.tasks.prune_board_changes",
 ]
 # Queued every few minutes by `manage.py enqueue_housekeeping --frequent`.
 ZHIAN_FREQUENT_TASKS = [
@@ -175,6 +180,10 @@ ZHIAN_MAP_TILE_ATTRIBUTION = os.environ.get("ZHIAN_MAP_TILE_ATTRIBUTION", "")
 # Where the project's shared real data sets live (demo bureau, benchmarks).
 ZHIAN_SHARED_DATA = Path(os.environ.get("ZHIAN_SHARED_DATA", BASE_DIR.parent / "shared" / "data"))
 # Exported audit-chain head, so that a truncated tail is detectable.
+# `manage.py backup` writes here by default (copy it off the machine: docs/operations.md);
+# pg_dump/pg_restore are taken from ZHIAN_PG_BIN.
+ZHIAN_BACKUP_DIR = Path(os.environ.get("ZHIAN_BACKUP_DIR", VAR_DIR / "backups"))
+ZHIAN_PG_BIN = Path(os.environ.get("ZHIAN_PG_BIN", "/usr/lib/postgresql/15/bin"))
 ZHIAN_AUDIT_HEAD_FILE = Path(os.environ.get("ZHIAN_AUDIT_HEAD_FILE", VAR_DIR / "audit-head.json"))
 # Core kernel (attachments, spreadsheet imports, notifications). Uploaded files live under
 # MEDIA_ROOT and are never served from a public URL (no MEDIA_URL route): an app view returns
@@ -202,6 +211,11 @@ ZHIAN_DUPLICATE_RADIUS_M = float(os.environ.get("ZHIAN_DUPLICATE_RADIUS_M", "300
 ZHIAN_DUPLICATE_MINUTES = int(os.environ.get("ZHIAN_DUPLICATE_MINUTES", "30"))
 # AVL position history is kept this many days (the unit's latest position stays).
 ZHIAN_AVL_RETENTION_DAYS = int(os.environ.get("ZHIAN_AVL_RETENTION_DAYS", "90"))
+# Callers' names and phones are erased from incidents closed this many days ago (0 keeps
+# them); the incidents and their counts stay. Other apps add their periods (retention.py).
+ZHIAN_RETENTION_CALLER_DAYS = int(os.environ.get("ZHIAN_RETENTION_CALLER_DAYS", "180"))
+# The live board's change log is kept this many hours (a board idle longer reloads).
+ZHIAN_BOARD_CHANGE_HOURS = int(os.environ.get("ZHIAN_BOARD_CHANGE_HOURS", "24"))
 # Per-process caches. "coverage" holds a few 1-3-5 coverage results (each carries the
 # covered road segments as GeoJSON), so its size is capped.
 CACHES = {

@@ -21,6 +21,7 @@ from zhian.dispatch.choices import (
     UnitStatus,
 )
 from zhian.dispatch.models import Assignment, Incident, Unit
+from zhian.dispatch.services.changes import mark_changed
 from zhian.dispatch.services.routing import arrival_estimates
 from zhian.dispatch.services.timeline import STALE_INCIDENT, add_timeline
 from zhian.dispatch.services.units import check_transition, set_status
@@ -117,6 +118,7 @@ def do_dispatch_units(
         obj=incident,
         data={"units": [units[i].call_sign for i in dict.fromkeys(unit_ids)]},
     )
+    mark_changed(incidents=[incident], units=units.values())
     return created
 
 
@@ -152,10 +154,11 @@ def do_advance_assignment(assignment: Assignment, step: str, *, acting_user: Any
         obj=assignment,
         data={"incident": incident.number, "unit": unit.call_sign},
     )
+    mark_changed(incidents=[incident], units=[unit])
     return assignment
 
 
-def _cancel(assignment: Assignment, *, acting_user: Any, note: str) -> None:
+def _cancel(assignment: Assignment, *, acting_user: Any, note: str) -> Unit:
     unit = Unit.objects.get(pk=assignment.unit_id)
     assignment.active = False
     assignment.cancelled_at = timezone.now()
@@ -165,6 +168,7 @@ def _cancel(assignment: Assignment, *, acting_user: Any, note: str) -> None:
     add_timeline(
         assignment.incident, TimelineKind.UNIT_CANCELLED, actor=acting_user, unit=unit, note=note
     )
+    return unit
 
 
 @transaction.atomic
@@ -173,9 +177,10 @@ def do_cancel_assignment(assignment: Assignment, *, acting_user: Any, note: str 
     check_can(acting_user, "incident.dispatch", assignment.incident.jurisdiction)
     if not assignment.active:
         raise Conflict(_("该任务已结束或已撤回"), code="assignment_inactive")
-    _cancel(assignment, acting_user=acting_user, note=note or "撤回")
+    unit = _cancel(assignment, acting_user=acting_user, note=note or "撤回")
     _roll_up(assignment.incident)
     audit.record(actor=acting_user, action="assignment.cancel", obj=assignment)
+    mark_changed(incidents=[assignment.incident], units=[unit])
     return assignment
 
 
@@ -185,7 +190,7 @@ def do_reassign(assignment: Assignment, new_unit_id: int, *, acting_user: Any) -
     check_can(acting_user, "incident.dispatch", assignment.incident.jurisdiction)
     if not assignment.active:
         raise Conflict(_("该任务已结束或已撤回"), code="assignment_inactive")
-    _cancel(assignment, acting_user=acting_user, note="改派")
+    old_unit = _cancel(assignment, acting_user=acting_user, note="改派")
     (created,) = do_dispatch_units(assignment.incident, [new_unit_id], acting_user=acting_user)
     # The withdrawal is an act of its own in the trail, beside the new dispatch.
     audit.record(
@@ -194,10 +199,13 @@ def do_reassign(assignment: Assignment, new_unit_id: int, *, acting_user: Any) -
         obj=assignment,
         data={"reason": "reassign", "unit": assignment.unit_id, "replaced_by": created.pk},
     )
+    mark_changed(units=[old_unit])
     return created
 
 
-def release_assignments(incident: Incident, *, acting_user: Any, note: str) -> None:
-    """Free every unit still on the incident (used when it closes)."""
-    for assignment in incident.assignments.filter(active=True):
+def release_assignments(incident: Incident, *, acting_user: Any, note: str) -> list[Unit]:
+    """Free every unit still on the incident (used when it closes); the units freed."""
+    return [
         _cancel(assignment, acting_user=acting_user, note=note)
+        for assignment in incident.assignments.filter(active=True)
+    ]

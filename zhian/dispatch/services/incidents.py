@@ -34,6 +34,7 @@ from zhian.dispatch.choices import (
 )
 from zhian.dispatch.models import Call, Incident, IncidentCategory, IncidentCounter
 from zhian.dispatch.services.assignments import release_assignments
+from zhian.dispatch.services.changes import mark_changed
 from zhian.dispatch.services.timeline import STALE_INCIDENT, add_timeline
 
 
@@ -173,6 +174,7 @@ def do_create_incident(data: IncidentInput, *, acting_user: Any) -> Intake:
         obj=incident,
         data={"number": incident.number, "category": category.code},
     )
+    mark_changed(incidents=[incident])
     return Intake(incident, duplicates)
 
 
@@ -314,6 +316,7 @@ def do_merge_incident(duplicate: Incident, *, into: Incident, acting_user: Any) 
         obj=duplicate,
         data={"into": into.number, "calls": moved},
     )
+    mark_changed(incidents=[duplicate, into])
     return into
 
 
@@ -358,6 +361,7 @@ def do_update_incident(
     update_if_version(incident, expected_version, STALE_INCIDENT, **changed)
     add_timeline(incident, TimelineKind.UPDATED, actor=acting_user, note="、".join(sorted(changed)))
     audit.record(actor=acting_user, action="incident.update", obj=incident, data={"before": before})
+    mark_changed(incidents=[incident])
     return incident
 
 
@@ -382,7 +386,7 @@ def do_close_incident(
         disposition_note=note.strip(),
         closed_at=timezone.now(),
     )
-    release_assignments(incident, acting_user=acting_user, note="警情结束")
+    freed = release_assignments(incident, acting_user=acting_user, note="警情结束")
     add_timeline(
         incident,
         TimelineKind.CLOSED,
@@ -392,6 +396,7 @@ def do_close_incident(
     audit.record(
         actor=acting_user, action="incident.close", obj=incident, data={"disposition": disposition}
     )
+    mark_changed(incidents=[incident], units=freed)
     return incident
 
 
@@ -411,6 +416,7 @@ def do_add_feedback(incident: Incident, *, acting_user: Any, note: str) -> None:
     add_timeline(incident, TimelineKind.FEEDBACK, actor=acting_user, note=note)
     Incident.objects.filter(pk=incident.pk).update(updated_at=timezone.now())
     audit.record(actor=acting_user, action="incident.feedback", obj=incident)
+    mark_changed(incidents=[incident])
 
 
 def reveal_callers(incident: Incident, *, acting_user: Any, purpose: str) -> list[dict[str, Any]]:

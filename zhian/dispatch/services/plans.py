@@ -13,6 +13,7 @@ from zhian.core.errors import Conflict, NotFound, ValidationFailed
 from zhian.core.scoping import check_can
 from zhian.dispatch.choices import TimelineKind
 from zhian.dispatch.models import ContingencyPlan, Incident, PlanStepDone
+from zhian.dispatch.services.changes import mark_changed
 from zhian.dispatch.services.timeline import add_timeline
 
 
@@ -65,4 +66,5 @@ def do_complete_plan_step(
     audit.record(
         actor=acting_user, action="plan.step", obj=incident, data={"plan": plan.pk, "step": step}
     )
+    mark_changed(incidents=[incident])
     return done

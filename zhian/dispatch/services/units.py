@@ -20,6 +20,7 @@ from zhian.core.models import Jurisdiction, JurisdictionKind
 from zhian.core.scoping import check_can
 from zhian.dispatch.choices import UNIT_TRANSITIONS, UnitKind, UnitStatus
 from zhian.dispatch.models import Unit, UnitPosition
+from zhian.dispatch.services.changes import mark_changed
 
 MAX_POSITIONS_PER_REQUEST = 1000
 STALE_UNIT = gettext_lazy("该警力状态已变化，请刷新后重试")
@@ -58,6 +59,7 @@ def do_register_unit(
         position_at=timezone.now() if lon is not None else None,
     )
     audit.record(actor=acting_user, action="unit.register", obj=unit, data={"call_sign": call_sign})
+    mark_changed(units=[unit])
     return unit
 
 
@@ -112,6 +114,7 @@ def do_set_unit_availability(
     audit.record(
         actor=acting_user, action="unit.status", obj=unit, data={"from": before, "to": status}
     )
+    mark_changed(units=[unit])
     return unit
 
 
@@ -151,6 +154,7 @@ def do_record_positions(unit: Unit, fixes: list[PositionFix], *, acting_user: An
         Unit.objects.filter(pk=unit.pk).update(
             lon=latest.lon, lat=latest.lat, position_at=latest.at, updated_at=timezone.now()
         )
+        mark_changed(units=[unit])
     return len(fixes)
 
 

@@ -138,23 +138,37 @@
     scope(map, !points.length);
   }
 
+  /* The live board. The page polls with the change number it shows (#board-poll's
+     data-token): 204 when nothing changed; otherwise only the changed rows arrive in the
+     hidden #board-inbox and are moved into place here (or, when the server cannot tell
+     what changed, the whole live part, which replaces #board-live). */
   function board(el) {
     const map = quiet(ZhianMap.create(el));
     const layer = L.layerGroup().addTo(map);
+    const poll = document.getElementById("board-poll");
+    const model = { incidents: new Map(), units: new Map() };
     let framed = false;
-    function draw() {
-      const node = document.getElementById("board-data");
+
+    function load(node) {
       if (!node) return;
       const data = JSON.parse(node.textContent);
+      model.incidents.clear();
+      model.units.clear();
+      data.incidents.forEach((i) => model.incidents.set(i.id, i));
+      data.units.forEach((u) => model.units.set(u.id, u));
+    }
+    function draw() {
       layer.clearLayers();
       const points = [];
-      data.units.forEach((u) => {
+      let placed = 0;
+      model.units.forEach((u) => {
         if (!u.lonlat) return;
         const ll = L.latLng(u.lonlat[1], u.lonlat[0]);
         points.push(ll);
+        placed += 1;
         dot(ll, UNIT[u.status] || "#555", 6).addTo(layer).bindTooltip(Zhian.text(u.call_sign + " · " + u.status_label));
       });
-      data.incidents.forEach((i) => {
+      model.incidents.forEach((i) => {
         if (!i.lonlat) return;
         const ll = L.latLng(i.lonlat[1], i.lonlat[0]);
         points.push(ll);
@@ -162,16 +176,85 @@
           .bindTooltip(Zhian.text(i.number + " · " + i.category))
           .on("click", () => { window.location = i.url; });
       });
-      el.dataset.incidents = String(data.incidents.length);
-      el.dataset.units = String(data.units.length);
+      el.dataset.incidents = String(model.incidents.size);
+      el.dataset.units = String(placed);
       if (!framed && points.length && !el.dataset.scope) {
         map.fitBounds(L.latLngBounds(points).pad(0.2), { maxZoom: 16 });
       }
     }
+    const urgency = (a, b) => (Number(a.dataset.priority) - Number(b.dataset.priority))
+      || (Date.parse(a.dataset.receivedAt) - Date.parse(b.dataset.receivedAt));
+    // Look rows up inside the board: the inbox holds a copy with the same id.
+    const onBoard = (id) => document.querySelector("#board-live #" + CSS.escape(id));
+    function placeRow(tr) {
+      const old = onBoard(tr.id);
+      if (old) old.remove();
+      const body = document.getElementById("board-rows");
+      const next = Array.from(body.children).find((r) => urgency(tr, r) < 0);
+      body.insertBefore(tr, next || null);
+    }
+    function placeUnit(li) {
+      const old = onBoard(li.id);
+      if (old) old.remove();
+      const list = document.getElementById("units-" + li.dataset.unitStatus);
+      if (!list) return;
+      const next = Array.from(list.children).find((x) => li.dataset.unit.localeCompare(x.dataset.unit) < 0);
+      list.insertBefore(li, next || null);
+    }
+    function recount() {
+      const rows = document.querySelectorAll("#board-rows > tr").length;
+      const count = document.getElementById("incident-count");
+      if (count) count.textContent = count.textContent.replace(/\d+/, String(rows));
+      const table = document.querySelector("#board-live table.board-incidents");
+      if (table) table.hidden = rows === 0;
+      const empty = document.getElementById("board-empty");
+      if (empty) empty.hidden = rows > 0;
+      document.querySelectorAll("#board-live .unit-group").forEach((g) => {
+        g.querySelector(".count").textContent = String(g.querySelectorAll("li").length);
+      });
+    }
+    function apply(inbox) {
+      const full = inbox.querySelector("#board-live");
+      if (full) {
+        load(full.querySelector("#board-data"));
+        document.querySelector(".board-lists > #board-live").replaceWith(full);
+      } else {
+        const delta = inbox.querySelector("#board-delta");
+        if (!delta) return;
+        delta.querySelectorAll("tr[id]").forEach(placeRow);
+        (delta.dataset.goneIncidents || "").split(" ").filter(Boolean).forEach((id) => {
+          const row = onBoard("inc-" + id);
+          if (row) row.remove();
+        });
+        delta.querySelectorAll("li[id]").forEach(placeUnit);
+        const d = JSON.parse(delta.querySelector("#board-delta-data").textContent);
+        d.incidents.forEach((i) => model.incidents.set(i.id, i));
+        d.gone_incidents.forEach((id) => model.incidents.delete(id));
+        d.units.forEach((u) => model.units.set(u.id, u));
+      }
+      inbox.replaceChildren();
+      recount();
+      draw();
+    }
+    if (poll) {
+      document.body.addEventListener("htmx:configRequest", (e) => {
+        if (e.detail.elt !== poll) return;
+        e.detail.parameters.token = poll.dataset.token;
+        e.detail.parameters.limit = poll.dataset.limit;
+      });
+      document.body.addEventListener("htmx:afterSwap", (e) => {
+        if (e.detail.target && e.detail.target.id === "board-inbox") apply(e.detail.target);
+      });
+      document.body.addEventListener("htmx:afterRequest", (e) => {
+        if (e.detail.elt !== poll || !e.detail.xhr) return;
+        const token = e.detail.xhr.getResponseHeader("X-Board-Token");
+        if (token) poll.dataset.token = token;
+      });
+    }
+    load(document.getElementById("board-data"));
     scope(map, true).then((l) => { framed = !!(l && l.getLayers().length); draw(); });
     draw();
-    document.body.addEventListener("htmx:afterSettle", draw);
-    // Ages tick on the client: the server only re-renders when something changed.
+    // Ages tick on the client: the server only sends rows that changed.
     const minutes = (iso) => Math.max(0, Math.floor((Date.now() - Date.parse(iso)) / 60000));
     window.setInterval(() => {
       document.querySelectorAll("[data-received]").forEach((td) => {
@@ -214,6 +297,26 @@
   Zhian.register("dispatch-coverage", (el, data) => coverage(el, data || {}, {
     minutes: el.dataset.textMinutes || "", gain: el.dataset.textGain || "", staging: el.dataset.textStaging || "",
   }));
+  /* Live lists ([data-live]: the incident timeline, the unit list) poll with the change
+     number they show (data-token), the highest entry id and how many entries they hold,
+     or the ids of their rows; the server answers 204 when nothing changed, otherwise only
+     the changed entries. The new number comes back in X-Board-Token. */
+  document.addEventListener("htmx:configRequest", (e) => {
+    const elt = e.detail.elt;
+    if (!elt || !elt.hasAttribute || !elt.hasAttribute("data-live")) return;
+    const ids = Array.from(elt.querySelectorAll("[data-id]"), (x) => Number(x.dataset.id));
+    e.detail.parameters.token = elt.dataset.token || "";
+    e.detail.parameters.after = String(ids.length ? Math.max.apply(null, ids) : 0);
+    e.detail.parameters.count = String(ids.length);
+    e.detail.parameters.ids = ids.join(",");
+    if (elt.dataset.path) e.detail.parameters.path = elt.dataset.path;
+  });
+  document.addEventListener("htmx:afterRequest", (e) => {
+    const elt = e.detail.elt;
+    if (!elt || !elt.hasAttribute || !elt.hasAttribute("data-live") || !e.detail.xhr) return;
+    const token = e.detail.xhr.getResponseHeader("X-Board-Token");
+    if (token && e.detail.successful) elt.dataset.token = token;
+  });
 
   window.ZhianDispatch = { intake: intake, incident: incident, board: board, coverage: coverage };
 })();
