@@ -38,6 +38,7 @@ def site_env(var: Path, database_url: str | None) -> dict[str, str]:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "zhian.settings.base",
         "ZHIAN_DEBUG": "0",
+        "ZHIAN_SSL_REDIRECT": "0",  # plain HTTP on loopback; TLS ends at the proxy in production
         "ZHIAN_SECRET_KEY": secrets.token_urlsafe(48),
         "ZHIAN_ALLOWED_HOSTS": "127.0.0.1",
         "ZHIAN_VAR_DIR": str(var),
