@@ -51,10 +51,10 @@ test: $(BIN)/.installed system-deps lint test-sqlite test-postgres  ## lint, the
 
 test-sqlite: $(BIN)/.installed
 	$(MANAGE) makemigrations --check --dry-run >/dev/null || (echo "missing migrations: run makemigrations" && exit 1)
-	$(PYTEST) -p no:cacheprovider
+	$(PYTEST) -p no:cacheprovider -n 2
 
 test-postgres: $(BIN)/.installed
-	scripts/with-postgres $(PYTEST) -p no:cacheprovider -m "not browser" --ignore=tests/analytics
+	scripts/with-postgres $(PYTEST) -p no:cacheprovider -n 2 -m "not browser" --ignore=tests/analytics
 
 bench: $(BIN)/.installed  ## run every benchmark in bench/, printing tables and `bench:` lines
 	@for f in bench/[!_]*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done

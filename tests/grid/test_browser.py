@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser import log_in
 from tests.grid.factories import photo_bytes
@@ -44,7 +45,7 @@ def test_phone_report_offline_then_signed_resolved_and_verified(
     page.click("text=群众求助")
     page.fill("#id_description", "路口井盖缺失，夜间有行人跌落危险")
     page.click("#use-position")
-    page.wait_for_function("document.getElementById('id_lon').value !== ''")
+    expect(page.locator("#id_lon")).not_to_have_value("")
     assert page.input_value("#id_lon") == "120.010500"
     page.set_input_files(
         "#id_photos",
@@ -78,9 +79,7 @@ def test_phone_report_offline_then_signed_resolved_and_verified(
     # The network drops; 提交 keeps the draft and says it will be sent later.
     phone.set_offline(True)
     page.click("#submit")
-    page.wait_for_function(
-        "document.getElementById('draft-status').textContent.includes('联网后自动提交')"
-    )
+    expect(page.locator("#draft-status")).to_contain_text("联网后自动提交")
     assert GridReport.objects.count() == 0
     key = page.evaluate(
         f"JSON.parse(localStorage.getItem('zhian.grid.draft.{people['worker'].username}')).key"

@@ -325,8 +325,9 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        # data: for the empty favicon; the tile server for map tiles.
-        "img-src": ["'self'", "data:", *([_TILE_ORIGIN] if _TILE_ORIGIN else [])],
+        # data: for the empty favicon; blob: for photo previews resized in the browser
+        # before upload (grid reports); the tile server for map tiles.
+        "img-src": ["'self'", "data:", "blob:", *([_TILE_ORIGIN] if _TILE_ORIGIN else [])],
         "connect-src": ["'self'"],
         "font-src": ["'self'"],
         "object-src": ["'none'"],
@@ -335,10 +336,11 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
-# Features no page uses are switched off for every page (geolocation included: the map
-# picks places by click, never from the device).
+# Features no page uses are switched off for every page. Geolocation is allowed to this
+# site only: the grid worker's report form and the citizen portal offer "use my position"
+# (a place for the report, read once on the user's click, never tracked).
 ZHIAN_PERMISSIONS_POLICY = (
-    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "accelerometer=(), camera=(), geolocation=(self), gyroscope=(), magnetometer=(), "
     "microphone=(), payment=(), usb=(), interest-cohort=()"
 )
 SECURE_REFERRER_POLICY = "same-origin"

@@ -52,7 +52,7 @@ def test_every_page_carries_a_strict_policy_and_headers(client: Client, path: st
     assert directives["object-src"] == "'none'"
     assert directives["frame-ancestors"] == "'none'"
     assert "unsafe" not in policy and "nonce" not in policy
-    assert "geolocation=()" in response["Permissions-Policy"]
+    assert "geolocation=(self)" in response["Permissions-Policy"]
     assert response["Referrer-Policy"] == "same-origin"
     assert response["X-Frame-Options"] == "DENY"
 

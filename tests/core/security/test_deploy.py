@@ -77,7 +77,7 @@ def test_production_responses_carry_the_transport_headers(tmp_path: Path) -> Non
     assert headers["Strict-Transport-Security"].startswith("max-age=31536000")
     assert "includeSubDomains" in headers["Strict-Transport-Security"]
     assert "default-src 'self'" in headers["Content-Security-Policy"]
-    assert "geolocation=()" in headers["Permissions-Policy"]
+    assert "geolocation=(self)" in headers["Permissions-Policy"]
     assert headers["Referrer-Policy"] == "same-origin"
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert seen["cookies"] == ["__Host-sessionid", True, "__Host-csrftoken", True]
