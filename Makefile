@@ -25,7 +25,7 @@ venv: $(BIN)/.installed  ## create .venv and install pinned dependencies
 run: $(BIN)/.installed  ## migrate SQLite, load the demo bureau once, serve http://127.0.0.1:8000 and run the task worker (Ctrl-C stops both)
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_demo
-	PYTHON=$(BIN)/python scripts/run-dev
+	ZHIAN_DEMO_WAIVE_MFA=1 PYTHON=$(BIN)/python scripts/run-dev
 
 demo: $(BIN)/.installed  ## (re)load the demo data without serving
 	$(MANAGE) migrate --noinput
