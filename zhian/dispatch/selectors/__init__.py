@@ -1,18 +1,16 @@
 """Read queries for dispatch, scoped to the acting user."""
 
+# ruff: noqa: E402  (the re-export of selectors.analysis at the end follows the definitions it uses)
 from __future__ import annotations
 
-import math
-from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhian.analytics.routing import haversine_m
 from zhian.core import selectors as core_selectors
 from zhian.core.errors import NotFound
 from zhian.core.extensions import incident_actions
@@ -447,193 +445,26 @@ def coverage_page(user: Any, code: str = "") -> dict[str, Any]:
     }
 
 
-def count_incidents_near(
-    lon: float,
-    lat: float,
-    *,
-    radius_m: float,
-    since: datetime,
-    category_prefixes: tuple[str, ...] = (),
-) -> int:
-    """How many incidents (merged duplicates left out) were received within ``radius_m``
-    of a point since ``since``, optionally only in categories whose code starts with one of
-    ``category_prefixes``. A bare count, no rows: other apps use it to judge how often a
-    place calls for the police (grid's dispute risk) without reading incidents."""
-    dlat = radius_m / 111_000
-    dlon = dlat / max(0.05, abs(math.cos(math.radians(lat))))
-    qs = Incident.objects.filter(
-        received_at__gte=since,
-        lat__range=(lat - dlat, lat + dlat),
-        lon__range=(lon - dlon, lon + dlon),
-    ).exclude(status=IncidentStatus.MERGED)
-    if category_prefixes:
-        q = Q(pk__in=[])
-        for prefix in category_prefixes:
-            q |= Q(category__code__startswith=prefix)
-        qs = qs.filter(q)
-    points = list(qs.values_list("lon", "lat"))
-    if not points:
-        return 0
-    return int((haversine_m(points, (lon, lat)) <= radius_m).sum())
-
-
-def _jurisdiction_ids(path: str, user: Any) -> list[int]:
-    """Ids of the jurisdictions under ``path`` (all when empty) that ``user`` may view
-    incidents of (all for None): filtering incidents by these ids uses the incident table's
-    jurisdiction index instead of joining on the path for every incident."""
-    qs = Jurisdiction.objects.all()
-    if path:
-        qs = qs.filter(path__startswith=path)
-    if user is not None:
-        qs = qs.filter(scope_q(user, "incident.view", field=""))
-    return list(qs.values_list("pk", flat=True))
-
-
-def incident_arrays(
-    *,
-    since: Any = None,
-    until: Any = None,
-    jurisdiction_path: str = "",
-    category_codes: list[str] | None = None,
-    user: Any = None,
-    with_narrative: bool = False,
-) -> dict[str, Any]:
-    """Incidents as plain numpy arrays for analysis (``zhian.insights`` feeds them to
-    ``zhian.analytics``): ``id``, ``t`` (epoch seconds), ``lon``, ``lat``, ``category``
-    (code), ``jurisdiction`` (id), in ``received_at`` order. Merged duplicates are left
-    out. ``user`` narrows to what that user may view; None is a system job's read (the
-    caller scopes by ``jurisdiction_path``). ``with_narrative`` adds ``narrative`` (简要案情,
-    for 串并 text similarity). No caller or party data is read.
-    """
-    import numpy as np
-
-    qs = Incident.objects.filter(merged_into__isnull=True)
-    if user is not None or jurisdiction_path:
-        qs = qs.filter(jurisdiction_id__in=_jurisdiction_ids(jurisdiction_path, user))
-    if since is not None:
-        qs = qs.filter(received_at__gte=since)
-    if until is not None:
-        qs = qs.filter(received_at__lt=until)
-    if category_codes is not None:
-        qs = qs.filter(category__code__in=category_codes)
-    fields = ["pk", "received_at", "lon", "lat", "category__code", "jurisdiction_id"]
-    if with_narrative:
-        fields.append("narrative")
-    rows = list(qs.order_by("received_at", "pk").values_list(*fields))
-    out = {
-        "id": np.array([r[0] for r in rows], dtype=np.int64),
-        "t": np.array([int(r[1].timestamp()) for r in rows], dtype=np.int64),
-        "lon": np.array([r[2] for r in rows], dtype=np.float64),
-        "lat": np.array([r[3] for r in rows], dtype=np.float64),
-        "category": np.array([r[4] for r in rows], dtype=str),
-        "jurisdiction": np.array([r[5] for r in rows], dtype=np.int64),
-    }
-    if with_narrative:
-        out["narrative"] = np.array([r[6] for r in rows], dtype=str)
-    return out
-
-
-def unit_position_arrays(
-    *, since: Any, until: Any, jurisdiction_path: str = "", user: Any = None
-) -> dict[str, Any]:
-    """AVL fixes of units (vehicles, not people) as numpy arrays: ``unit`` (id), ``t``
-    (epoch seconds), ``lon``, ``lat``, ordered by unit then time; narrowed to the units
-    of ``jurisdiction_path``'s stations and, with ``user``, to units that user may view."""
-    import numpy as np
-
-    from zhian.dispatch.models import UnitPosition
-
-    qs = UnitPosition.objects.filter(at__gte=since, at__lt=until)
-    if user is not None:
-        qs = qs.filter(scope_q(user, "unit.view", field="unit__station"))
-    if jurisdiction_path:
-        qs = qs.filter(unit__station__path__startswith=jurisdiction_path)
-    rows = list(qs.order_by("unit_id", "at").values_list("unit_id", "at", "lon", "lat"))
-    return {
-        "unit": np.array([r[0] for r in rows], dtype=np.int64),
-        "t": np.array([int(r[1].timestamp()) for r in rows], dtype=np.int64),
-        "lon": np.array([r[2] for r in rows], dtype=np.float64),
-        "lat": np.array([r[3] for r in rows], dtype=np.float64),
-    }
-
-
-def incident_cell_counts(
-    *,
-    since: Any,
-    until: Any,
-    cell_deg: tuple[float, float],
-    jurisdiction_path: str = "",
-    category_codes: list[str] | None = None,
-    user: Any = None,
-) -> list[tuple[int, int, int]]:
-    """Incidents counted per lon/lat cell in the database (``(ix, iy, n)`` with cell
-    ``[ix * dlon, (ix + 1) * dlon) x [iy * dlat, (iy + 1) * dlat)``), so a map layer of a
-    busy month needs no row per incident. Same filters as :func:`incident_arrays`."""
-    from django.db.models import Count, F
-    from django.db.models.functions import Floor
-
-    dlon, dlat = cell_deg
-    qs = Incident.objects.filter(
-        merged_into__isnull=True,
-        received_at__gte=since,
-        received_at__lt=until,
-        jurisdiction_id__in=_jurisdiction_ids(jurisdiction_path, user),
-    )
-    if category_codes is not None:
-        qs = qs.filter(category__code__in=category_codes)
-    rows = (
-        qs.annotate(ix=Floor(F("lon") / dlon), iy=Floor(F("lat") / dlat))
-        .values("ix", "iy")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    return [(int(r["ix"]), int(r["iy"]), int(r["n"])) for r in rows]
-
-
-#: Incidents that do not count in statistics: merged into another (a duplicate report of
-#: the same event) or cancelled (entered in error).
-NOT_COUNTED = (IncidentStatus.MERGED, IncidentStatus.CANCELLED)
-
-
-def counted_incidents(
-    within: Jurisdiction,
-    start: datetime,
-    end: datetime,
-    *,
-    top_categories: list[str] | tuple[str, ...] = (),
-    arrived_within_s: int | None = None,
-    arrived_only: bool = False,
-    user: Any = None,
-) -> QuerySet[Incident]:
-    """Incidents received in ``[start, end)`` in ``within`` and below that count in
-    statistics (not merged or cancelled), for the KPI read side (zhian.metrics).
-
-    ``top_categories``: only categories under these top-level codes (e.g. 01 刑事, 02 治安).
-    ``arrived_only``: a unit arrived on scene; ``arrived_within_s``: the first arrival was
-    at most this many seconds after receipt (as the response clock counts the 1-3-5 bands).
-    With ``user`` the rows are narrowed to the user's scope (drill-down lists); without,
-    the caller counts an aggregate for a jurisdiction it has already authorised."""
-    qs = incidents_for(user) if user is not None else Incident.objects.all()
-    qs = qs.filter(received_at__gte=start, received_at__lt=end).exclude(status__in=NOT_COUNTED)
-    # Semi-joins on the small tables (jurisdictions, categories) rather than joins, so a
-    # count over a million incidents scans one table.
-    if within.parent_id is not None or Jurisdiction.objects.filter(parent=None).count() > 1:
-        below = Jurisdiction.objects.filter(path__startswith=within.path).values("pk")
-        qs = qs.filter(jurisdiction_id__in=below)
-    if top_categories:
-        chosen = IncidentCategory.objects.filter(
-            Q(parent__code__in=top_categories) | Q(parent=None, code__in=top_categories)
-        ).values("pk")
-        qs = qs.filter(category_id__in=chosen)
-    arrivals = Assignment.objects.filter(incident=OuterRef("pk"), on_scene_at__isnull=False)
-    if arrived_within_s is not None:
-        limit = OuterRef("received_at") + timedelta(seconds=arrived_within_s)
-        qs = qs.filter(Exists(arrivals.filter(on_scene_at__lte=limit)))
-    elif arrived_only:
-        qs = qs.filter(Exists(arrivals))
-    return qs
-
-
-def top_category_codes() -> dict[str, str]:
-    """Top-level incident categories (code → name), for validating KPI filters."""
-    return dict(IncidentCategory.objects.filter(parent__isnull=True).values_list("code", "name"))
+# Counts and arrays for other apps live in their own module; re-exported so every reader
+# keeps calling ``zhian.dispatch.selectors.<name>``.
+from zhian.dispatch.selectors.analysis import (
+    NOT_COUNTED as NOT_COUNTED,
+)
+from zhian.dispatch.selectors.analysis import (
+    count_incidents_near as count_incidents_near,
+)
+from zhian.dispatch.selectors.analysis import (
+    counted_incidents as counted_incidents,
+)
+from zhian.dispatch.selectors.analysis import (
+    incident_arrays as incident_arrays,
+)
+from zhian.dispatch.selectors.analysis import (
+    incident_cell_counts as incident_cell_counts,
+)
+from zhian.dispatch.selectors.analysis import (
+    top_category_codes as top_category_codes,
+)
+from zhian.dispatch.selectors.analysis import (
+    unit_position_arrays as unit_position_arrays,
+)
