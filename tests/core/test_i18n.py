@@ -95,7 +95,7 @@ SERVICE_MODULES = [
     REPO / "zhian" / "core" / "selectors.py",
     REPO / "zhian" / "core" / "concurrency.py",
     REPO / "zhian" / "core" / "api.py",
-    REPO / "zhian" / "dispatch" / "selectors.py",
+    *sorted((REPO / "zhian" / "dispatch" / "selectors").glob("*.py")),
     REPO / "zhian" / "api.py",
 ]
 ERRORS = {
