@@ -26,7 +26,20 @@ from zhian.services.operations.surveys import satisfaction_by_station
 router = Router(tags=["services"])
 
 
-class ReportOut(Schema):
+class _Tracked(Schema):
+    """Rows of a citizen's request: ``code`` is its tracking code, ``jurisdiction`` (where a
+    schema has one) the code of the station or area that handles it."""
+
+    @staticmethod
+    def resolve_code(obj: Any) -> str:
+        return str(obj.tracking.code)
+
+    @staticmethod
+    def resolve_jurisdiction(obj: Any) -> str:
+        return str(obj.jurisdiction.code)
+
+
+class ReportOut(_Tracked):
     id: int
     code: str
     category: str
@@ -45,19 +58,11 @@ class ReportOut(Schema):
     version: int
 
     @staticmethod
-    def resolve_code(obj: Any) -> str:
-        return str(obj.tracking.code)
-
-    @staticmethod
-    def resolve_jurisdiction(obj: Any) -> str:
-        return str(obj.jurisdiction.code)
-
-    @staticmethod
     def resolve_channel(obj: Any) -> str:
         return str(obj.tracking.channel)
 
 
-class AppointmentOut(Schema):
+class AppointmentOut(_Tracked):
     id: int
     code: str
     service: str
@@ -66,10 +71,6 @@ class AppointmentOut(Schema):
     ends_at: datetime
     status: str
     version: int
-
-    @staticmethod
-    def resolve_code(obj: Any) -> str:
-        return str(obj.tracking.code)
 
     @staticmethod
     def resolve_service(obj: Any) -> str:
@@ -88,7 +89,7 @@ class AppointmentOut(Schema):
         return obj.slot.ends_at
 
 
-class ConsultationOut(Schema):
+class ConsultationOut(_Tracked):
     id: int
     code: str
     jurisdiction: str
@@ -100,16 +101,8 @@ class ConsultationOut(Schema):
     created_at: datetime
     version: int
 
-    @staticmethod
-    def resolve_code(obj: Any) -> str:
-        return str(obj.tracking.code)
 
-    @staticmethod
-    def resolve_jurisdiction(obj: Any) -> str:
-        return str(obj.jurisdiction.code)
-
-
-class ComplaintOut(Schema):
+class ComplaintOut(_Tracked):
     """Without the complainant: only the handler's page reveal shows them."""
 
     id: int
@@ -124,10 +117,6 @@ class ComplaintOut(Schema):
     due_at: datetime
     created_at: datetime
     version: int
-
-    @staticmethod
-    def resolve_code(obj: Any) -> str:
-        return str(obj.tracking.code)
 
     @staticmethod
     def resolve_unit(obj: Any) -> str:
