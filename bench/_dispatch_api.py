@@ -28,17 +28,20 @@ import http.client
 import json
 import os
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench._server import bench_env, django_shell, gunicorn, load_demo, shared_data  # noqa: E402
+
 CLIENTS = 20
 WARMUP = 200
 MEASURED = 2000
@@ -55,12 +58,6 @@ CATEGORY = {
     "Robbery": "0102",
     "Theft Over": "0101",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def offences(shared: Path, n: int) -> list[dict[str, Any]]:
@@ -91,37 +88,14 @@ def offences(shared: Path, n: int) -> list[dict[str, Any]]:
 
 def prepare(env: dict[str, str]) -> str:
     """Migrate, load the demo bureau, and return a bearer token of the demo dispatcher."""
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
-    subprocess.run([*manage, "load_demo"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    load_demo(env)
     code = (
         "from zhian.core.models import User;"
         "from zhian.core.services.tokens import do_create_token;"
         "print(do_create_token(acting_user=User.objects.get(username='dispatcher'),"
         "name='bench')[1])"
     )
-    out = subprocess.run(
-        [*manage, "shell", "-c", code],
-        env=env,
-        check=True,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    return out.stdout.strip().splitlines()[-1]
-
-
-def wait_ready(port: int, timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not become ready")
+    return django_shell(env, code)[-1]
 
 
 def drive(
@@ -182,42 +156,13 @@ def drive(
 
 
 def run() -> dict[str, float]:
-    shared = Path(os.environ.get("ZHIAN_SHARED_DATA", ROOT.parent / "shared" / "data"))
-    var = Path(tempfile.mkdtemp(prefix="zhian-bench-"))
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "zhian.settings.base",
-        "ZHIAN_DEBUG": "0",
-        "ZHIAN_SSL_REDIRECT": "0",  # plain HTTP on loopback; TLS ends at the proxy in production
-        "ZHIAN_SECRET_KEY": secrets.token_urlsafe(48),
-        "ZHIAN_ALLOWED_HOSTS": "127.0.0.1",
-        "ZHIAN_VAR_DIR": str(var),
-        "ZHIAN_LOG_LEVEL": "WARNING",
-    }
+    env = bench_env()
     token = prepare(env)
-    bodies = offences(shared, WARMUP + MEASURED + PACED)
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("gunicorn")),
-            "zhian.wsgi",
-            "-b",
-            f"127.0.0.1:{port}",
-            *GUNICORN.split(),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
-    try:
-        wait_ready(port)
+    bodies = offences(shared_data(), WARMUP + MEASURED + PACED)
+    with gunicorn(env, GUNICORN) as port:
         drive(port, token, bodies[:WARMUP])
         saturated = summarise(*drive(port, token, bodies[WARMUP : WARMUP + MEASURED]))
         paced = summarise(*drive(port, token, bodies[WARMUP + MEASURED :], rate=PACED_RATE))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     return {"saturated": saturated, "paced": paced}
 
 

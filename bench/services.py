@@ -26,12 +26,9 @@ import gzip
 import http.client
 import os
 import re
-import secrets
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -39,6 +36,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench._server import bench_env, django_shell, gunicorn, load_demo, shared_data  # noqa: E402
+
 CITIZENS = 50
 WARMUP = 100
 MEASURED = 1000
@@ -50,12 +52,6 @@ SEQUENTIAL = 100  # one citizen alone: the service time without queueing
 GUNICORN = os.environ.get("ZHIAN_BENCH_GUNICORN", "-k sync -w 8 --preload --timeout 120")
 CATEGORIES = ["noise", "lost_property", "minor_damage", "traffic_obstruction", "tip"]
 PAGES = ["/s/", "/s/report/", "/s/consult/", "/s/complaint/", "/s/track/", "/s/faq/", "/s/privacy/"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def locations(shared: Path, n: int) -> list[tuple[float, float]]:
@@ -75,9 +71,7 @@ def locations(shared: Path, n: int) -> list[tuple[float, float]]:
 
 def prepare(env: dict[str, str]) -> str:
     """Migrate, load the demo bureau, add the services demo; return a booking page path."""
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
-    subprocess.run([*manage, "load_demo"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    load_demo(env)
     code = (
         "from zhian.demo.services import create_demo_services; print(create_demo_services());"
         "from zhian.services.models import Slot;"
@@ -85,30 +79,9 @@ def prepare(env: dict[str, str]) -> str:
         "print(f'/s/book/?service={s.service.code}&station={s.station.code}&day={s.day}'"
         " if s else '/s/book/')"
     )
-    out = subprocess.run(
-        [*manage, "shell", "-c", code],
-        env=env,
-        check=True,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    lines = out.stdout.strip().splitlines()
+    lines = django_shell(env, code)
     print(lines[-2], file=sys.stderr)
     return lines[-1]
-
-
-def wait_ready(port: int, timeout_s: float = 180) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not become ready")
 
 
 class Citizen:
@@ -216,21 +189,9 @@ def page_bytes(port: int, paths: list[str]) -> dict[str, int]:
 
 
 def run() -> dict[str, Any]:
-    shared = Path(os.environ.get("ZHIAN_SHARED_DATA", ROOT.parent / "shared" / "data"))
-    var = Path(tempfile.mkdtemp(prefix="zhian-bench-"))
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "zhian.settings.base",
-        "ZHIAN_DEBUG": "0",
-        "ZHIAN_SSL_REDIRECT": "0",  # plain HTTP on loopback; TLS ends at the proxy in production
-        "ZHIAN_SECRET_KEY": secrets.token_urlsafe(48),
-        "ZHIAN_ALLOWED_HOSTS": "127.0.0.1",
-        "ZHIAN_VAR_DIR": str(var),
-        "ZHIAN_LOG_LEVEL": "WARNING",
-        "ZHIAN_PORTAL_REPORTS_PER_IP_HOUR": "1000000",
-    }
+    env = bench_env(ZHIAN_PORTAL_REPORTS_PER_IP_HOUR="1000000")
     booking = prepare(env)
-    points = locations(shared, WARMUP + SEQUENTIAL + MEASURED + PACED)
+    points = locations(shared_data(), WARMUP + SEQUENTIAL + MEASURED + PACED)
     bodies = [
         {
             "category": CATEGORIES[i % 5],
@@ -242,31 +203,13 @@ def run() -> dict[str, Any]:
         }
         for i, (lon, lat) in enumerate(points)
     ]
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("gunicorn")),
-            "zhian.wsgi",
-            "-b",
-            f"127.0.0.1:{port}",
-            *GUNICORN.split(),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
-    try:
-        wait_ready(port)
+    with gunicorn(env, GUNICORN) as port:
         sizes = page_bytes(port, [*PAGES, booking])
         drive(port, bodies[:WARMUP])
         alone = summarise(*drive(port, bodies[WARMUP : WARMUP + SEQUENTIAL], citizens=1))
         rest = bodies[WARMUP + SEQUENTIAL :]
         saturated = summarise(*drive(port, rest[:MEASURED]))
         paced = summarise(*drive(port, rest[MEASURED:], rate=PACED_RATE))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     return {
         "alone": alone,
         "saturated": saturated,

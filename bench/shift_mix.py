@@ -25,7 +25,6 @@ import os
 import secrets
 import subprocess
 import sys
-import tempfile
 import time
 from collections import deque
 from pathlib import Path
@@ -34,7 +33,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench._dispatch_api import free_port, offences, wait_ready  # noqa: E402
+from bench._dispatch_api import offences  # noqa: E402
+from bench._server import bench_env, django_shell, gunicorn, load_demo, shared_data  # noqa: E402
 
 # A long worker timeout: on a shared machine 8 workers importing Django at once can take
 # longer than gunicorn's default 30 s before their first answer.
@@ -46,7 +46,7 @@ from django.contrib.auth import SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_K
 from zhian.core.models import User
 from zhian.core.services.tokens import do_create_token
 from zhian.dispatch.models import Unit
-user = User.objects.create_superuser("bench", password="bench-" + "x" * 20)
+user = User.objects.get(username="dispatcher")  # the demo's bureau dispatcher (no MFA role)
 sessions = []
 for _ in range(30):
     s = SessionStore()
@@ -55,25 +55,17 @@ for _ in range(30):
     s[HASH_SESSION_KEY] = user.get_session_auth_hash()
     s.create()
     sessions.append(s.session_key)
-units = list(Unit.objects.order_by("pk").values_list("pk", "lon", "lat")[:10])
+units = list(
+    Unit.objects.filter(status="available").order_by("pk").values_list("pk", "lon", "lat")[:10]
+)
 print(json.dumps({"token": do_create_token(acting_user=user, name="bench")[1],
                   "sessions": sessions, "units": units}))
 """
 
 
 def prepare(env: dict[str, str]) -> dict[str, Any]:
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
-    subprocess.run([*manage, "load_demo"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
-    out = subprocess.run(
-        [*manage, "shell", "-c", PREPARE],
-        env=env,
-        check=True,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+    load_demo(env)
+    return dict(json.loads(django_shell(env, PREPARE)[-1]))
 
 
 def run_load(
@@ -210,41 +202,11 @@ def run_load(
 
 
 def one_run(minutes: float) -> dict[str, float]:
-    shared = Path(os.environ.get("ZHIAN_SHARED_DATA", ROOT.parent / "shared" / "data"))
-    var = Path(tempfile.mkdtemp(prefix="zhian-shift-"))
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "zhian.settings.base",
-        "ZHIAN_DEBUG": "0",
-        "ZHIAN_SSL_REDIRECT": "0",  # plain HTTP on loopback; TLS ends at the proxy in production
-        "ZHIAN_SECRET_KEY": secrets.token_urlsafe(48),
-        "ZHIAN_ALLOWED_HOSTS": "127.0.0.1",
-        "ZHIAN_VAR_DIR": str(var),
-        "ZHIAN_LOG_LEVEL": "WARNING",
-    }
+    env = bench_env()
     setup = prepare(env)
-    bodies = offences(shared, 2000)
-    port = free_port()
-    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-    server = subprocess.Popen(
-        [
-            gunicorn,
-            "zhian.wsgi",
-            "-b",
-            f"127.0.0.1:{port}",
-            *GUNICORN.split(),
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
-    try:
-        wait_ready(port, timeout_s=300)
+    bodies = offences(shared_data(), 2000)
+    with gunicorn(env, GUNICORN) as port:
         return run_load(port, setup, bodies, minutes * 60)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def report(figures: dict[str, float], suffix: str, label: str) -> None:
