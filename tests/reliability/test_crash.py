@@ -105,24 +105,48 @@ def own_postgres() -> Iterator[OwnPostgres]:
     server.stop()
 
 
+def crash_postgres(
+    server: OwnPostgres, tmp_path: Any, *, wsgi: str = "zhian.wsgi", kill_after: int = 15
+) -> tuple[Load, Site, dict[str, Any]]:
+    """Serve ``wsgi`` on ``server``, kill -9 the postmaster and its backends after
+    ``kill_after`` acknowledgements, restart it (crash recovery from the WAL)."""
+    site = Site(tmp_path, server.url, wsgi=wsgi)
+    done = manage(site.env, "migrate", "-v0")
+    assert done.returncode == 0, done.stderr
+    site.seed()
+    site.start()
+    load = Load(site, kill_after=kill_after)
+    load.run_until_acks(server.kill)
+    server.start()
+    return load, site, site.check()
+
+
 def test_killing_the_postgresql_server_loses_no_acknowledged_write(
     own_postgres: OwnPostgres, tmp_path: Any
 ) -> None:
     """kill -9 of the postmaster and its backends (durable settings: fsync on) while the
     app writes; after a restart (crash recovery from the WAL) the app reconnects."""
-    site = Site(tmp_path, own_postgres.url)
-    done = manage(site.env, "migrate", "-v0")
-    assert done.returncode == 0, done.stderr
-    site.seed()
-    site.start()
+    load, site, after_crash = crash_postgres(own_postgres, tmp_path)
     try:
-        load = Load(site, kill_after=15)
-        load.run_until_acks(own_postgres.kill)
-        own_postgres.start()
-        assert load.problems(site.check()) == []
+        assert load.problems(after_crash) == []
         load.retry_unacknowledged()
         final = site.check()
         assert load.problems(final) == []
         assert len(final["incidents"]) == len([s for s in load.sent if s.kind == "incident"])
+    finally:
+        site.stop()
+
+
+def test_the_postgresql_crash_check_catches_acknowledging_before_commit(
+    own_postgres: OwnPostgres, tmp_path: Any
+) -> None:
+    """The same server crash against a build that answers before it commits: the
+    acknowledged writes still open in the killed server's transactions are lost."""
+    load, site, after_crash = crash_postgres(
+        own_postgres, tmp_path, wsgi="tests.reliability.early_ack_wsgi", kill_after=5
+    )
+    try:
+        missing = [p for p in load.problems(after_crash) if "is missing" in p]
+        assert missing, "a build that answers before committing must lose an acknowledged write"
     finally:
         site.stop()
