@@ -23,3 +23,16 @@ def inbox(request: HttpRequest) -> dict[str, Any]:
     from zhian.core.notifications import unread_count
 
     return {"inbox_unread": SimpleLazyObject(lambda: unread_count(user))}
+
+
+def roles(request: HttpRequest) -> dict[str, Any]:
+    """``may_assign_roles``: show the 账号与角色 link to security administrators (lazy; the
+    user's roles are read once per request and shared with scoping)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    from django.utils.functional import SimpleLazyObject
+
+    from zhian.core.scoping import scope_paths
+
+    return {"may_assign_roles": SimpleLazyObject(lambda: scope_paths(user, "role.assign") != [])}

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from zhian.core.models.accounts import Role
+from zhian.core.models.jurisdictions import Jurisdiction
 from zhian.core.schema_types import validate_name
 
 
@@ -44,3 +46,19 @@ class MfaCodeForm(forms.Form):
         max_length=16,
         help_text=_("验证器应用显示的 6 位数字，或一个恢复码"),
     )
+
+
+class RoleAssignForm(forms.Form):
+    """Give an account a role on a jurisdiction (the choices: what the caller may assign)."""
+
+    role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
+    jurisdiction = forms.ModelChoiceField(
+        label=_("辖区"),
+        queryset=Jurisdiction.objects.none(),
+        to_field_name="code",
+        help_text=_("角色在该辖区及其下级辖区内有效"),
+    )
+
+    def __init__(self, *args: Any, jurisdictions: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["jurisdiction"].queryset = jurisdictions  # type: ignore[attr-defined]

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from zhian.core.errors import NotFound
 from zhian.core.geo import contains, nearby_cells
-from zhian.core.models.accounts import RoleAssignment
+from zhian.core.models.accounts import RoleAssignment, User
 from zhian.core.models.audit import AuditEvent
 from zhian.core.models.jurisdictions import Jurisdiction, JurisdictionCell
 from zhian.core.models.tokens import ApiToken
-from zhian.core.scoping import scope_paths, scoped
+from zhian.core.scoping import scope_paths, scope_q, scoped
 
 
 def jurisdictions_for(
@@ -96,3 +96,48 @@ def home_jurisdiction(user: Any) -> Jurisdiction | None:
     """Where the user's first role sits: the default place for pages that show one area."""
     first = user.role_assignments.select_related("jurisdiction").order_by("pk").first()
     return first.jurisdiction if first else None
+
+
+def accounts_for(user: Any, *, q: str = "") -> QuerySet[User]:
+    """Accounts the security administrator may give roles to (三员分立: only this role
+    assigns them): active accounts holding a role inside the caller's ``role.assign`` scope,
+    and accounts holding no role yet (new ones the system administrator created)."""
+    paths = scope_paths(user, "role.assign")
+    if paths == []:
+        return User.objects.none()
+    qs = User.objects.filter(is_active=True)
+    if paths is not None:
+        in_scope = RoleAssignment.objects.filter(scope_q(user, "role.assign")).values("user_id")
+        qs = qs.filter(Q(pk__in=in_scope) | Q(role_assignments__isnull=True))
+    if q:
+        qs = qs.filter(
+            Q(username__icontains=q) | Q(display_name__icontains=q) | Q(badge_number__icontains=q)
+        )
+    roles = RoleAssignment.objects.select_related("jurisdiction").order_by("role", "pk")
+    return qs.distinct().prefetch_related(Prefetch("role_assignments", roles)).order_by("username")
+
+
+def assignable_jurisdictions(user: Any) -> QuerySet[Jurisdiction]:
+    """Where the caller may give roles: their ``role.assign`` scope."""
+    return scoped(Jurisdiction.objects.all(), user, "role.assign", field="").order_by("path")
+
+
+def access_account(user: Any, user_id: int) -> User:
+    """One account from :func:`accounts_for`; NotFound outside it."""
+    found = accounts_for(user).filter(pk=user_id).first()
+    if found is None:
+        raise NotFound(_("未找到该账号"))
+    return found
+
+
+def access_role_assignment(user: Any, assignment_id: int) -> RoleAssignment:
+    """A role assignment inside the caller's ``role.assign`` scope; NotFound otherwise."""
+    found = (
+        scoped(RoleAssignment.objects.all(), user, "role.assign")
+        .select_related("user", "jurisdiction")
+        .filter(pk=assignment_id)
+        .first()
+    )
+    if found is None:
+        raise NotFound(_("未找到该角色分配"))
+    return found

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from zhian.core import notifications, selectors
 from zhian.core.errors import ServiceError
-from zhian.core.forms import LoginForm, MfaCodeForm, RenameForm, TokenForm
+from zhian.core.forms import LoginForm, MfaCodeForm, RenameForm, RoleAssignForm, TokenForm
 from zhian.core.models.jurisdictions import JurisdictionKind
 from zhian.core.pages import (
     AuthenticatedRequest,
@@ -250,6 +250,57 @@ def token_revoke(request: AuthenticatedRequest, token_id: int) -> HttpResponse:
         lambda: token_services.do_revoke_token(acting_user=request.user, token_id=token_id),
         done=_("令牌已吊销"),
         back=redirect("core:token_list"),
+    )
+
+
+@page
+def account_list(request: AuthenticatedRequest) -> HttpResponse:
+    """账号与角色: the security administrator's list of accounts and their roles."""
+    q = (request.GET.get("q") or "").strip()[:100]
+    accounts = selectors.accounts_for(request.user, q=q)
+    return render(
+        request,
+        "core/account_list.html",
+        {"page": paginate(request, accounts), "q": q, "may_assign": _may_assign(request)},
+    )
+
+
+def _may_assign(request: AuthenticatedRequest) -> bool:
+    return selectors.assignable_jurisdictions(request.user).exists()
+
+
+@page
+def account_roles(request: AuthenticatedRequest, user_id: int) -> HttpResponse:
+    """One account's roles: give one (role × jurisdiction in scope) or revoke one."""
+    account = selectors.access_account(request.user, user_id)
+    form = RoleAssignForm(
+        request.POST or None, jurisdictions=selectors.assignable_jurisdictions(request.user)
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        _status, done = submit_form(
+            form,
+            lambda: account_services.do_assign_role(
+                acting_user=request.user,
+                user=account,
+                role=d["role"],
+                jurisdiction=d["jurisdiction"],
+            ),
+        )
+        if done is not None:
+            messages.success(request, _("已分配角色：%(role)s") % {"role": done.get_role_display()})
+            return redirect("core:account_roles", user_id=account.pk)
+    return render(request, "core/account_roles.html", {"account": account, "form": form})
+
+
+@action
+def role_revoke(request: AuthenticatedRequest, assignment_id: int) -> HttpResponse:
+    assignment = selectors.access_role_assignment(request.user, assignment_id)
+    return run_action(
+        request,
+        lambda: account_services.do_revoke_role(acting_user=request.user, assignment=assignment),
+        done=_("已撤销角色"),
+        back=redirect("core:account_roles", user_id=assignment.user_id),
     )
 
 

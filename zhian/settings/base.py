@@ -97,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "zhian.core.context_processors.site",
                 "zhian.core.context_processors.inbox",
+                "zhian.core.context_processors.roles",
             ],
         },
     },

@@ -106,6 +106,12 @@ def object_providers() -> list[Any]:
 def world(tree: dict[str, Any]) -> dict[str, dict[str, str]]:
     """Core's objects (jurisdictions S1 / S2) and every app's (``authz_objects.py``)."""
     out: dict[str, dict[str, str]] = {"in": {"code": "S1"}, "out": {"code": "S2"}}
+    for scope, station in (("in", "S1"), ("out", "S2")):  # 账号与角色: an account and its role
+        account = UserFactory(
+            username=f"authz_account_{scope}", roles=[(Role.PATROL_OFFICER, tree[station])]
+        )
+        out[scope]["user_id"] = str(account.pk)
+        out[scope]["assignment_id"] = str(account.role_assignments.get().pk)
     for provide in object_providers():
         for scope, values in provide(tree).items():
             out[scope].update(values)
