@@ -71,6 +71,24 @@ def test_actions_need_if_match_and_refuse_a_stale_version(
     assert finished.json()["status"] == "finished"
 
 
+def test_a_report_is_handed_to_the_grid_through_the_api(
+    report: Any, people: dict[str, Any]
+) -> None:
+    url = f"/api/v1/services/reports/{report.pk}/grid"
+    community = client_for(people["community"])
+    body = json.dumps({"report_type": "safety_hazard"})
+    assert community.post(url, body, content_type="application/json").status_code == 428
+    bad = community.post(
+        url, json.dumps({"report_type": "person"}), "application/json", headers={"If-Match": "1"}
+    )
+    assert bad.status_code == 422 and "report_type" in bad.content.decode()
+    done = community.post(url, body, content_type="application/json", headers={"If-Match": "1"})
+    assert done.status_code == 200, done.content
+    assert done.json()["route"] == "grid" and done.json()["grid_report_id"] is not None
+    again = community.post(url, body, content_type="application/json", headers={"If-Match": "2"})
+    assert again.status_code == 409
+
+
 def test_complaint_assignment_inside_the_unit_is_refused_by_the_api(
     tree: dict[str, Any], people: dict[str, Any], citizen: Any
 ) -> None:

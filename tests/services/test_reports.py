@@ -121,3 +121,103 @@ def test_staff_of_another_station_cannot_handle_the_report(
     )
     report.refresh_from_db()
     assert report.status == ReportStatus.FINISHED and report.tracking.finished_at is not None
+
+
+# ---- 转网格: the grid route ------------------------------------------------------------
+
+
+def _close_through_the_grid(grid_report: Any, community: Any, tree: dict[str, Any]) -> None:
+    """The grid's own flow: whistle to a department, its liaison signs and resolves with a
+    photo, the community officer verifies (the report closes)."""
+    from tests.factories import Role, UserFactory
+    from tests.grid.factories import photo
+    from zhian.grid.services.departments import do_add_liaison, do_create_department
+    from zhian.grid.services.reports import (
+        do_refer_report,
+        do_resolve_referral,
+        do_sign_referral,
+        do_verify_referral,
+    )
+
+    admin = UserFactory(username="grid_admin", roles=[(Role.ADMINISTRATOR, tree["B"])])
+    liaison = UserFactory(username="cg_liaison", roles=[(Role.DEPARTMENT_LIAISON, tree["B"])])
+    department = do_create_department(
+        acting_user=admin, code="CG", name="城管", kind="urban_management", jurisdiction=tree["B"]
+    )
+    do_add_liaison(department, liaison, acting_user=admin)
+    referral = do_refer_report(grid_report, department, acting_user=community)
+    referral = do_sign_referral(referral, acting_user=liaison, expected_version=referral.version)
+    referral = do_resolve_referral(
+        referral,
+        acting_user=liaison,
+        expected_version=referral.version,
+        resolution="已劝导酒吧降低音量并签订承诺书",
+        photos=[photo()],
+    )
+    do_verify_referral(referral, acting_user=community, expected_version=referral.version, rating=5)
+
+
+def test_a_report_handed_to_the_grid_becomes_a_grid_report_and_finishes_when_it_closes(
+    tree: dict[str, Any], people: dict[str, Any], citizen: Any
+) -> None:
+    from zhian.grid.models import GridReport
+    from zhian.services.operations.reports import do_hand_to_grid, sync_forwarded_reports
+
+    report = submit_report(NOISE, citizen=citizen)
+    do_hand_to_grid(report, acting_user=people["community"], expected_version=1)
+    report.refresh_from_db()
+    grid_report = GridReport.objects.get()
+    assert report.status == ReportStatus.FORWARDED and report.route == RouteTarget.GRID
+    assert report.grid_report == grid_report and report.incident is None
+    # The place and the description travel; the citizen's phone does not.
+    assert grid_report.report_type == "dispute" and grid_report.jurisdiction.code == "S1-1-1"
+    assert report.tracking.code in grid_report.description
+    assert "13800138000" not in grid_report.description
+    assert AuditEvent.objects.filter(action="report.forward", object_id=str(report.pk)).exists()
+    # Once forwarded it cannot go to dispatch as well, nor to the grid twice.
+    with pytest.raises(Conflict):
+        do_forward_report(report, acting_user=people["community"], expected_version=2)
+    with pytest.raises(Conflict):
+        do_hand_to_grid(report, acting_user=people["community"], expected_version=2)
+
+    assert sync_forwarded_reports() == 0  # the grid report is still open
+    _close_through_the_grid(grid_report, people["community"], tree)
+    assert sync_forwarded_reports() == 1
+    report.refresh_from_db()
+    assert report.status == ReportStatus.FINISHED and report.tracking.finished_at is not None
+
+
+def test_handing_to_the_grid_needs_a_point_and_a_role_that_files_grid_reports(
+    tree: dict[str, Any], people: dict[str, Any], citizen: Any
+) -> None:
+    from zhian.core.errors import PermissionDenied
+    from zhian.grid.models import GridReport
+    from zhian.services.operations.reports import do_hand_to_grid
+
+    no_point = submit_report(
+        ReportInput(**{**NOISE.__dict__, "lon": None, "lat": None}), citizen=citizen
+    )
+    with pytest.raises(ValidationFailed) as exc:  # it lands in the bureau's queue
+        do_hand_to_grid(no_point, acting_user=people["bureau_supervisor"], expected_version=1)
+    assert "lon" in exc.value.extra["fields"]
+    # A dispatcher handles reports but does not file grid reports (the grid's own rule).
+    report = submit_report(NOISE, citizen=citizen)
+    with pytest.raises(PermissionDenied):
+        do_hand_to_grid(report, acting_user=people["dispatcher"], expected_version=1)
+    report.refresh_from_db()
+    assert report.status == ReportStatus.SUBMITTED and not GridReport.objects.exists()
+
+
+def test_a_stale_version_hands_nothing_to_the_grid(
+    tree: dict[str, Any], people: dict[str, Any], citizen: Any
+) -> None:
+    from zhian.core.errors import PreconditionFailed
+    from zhian.grid.models import GridReport
+    from zhian.services.operations.reports import do_hand_to_grid
+
+    report = submit_report(NOISE, citizen=citizen)
+    with pytest.raises(PreconditionFailed):
+        do_hand_to_grid(
+            report, acting_user=people["community"], expected_version=7, report_type="other"
+        )
+    assert not GridReport.objects.exists()

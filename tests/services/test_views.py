@@ -191,3 +191,22 @@ def test_the_portal_speaks_english_from_its_own_catalogue(tree: dict[str, Any]) 
     page = Client(headers={"Accept-Language": "en"}).get("/s/report/").content.decode()
     assert "Police citizen services" in page and "In an emergency call 110 now" in page
     assert "Personal data notice" in page
+
+
+def test_a_community_officer_hands_a_report_to_the_grid_from_its_page(
+    content: dict[str, Any], people: dict[str, Any], password: str
+) -> None:
+    report = content["report"]
+    officer = Client()
+    officer.login(username=people["community"].username, password=password)
+    page = officer.get(f"/services/reports/{report.pk}/").content.decode()
+    assert f"/services/reports/{report.pk}/grid/" in page
+    answer = officer.post(
+        f"/services/reports/{report.pk}/grid/",
+        {"version": report.version, "report_type": "safety_hazard"},
+        follow=True,
+    )
+    report.refresh_from_db()
+    assert report.grid_report is not None and report.grid_report.report_type == "safety_hazard"
+    assert "已转为网格事件" in answer.content.decode()
+    assert f"/grid/reports/{report.grid_report_id}/" in answer.content.decode()

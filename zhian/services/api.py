@@ -53,6 +53,7 @@ class ReportOut(_Tracked):
     status: str
     status_notes: str
     incident_id: int | None
+    grid_report_id: int | None
     due_at: datetime
     created_at: datetime
     version: int
@@ -131,6 +132,12 @@ class ForwardIn(Schema):
     incident_category_code: str = Field("", max_length=16)
     lon: float | None = Field(None, ge=-180, le=180)
     lat: float | None = Field(None, ge=-90, le=90)
+
+
+class GridIn(Schema):
+    report_type: Literal["", "safety_hazard", "dispute", "security_lead", "assistance", "other"] = (
+        ""  # the grid's ReportType; "" = the default for the report's category
+    )
 
 
 class VisitIn(Schema):
@@ -224,6 +231,19 @@ def forward_report(request: HttpRequest, report_id: int, payload: ForwardIn) -> 
         incident_category_code=payload.incident_category_code,
         lon=payload.lon,
         lat=payload.lat,
+    )
+
+
+@router.post("/services/reports/{report_id}/grid", response=ReportOut)
+def hand_report_to_grid(request: HttpRequest, report_id: int, payload: GridIn) -> Any:
+    """转网格: the report becomes a grid report (the type defaults from its category)."""
+    user = acting_user(request)
+    report = selectors.access_report(user, report_id)
+    return report_ops.do_hand_to_grid(
+        report,
+        acting_user=user,
+        expected_version=if_match_version(request),
+        report_type=payload.report_type,
     )
 
 

@@ -34,7 +34,7 @@ class ReportCategory(models.TextChoices):
 class ReportStatus(models.TextChoices):
     SUBMITTED = "submitted", _("已提交")
     ACCEPTED = "accepted", _("已受理")
-    FORWARDED = "forwarded", _("已转警情处置")
+    FORWARDED = "forwarded", _("已转交处置")  # to dispatch (警情) or to the grid (网格事件)
     FINISHED = "finished", _("已办结")
     REJECTED = "rejected", _("不予受理")
 

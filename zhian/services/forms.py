@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from zhian.core.errors import ValidationFailed
+from zhian.grid.choices import ReportType as GridReportType
 from zhian.services.choices import Finding, Rating, ReportCategory
 
 
@@ -186,6 +187,15 @@ class ForwardForm(VersionForm):
     incident_category_code = forms.CharField(label=_("警情类别编码"), max_length=16, required=False)
     lon = forms.FloatField(label=_("经度"), required=False)
     lat = forms.FloatField(label=_("纬度"), required=False)
+
+
+class GridForm(VersionForm):
+    report_type = forms.ChoiceField(
+        label=_("网格事件类型"),
+        choices=[("", _("按报警类别默认")), *GridReportType.choices],
+        required=False,
+        help_text=_("网格的吹哨规则按类型把事件派给对应部门；报警人的电话不会转出"),
+    )
 
 
 class NoteForm(forms.Form):

@@ -135,6 +135,14 @@ class OnlineReport(models.Model):
     incident = models.ForeignKey(
         "dispatch.Incident", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    grid_report = models.ForeignKey(
+        "grid.GridReport",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("转网格后生成的网格事件"),
+    )
     open311_client = models.ForeignKey(
         "services.Open311Client", on_delete=models.PROTECT, null=True, blank=True
     )

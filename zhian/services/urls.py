@@ -8,6 +8,7 @@ urlpatterns = [
     path("reports/<int:report_id>/", views.report_detail, name="report"),
     path("reports/<int:report_id>/accept/", views.report_accept, name="report_accept"),
     path("reports/<int:report_id>/forward/", views.report_forward, name="report_forward"),
+    path("reports/<int:report_id>/grid/", views.report_to_grid, name="report_to_grid"),
     path("reports/<int:report_id>/finish/", views.report_finish, name="report_finish"),
     path("reports/<int:report_id>/reject/", views.report_reject, name="report_reject"),
     path("reports/<int:report_id>/note/", views.report_note, name="report_note"),

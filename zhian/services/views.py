@@ -31,6 +31,7 @@ from zhian.services.forms import (
     AssignForm,
     ConcludeForm,
     ForwardForm,
+    GridForm,
     NoteForm,
     PublicNoteForm,
     ReplyForm,
@@ -118,6 +119,7 @@ def report_detail(request: AuthenticatedRequest, report_id: int) -> HttpResponse
             "forward_form": ForwardForm(
                 initial={**version, "incident_category_code": report.incident_category_code}
             ),
+            "grid_form": GridForm(initial=version),
             "note_form": PublicNoteForm(initial=version),
             "internal_form": NoteForm(),
             "reveal_form": RevealForm(),
@@ -171,6 +173,27 @@ def report_forward(request: AuthenticatedRequest, report_id: int) -> HttpRespons
             lat=d["lat"],
         ),
         _("已转为警情"),
+    )
+
+
+@login_required
+@require_POST
+def report_to_grid(request: AuthenticatedRequest, report_id: int) -> HttpResponse:
+    form = GridForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请选择网格事件类型"))
+        return redirect(f"/services/reports/{report_id}/")
+    d = form.cleaned_data
+    return _report_action(
+        request,
+        report_id,
+        lambda r: report_ops.do_hand_to_grid(
+            r,
+            acting_user=request.user,
+            expected_version=d["version"],
+            report_type=d["report_type"],
+        ),
+        _("已转为网格事件"),
     )
 
 

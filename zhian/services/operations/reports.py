@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
@@ -22,6 +23,9 @@ from zhian.core.geo import point_cell
 from zhian.core.parties import check_purpose
 from zhian.core.scoping import check_can
 from zhian.dispatch.services.incidents import IncidentInput, do_create_incident
+from zhian.grid.choices import ReportType as GridReportType
+from zhian.grid.services.reports import ReportInput as GridReportInput
+from zhian.grid.services.reports import do_submit_report as do_submit_grid_report
 from zhian.services.choices import (
     OPEN_REPORT,
     Channel,
@@ -44,6 +48,14 @@ from zhian.services.operations.tracking import (
 )
 
 STALE = gettext_lazy("该报警已被他人处理，请刷新后重试")
+# The grid report type (网格事件类型) each citizen category becomes when handed to the grid.
+GRID_TYPE = {
+    ReportCategory.NOISE: GridReportType.DISPUTE,
+    ReportCategory.TRAFFIC_OBSTRUCTION: GridReportType.SAFETY_HAZARD,
+    ReportCategory.MINOR_DAMAGE: GridReportType.SAFETY_HAZARD,
+    ReportCategory.LOST_PROPERTY: GridReportType.ASSISTANCE,
+    ReportCategory.TIP: GridReportType.SECURITY_LEAD,
+}
 
 
 @dataclass(frozen=True)
@@ -186,6 +198,14 @@ def _check_open(report: OnlineReport) -> None:
         raise Conflict(_("该报警已办结"), code="report_closed")
 
 
+def _check_open_unforwarded(report: OnlineReport) -> None:
+    _check_open(report)
+    if report.incident_id:
+        raise Conflict(_("该报警已转为警情"), code="report_forwarded")
+    if report.grid_report_id:
+        raise Conflict(_("该报警已转为网格事件"), code="report_forwarded")
+
+
 @transaction.atomic
 def do_accept_report(
     report: OnlineReport, *, acting_user: Any, expected_version: int
@@ -211,12 +231,9 @@ def do_forward_report(
     lat: float | None = None,
 ) -> OnlineReport:
     """Turn the report into an incident through dispatch's intake, as the staff member who
-    decided it (the portal never creates incidents by itself). The grid route is not
-    wired yet: its reports are handled in the station queue until the grid app exists."""
+    decided it (the portal never creates incidents by itself)."""
     check_can(acting_user, "report.handle", report.jurisdiction)
-    _check_open(report)
-    if report.incident_id:
-        raise Conflict(_("该报警已转为警情"), code="report_forwarded")
+    _check_open_unforwarded(report)
     code = incident_category_code or report.incident_category_code
     lon = lon if lon is not None else report.lon
     lat = lat if lat is not None else report.lat
@@ -261,6 +278,51 @@ def do_forward_report(
         action="report.forward",
         obj=report,
         data={"incident": intake.incident.number},
+    )
+    return report
+
+
+@transaction.atomic
+def do_hand_to_grid(
+    report: OnlineReport, *, acting_user: Any, expected_version: int, report_type: str = ""
+) -> OnlineReport:
+    """转网格: the report becomes a grid report (网格事件) filed at its point by the staff
+    member who decided it, so the grid's 吹哨 rules whistle it to the departments that
+    answer for it. Only the place and the description travel, never the citizen's phone;
+    the report is finished when the grid report closes (:func:`sync_forwarded_reports`)."""
+    check_can(acting_user, "report.handle", report.jurisdiction)
+    _check_open_unforwarded(report)
+    kind = report_type or GRID_TYPE[ReportCategory(report.category)]
+    if report.lon is None or report.lat is None:
+        raise ValidationFailed(
+            _("转网格需要坐标，请先核实地点"), code="invalid_forward", fields={"lon": _("必填")}
+        )
+    check_can(acting_user, "gridreport.create", report.jurisdiction)  # the grid's own rule
+    label = ReportCategory(report.category).label
+    grid_report = do_submit_grid_report(
+        GridReportInput(
+            report_type=kind,
+            description=f"[{label} · {report.tracking.code}] {report.description}"[:2000],
+            lon=report.lon,
+            lat=report.lat,
+            address=report.address,
+        ),
+        acting_user=acting_user,
+    )
+    update_if_version(
+        report,
+        expected_version,
+        STALE,
+        status=ReportStatus.FORWARDED,
+        grid_report=grid_report,
+        route=RouteTarget.GRID,
+    )
+    add_public(report.tracking, PublicEvent.FORWARDED)
+    audit.record(
+        actor=acting_user,
+        action="report.forward",
+        obj=report,
+        data={"grid_report": grid_report.pk, "type": kind},
     )
     return report
 
@@ -329,13 +391,14 @@ def do_add_report_note(report: OnlineReport, *, acting_user: Any, text: str) -> 
 
 
 def sync_forwarded_reports(*, now: datetime | None = None) -> int:
-    """Finish reports whose incident dispatch has closed, and invite a 回访 (a system job:
-    run every few minutes). Returns how many were finished."""
+    """Finish reports whose incident (dispatch) or grid report (grid) has closed, and invite
+    a 回访 (a system job: run every few minutes). Returns how many were finished."""
     from zhian.services.operations.surveys import invite_survey
 
     done = 0
     pending = OnlineReport.objects.filter(
-        status=ReportStatus.FORWARDED, incident__closed_at__isnull=False
+        Q(incident__closed_at__isnull=False) | Q(grid_report__closed_at__isnull=False),
+        status=ReportStatus.FORWARDED,
     ).select_related("tracking", "jurisdiction")
     for report in pending:
         with transaction.atomic():
@@ -344,7 +407,8 @@ def sync_forwarded_reports(*, now: datetime | None = None) -> int:
             )
             if not moved:
                 continue
-            add_public(report.tracking, PublicEvent.FINISHED, _("警情已处置完毕"))
+            note = _("警情已处置完毕") if report.incident_id else _("网格事件已办结")
+            add_public(report.tracking, PublicEvent.FINISHED, note)
             finish_tracking(report.tracking, now)
             invite_survey(report.tracking, station=report.jurisdiction)
             audit.record(
