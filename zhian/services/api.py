@@ -135,9 +135,8 @@ class ForwardIn(Schema):
 
 
 class GridIn(Schema):
-    report_type: Literal["", "safety_hazard", "dispute", "security_lead", "assistance", "other"] = (
-        ""  # the grid's ReportType; "" = the default for the report's category
-    )
+    # One of the grid's report types (validated there); "" = the category's default.
+    report_type: str = Field("", max_length=24)
 
 
 class VisitIn(Schema):
