@@ -37,6 +37,7 @@ from zhian.analytics.forecasters.base import (
     NotFittedError,
     clone,
 )
+from zhian.analytics.forecasters.blend import BlendForecaster
 from zhian.analytics.forecasters.kde import KDEForecaster, gaussian_kde
 from zhian.analytics.forecasters.learned import LearnedForecaster, lagged_features
 from zhian.analytics.forecasters.naive import NaiveForecaster
@@ -60,6 +61,7 @@ __all__ = [
     "METHODS",
     "RECOMMENDED",
     "RECOMMENDED_PARAMS",
+    "BlendForecaster",
     "EmptyTrainingWindowError",
     "EtasFit",
     "Forecast",
@@ -91,6 +93,7 @@ METHODS: dict[str, Callable[..., Forecaster]] = {
     "sepp": SeppForecaster,
     "learned": LearnedForecaster,
     "smoothed": SmoothedForecaster,
+    "blend": BlendForecaster,
 }
 
 
