@@ -161,6 +161,7 @@ def main() -> None:
         return
     scopes = parse_scopes(args.scope)
 
+    load_start = os.getloadavg()
     t0 = time.perf_counter()
     events = load_events(args.events)
     load_s = time.perf_counter() - t0
@@ -198,7 +199,7 @@ def main() -> None:
     chosen = ", ".join(f"{s} -> {recommended_method(SCOPES[s])}" for s in scopes)
     print(
         f"  best: --method best = the method chosen for the category ({chosen}); "
-        f"machine: {os.cpu_count()} CPUs"
+        f"machine: {os.cpu_count()} CPUs, load average {load_start[0]:.2f} at start"
     )
     print(
         "  hindsight rows are oracles, not methods: each ranks cells by the scope's "
@@ -262,14 +263,19 @@ def main() -> None:
         if f"gap_closed_{scope}" in headline:
             print(f"bench: gap_closed_{scope} = {headline[f'gap_closed_{scope}']:.3f}")
     if timing:
-        # the slowest scope's best method (each a whole backtest in a process of its own)
+        # the slowest scope's best method (each a whole backtest in a process of its own);
+        # CPU seconds depend less on other processes than wall seconds do
         print(f"bench: backtest_best = {max(timing.values()):.1f} s")
+        print(f"bench: backtest_best_cpu = {max(cpu.values()):.1f} s")
         for scope, secs in timing.items():
             print(f"bench: backtest_best_{scope} = {secs:.1f} s")
             print(f"bench: backtest_best_cpu_{scope} = {cpu[scope]:.1f} s")
             print(f"bench: backtest_peak_memory_{scope} = {memory[scope]:.0f} MB")
         print(f"bench: backtest_peak_memory = {max(memory.values()):.0f} MB")
         print(f"bench: scopes_measured = {len(timing)}")
+        load = os.getloadavg()
+        print(f"bench: load_average_start = {load_start[0]:.2f}")
+        print(f"bench: load_average_end = {load[0]:.2f}")
         print(f"measured scopes: {', '.join(timing)} (of {', '.join(SCOPES)})")
 
 
