@@ -15,7 +15,7 @@ from zhian.analytics.forecasters import (
     recommended_params,
 )
 from zhian.analytics.forecasters.blend import parse_component
-from zhian.analytics.grids import SquareGrid
+from zhian.analytics.grids import H3Grid, SquareGrid
 
 
 @pytest.fixture(scope="module")
@@ -134,3 +134,15 @@ def test_best_uses_the_weights_recommended_for_the_category(events: EventSet) ->
         assert "decay14" not in RECOMMENDED_PARAMS[category]["weights"] or (
             RECOMMENDED_PARAMS[category]["weights"]["decay14"] != 99.0
         )
+
+
+def test_block_means_work_on_h3_cells(events: EventSet) -> None:
+    # Given hexagonal cells, whose one ring holds 7 cells rather than 9
+
+    model = BlendForecaster(weights={"decay365": 1.0, "decay365_r1": 0.5}, grid=H3Grid(9))
+    fc = model.fit(events, "2019-03-01").predict(horizon=7)
+    # Then the block mean is a sum over each cell's ring, scaled like every component
+    own = model.components()["decay365"]
+    ring = model.area_.neighbour_sum(1) @ own
+    np.testing.assert_allclose(model.components()["decay365_r1"], ring / ring.sum())
+    assert fc.area.grid == H3Grid(9) and np.all(fc.risk >= 0) and fc.risk.sum() > 0
