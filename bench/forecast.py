@@ -16,7 +16,8 @@ PAI@1 % (at least 0.5 wanted) and ``pai5_best_<scope>`` must not fall below
 ``pai5_naive365_<scope>``. The recommended method's backtest runs in a child process
 so that its time (wall and CPU seconds of the 52 fits and forecasts) and peak resident
 memory (``ru_maxrss``, the whole process including the loaded data) are measured on
-their own.
+their own, with one OpenMP thread unless ``--threads`` says otherwise (the scores do not
+depend on it).
 """
 
 from __future__ import annotations
@@ -118,7 +119,12 @@ def in_child(
         "--weeks",
         str(args.weeks),
     ]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    env = dict(os.environ)
+    if args.threads > 0:
+        # OpenMP (scikit-learn's booster) otherwise spins on cores other agents hold,
+        # which inflates CPU seconds without changing a single score
+        env["OMP_NUM_THREADS"] = str(args.threads)
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
     data = json.loads(out.strip().splitlines()[-1])
     res = BacktestResult(coverages=COVERAGES, rows=data["rows"])
     res.seconds = {method: data["seconds"]}
@@ -148,6 +154,13 @@ def main() -> None:
     p.add_argument("--quick", action="store_true", help="8 weeks only")
     p.add_argument("--methods", default=DEFAULT_METHODS)
     p.add_argument("--child", help=argparse.SUPPRESS)
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="OpenMP threads of the timed best-method process (0: the environment's "
+        "default); 1 measures the work itself on a shared machine",
+    )
     p.add_argument(
         "--scope",
         default=",".join(SCOPES),
@@ -199,7 +212,8 @@ def main() -> None:
     chosen = ", ".join(f"{s} -> {recommended_method(SCOPES[s])}" for s in scopes)
     print(
         f"  best: --method best = the method chosen for the category ({chosen}); "
-        f"machine: {os.cpu_count()} CPUs, load average {load_start[0]:.2f} at start"
+        f"machine: {os.cpu_count()} CPUs, load average {load_start[0]:.2f} at start; "
+        f"best's process runs {args.threads or 'the default number of'} OpenMP thread(s)"
     )
     print(
         "  hindsight rows are oracles, not methods: each ranks cells by the scope's "
