@@ -105,6 +105,7 @@ def test_an_empty_component_counts_as_zero() -> None:
         ({"decay365": -1.0}, "finite number >= 0"),
         ({"decay365": float("nan")}, "finite number >= 0"),
         ({"decay365": "1"}, "finite number >= 0"),
+        ({"decay365": True}, "finite number >= 0"),
         ({"decay365": 0.0}, "at least one"),
         ({}, "at least one"),
     ],
@@ -112,6 +113,11 @@ def test_an_empty_component_counts_as_zero() -> None:
 def test_rejects_bad_weights(weights: dict[str, object], message: str, events: EventSet) -> None:
     with pytest.raises(ValueError, match=message):
         BlendForecaster(weights=weights).fit(events, "2019-03-01")  # type: ignore[arg-type]
+
+
+def test_numpy_weights_are_numbers(events: EventSet) -> None:
+    weights = {"decay365": np.int64(1), "decay730": np.float32(0.5)}
+    assert BlendForecaster(weights=weights).fit(events, "2019-03-01").predict().risk.sum() > 0
 
 
 def test_parse_component() -> None:

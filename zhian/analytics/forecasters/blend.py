@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from collections.abc import Mapping
 
@@ -88,7 +89,8 @@ class BlendForecaster(Forecaster):
         weights = self._weights()
         for name, w in weights.items():
             parse_component(name)
-            if not (isinstance(w, int | float) and math.isfinite(w) and w >= 0):
+            number = isinstance(w, numbers.Real) and not isinstance(w, bool)
+            if not (number and math.isfinite(w) and w >= 0):
                 raise ValueError(f"weight of {name!r} must be a finite number >= 0, got {w!r}")
         if not any(w > 0 for w in weights.values()):
             raise ValueError("at least one blend weight must be positive")
