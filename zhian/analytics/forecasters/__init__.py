@@ -9,8 +9,9 @@ Enter): ``naive365`` 14.84 / 8.92, ``decay`` 15.03 / 9.46, ``sepp`` 14.85 / 8.95
 ``kde`` 13.73 / 7.92, ``prospective`` 10.17 / 6.97, ``learned`` 14.92 / 10.16, so
 ``best`` is ``decay`` for all categories and ``learned`` for Break and Enter; with
 ``smoothed`` (a decayed count shrunk toward its neighbourhood and all crime) among the
-candidates, ``best`` is ``smoothed`` for Assault, Auto Theft and Theft Over (each
-category's choice and parameters are in :data:`RECOMMENDED` and
+candidates, ``best`` is ``smoothed`` for Assault, and with ``blend`` (weighted shares of
+count-based estimates, weights fitted on 2015–2017) among them, ``blend`` for Auto Theft
+and Theft Over (each category's choice and parameters are in :data:`RECOMMENDED` and
 :data:`RECOMMENDED_PARAMS`). No ensemble is
 offered: the mean of ``learned`` and ``decay`` scored 15.02 / 10.03, and the mean of
 ``learned`` and ``sepp`` 15.01 for all categories, so neither earned its cost.
@@ -37,6 +38,7 @@ from zhian.analytics.forecasters.base import (
     NotFittedError,
     clone,
 )
+from zhian.analytics.forecasters.blend import BlendForecaster
 from zhian.analytics.forecasters.kde import KDEForecaster, gaussian_kde
 from zhian.analytics.forecasters.learned import LearnedForecaster, lagged_features
 from zhian.analytics.forecasters.naive import NaiveForecaster
@@ -60,6 +62,7 @@ __all__ = [
     "METHODS",
     "RECOMMENDED",
     "RECOMMENDED_PARAMS",
+    "BlendForecaster",
     "EmptyTrainingWindowError",
     "EtasFit",
     "Forecast",
@@ -91,6 +94,7 @@ METHODS: dict[str, Callable[..., Forecaster]] = {
     "sepp": SeppForecaster,
     "learned": LearnedForecaster,
     "smoothed": SmoothedForecaster,
+    "blend": BlendForecaster,
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import replace
 from typing import Any, Self
 
@@ -21,29 +22,54 @@ __all__ = [
 ]
 
 #: Best mean PAI@1 % over the 104 weekly windows of 2018–2019 on the Toronto data, with
-#: ``decay`` / ``learned`` / ``smoothed`` (its parameters chosen on the same weeks, see
-#: :data:`RECOMMENDED_PARAMS`): all categories 15.03 / 14.92 / 15.03 (no smoothing
-#: won), Assault 16.79 / 16.70 / 16.87, Auto Theft 9.12 / 9.01 / 9.18, Break and Enter
-#: 9.46 / 10.16 / 9.90, Robbery 11.06 / 11.32 / 11.26, Theft Over 9.03 / 9.11 / 9.45
-#: (the 365-day count: 14.84, 16.57, 8.30, 8.92, 10.22, 8.78). The highest wins, as
-#: before ``smoothed`` existed; docs/forecasting.md shows the margins are within the
+#: ``decay`` / ``learned`` / ``smoothed`` (its parameters chosen on the same weeks) /
+#: ``blend`` (its weights fitted on 2015–2017, see :data:`RECOMMENDED_PARAMS`): all
+#: categories 15.03 / 14.92 / 15.03 / 14.97, Assault 16.79 / 16.70 / 16.87 / 16.82,
+#: Auto Theft 9.12 / 9.01 / 9.18 / 9.22, Break and Enter 9.46 / 10.16 / 9.90 / 9.87,
+#: Robbery 11.06 / 11.32 / 11.26 / 11.13, Theft Over 9.03 / 9.11 / 9.45 / 9.72 (the
+#: 365-day count: 14.84, 16.57, 8.30, 8.92, 10.22, 8.78). The highest wins, the rule
+#: used since the first selection; docs/forecasting.md shows the margins are within the
 #: weeks' noise for Assault and Auto Theft.
 RECOMMENDED: dict[str | None, str] = {
     None: "decay",
     "Assault": "smoothed",
-    "Auto Theft": "smoothed",
+    "Auto Theft": "blend",
     "Break and Enter": "learned",
     "Robbery": "learned",
-    "Theft Over": "smoothed",
+    "Theft Over": "blend",
 }
 
-#: Parameters of the recommended method where they differ from its defaults, chosen on
-#: the same 2018–2019 weeks from decay 365/730 days, rings 1/2, neighbour weight
-#: 0/0.1/0.3/1 and all-categories weight 0/0.05/0.2 (Theft Over also 2/4 and 0.5/1).
+#: Parameters of the recommended method where they differ from its defaults. ``smoothed``
+#: (Assault): chosen on the 2018–2019 weeks from decay 365/730 days, rings 1/2, neighbour
+#: weight 0/0.1/0.3/1 and all-categories weight 0/0.05/0.2. ``blend`` (Auto Theft, Theft
+#: Over): weights fitted on the 156 weeks of 2015–2017 by greedy coordinate ascent of
+#: mean PAI@1 % (``bench/forecast_screen.py --search``), never on 2018–2020.
 RECOMMENDED_PARAMS: dict[str | None, dict[str, Any]] = {
     "Assault": {"decay": 730.0, "rings": 2, "neighbour_weight": 0.3, "prior_weight": 0.05},
-    "Auto Theft": {"decay": 730.0, "rings": 2, "neighbour_weight": 0.1, "prior_weight": 0.05},
-    "Theft Over": {"decay": 730.0, "rings": 2, "neighbour_weight": 1.0, "prior_weight": 0.2},
+    "Auto Theft": {
+        "weights": {
+            "decay730": 1.0,
+            "decay30": 0.05,
+            "decay91": 0.1,
+            "decay182": 0.05,
+            "all365": 0.1,
+            "decay365": 0.05,
+        }
+    },
+    "Theft Over": {
+        "weights": {
+            "decay1460": 1.0,
+            "decay14": 0.05,
+            "decay91": 0.05,
+            "decay182": 0.05,
+            "decay182_r1": 0.3,
+            "decay365_r1": 0.2,
+            "all365": 0.1,
+            "season": 0.05,
+            "decay365": 0.1,
+            "decay182_r2": 0.05,
+        }
+    },
 }
 
 
@@ -54,9 +80,10 @@ def recommended_method(category: str | None) -> str:
 
 
 def recommended_params(category: str | None) -> dict[str, Any]:
-    """Constructor parameters of :func:`recommended_method` for ``category`` (a copy)."""
+    """Constructor parameters of :func:`recommended_method` for ``category`` (a deep
+    copy, so a caller cannot change the recommendation)."""
     key = category if category in RECOMMENDED else None
-    return dict(RECOMMENDED_PARAMS.get(key, {}))
+    return copy.deepcopy(RECOMMENDED_PARAMS.get(key, {}))
 
 
 class RecommendedForecaster(Forecaster):
