@@ -183,6 +183,13 @@ def run_load(
     gevent.spawn_later(seconds, runner.quit)
     runner.greenlet.join()
     total = env.stats.total
+    print(f"  {'request':<16} {'n':>6} {'p50':>6} {'p95':>6} {'p99':>6} {'errors':>6}  (ms)")
+    for (name, _method), entry in sorted(env.stats.entries.items()):
+        print(
+            f"  {name:<16} {entry.num_requests:>6} {entry.get_response_time_percentile(0.5):>6.0f} "
+            f"{entry.get_response_time_percentile(0.95):>6.0f} "
+            f"{entry.get_response_time_percentile(0.99):>6.0f} {entry.num_failures:>6}"
+        )
     for error in sorted(env.stats.errors.values(), key=lambda e: -e.occurrences)[:5]:
         print(f"  error x{error.occurrences}: {error.method} {error.name}: {error.error}")
     unchanged_ms.sort()

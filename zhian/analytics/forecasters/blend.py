@@ -65,7 +65,7 @@ class BlendForecaster(Forecaster):
     ----------
     weights : mapping of component name to weight >= 0, default ``{"decay365": 1}``
         At least one weight must be positive. ``best`` uses weights fitted per category
-        on 2015–2017 (``bench/forecast_screen.py``), see ``recommended.py``.
+        on 2015–2017 (``bench/_forecast_screen.py``), see ``recommended.py``.
     grid, category : see :class:`~zhian.analytics.forecasters.base.Forecaster`.
     """
 

@@ -43,7 +43,7 @@ RECOMMENDED: dict[str | None, str] = {
 #: (Assault): chosen on the 2018–2019 weeks from decay 365/730 days, rings 1/2, neighbour
 #: weight 0/0.1/0.3/1 and all-categories weight 0/0.05/0.2. ``blend`` (Auto Theft, Theft
 #: Over): weights fitted on the 156 weeks of 2015–2017 by greedy coordinate ascent of
-#: mean PAI@1 % (``bench/forecast_screen.py --search``), never on 2018–2020.
+#: mean PAI@1 % (``bench/_forecast_screen.py --search``), never on 2018–2020.
 RECOMMENDED_PARAMS: dict[str | None, dict[str, Any]] = {
     "Assault": {"decay": 730.0, "rings": 2, "neighbour_weight": 0.3, "prior_weight": 0.05},
     "Auto Theft": {

@@ -2,9 +2,9 @@
 
 Usage::
 
-    python bench/forecast_screen.py --scope auto_theft       # fit 2015-2017, check 2018-2019
-    python bench/forecast_screen.py --sum-categories         # all = sum of per-category surfaces
-    python bench/forecast_screen.py --scope all --adaptive   # e-folding from trailing weeks
+    python bench/_forecast_screen.py --scope auto_theft       # fit 2015-2017, check 2018-2019
+    python bench/_forecast_screen.py --sum-categories         # all = sum of per-category surfaces
+    python bench/_forecast_screen.py --scope all --adaptive   # e-folding from trailing weeks
 
 Precomputes, for every weekly window of a period, each cell's blend components (the
 names of :class:`~zhian.analytics.forecasters.blend.BlendForecaster`: decayed counts at
