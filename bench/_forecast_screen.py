@@ -32,19 +32,13 @@ from numpy.typing import NDArray
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.forecast import SCOPES
 from zhian.analytics.datasets import toronto_mci_path
 from zhian.analytics.events import DAY, EventSet, load_events
 from zhian.analytics.forecasters.blend import SEASON_AFTER, SEASON_BEFORE, SEASON_YEARS
+from zhian.analytics.forecasters.recommended import RECOMMENDED_PARAMS
 from zhian.analytics.grids import SquareGrid, StudyArea
 
-SCOPES: dict[str, str | None] = {
-    "all": None,
-    "bne": "Break and Enter",
-    "assault": "Assault",
-    "robbery": "Robbery",
-    "auto_theft": "Auto Theft",
-    "theft_over": "Theft Over",
-}
 #: Selection periods only: 2020 is the out-of-sample year and is not screened.
 PERIODS = {"tune": ("2015-01-07", 156), "select": ("2018-01-03", 104)}
 DECAYS = (14.0, 30.0, 91.0, 182.0, 365.0, 730.0, 1460.0)
@@ -69,14 +63,6 @@ FITTED: dict[str, dict[str, float]] = {
         "all365": 0.7,
     },
     "Assault": {"decay365": 1.0, "decay730": 1.0, "decay1460": 0.7, "decay182": 0.1},
-    "Auto Theft": {
-        "decay730": 1.0,
-        "decay30": 0.05,
-        "decay91": 0.1,
-        "decay182": 0.05,
-        "all365": 0.1,
-        "decay365": 0.05,
-    },
     "Robbery": {
         "decay1460": 1.0,
         "decay14": 0.05,
@@ -85,19 +71,9 @@ FITTED: dict[str, dict[str, float]] = {
         "all365": 0.3,
         "decay182_r1": 0.05,
     },
-    "Theft Over": {
-        "decay1460": 1.0,
-        "decay14": 0.05,
-        "decay91": 0.05,
-        "decay182": 0.05,
-        "decay182_r1": 0.3,
-        "decay365_r1": 0.2,
-        "all365": 0.1,
-        "season": 0.05,
-        "decay365": 0.1,
-        "decay182_r2": 0.05,
-    },
 }
+# The two categories whose fitted blend was chosen: their weights live in the recommendation.
+FITTED.update({c: p["weights"] for c, p in RECOMMENDED_PARAMS.items() if c and "weights" in p})
 #: Weight grid of the coordinate search (the base component is fixed at 1).
 GRID = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5)
 YEAR = 365.2425 * DAY

@@ -264,22 +264,14 @@ def do_forward_report(
         ),
         acting_user=acting_user,
     )
-    update_if_version(
+    return _mark_forwarded(
         report,
         expected_version,
-        STALE,
-        status=ReportStatus.FORWARDED,
+        acting_user,
+        {"incident": intake.incident.number},
         incident=intake.incident,
         route=RouteTarget.DISPATCH,
     )
-    add_public(report.tracking, PublicEvent.FORWARDED)
-    audit.record(
-        actor=acting_user,
-        action="report.forward",
-        obj=report,
-        data={"incident": intake.incident.number},
-    )
-    return report
 
 
 @transaction.atomic
@@ -309,21 +301,28 @@ def do_hand_to_grid(
         ),
         acting_user=acting_user,
     )
-    update_if_version(
+    return _mark_forwarded(
         report,
         expected_version,
-        STALE,
-        status=ReportStatus.FORWARDED,
+        acting_user,
+        {"grid_report": grid_report.pk, "type": kind},
         grid_report=grid_report,
         route=RouteTarget.GRID,
     )
+
+
+def _mark_forwarded(
+    report: OnlineReport,
+    expected_version: int,
+    acting_user: Any,
+    audit_data: dict[str, Any],
+    **link: Any,
+) -> OnlineReport:
+    """The report is 已转交 (to an incident or a grid report): the citizen's timeline says
+    so, without saying to whom; the audit trail says which."""
+    update_if_version(report, expected_version, STALE, status=ReportStatus.FORWARDED, **link)
     add_public(report.tracking, PublicEvent.FORWARDED)
-    audit.record(
-        actor=acting_user,
-        action="report.forward",
-        obj=report,
-        data={"grid_report": grid_report.pk, "type": kind},
-    )
+    audit.record(actor=acting_user, action="report.forward", obj=report, data=audit_data)
     return report
 
 
