@@ -1,5 +1,7 @@
 """Property-based test of the whole ``/api/v1`` from its own OpenAPI description
-(schemathesis): whatever a client sends, valid or not, the answer is never a 5xx."""
+(schemathesis): whatever a client sends, valid or not, the answer is never a 5xx; input
+that breaks the description (schemathesis' negative mode: wrong types, missing or extra
+fields, out-of-range numbers, overlong strings) is refused with a 4xx."""
 
 from __future__ import annotations
 
@@ -12,7 +14,12 @@ import schemathesis
 from django.core import signals
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error, response_schema_conformance
+from schemathesis import GenerationMode
+from schemathesis.checks import (
+    negative_data_rejection,
+    not_a_server_error,
+    response_schema_conformance,
+)
 
 from zhian.core.services.tokens import do_create_token
 from zhian.dispatch.models import Unit
@@ -57,3 +64,19 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 def test_no_input_makes_the_api_fail(case: Any, bearer: dict[str, str]) -> None:
     response = case.call(headers=bearer)
     case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
+
+
+negative = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
+negative.config.generation.update(modes=[GenerationMode.NEGATIVE])
+
+
+@negative.parametrize()
+@settings(
+    max_examples=int(os.environ.get("ZHIAN_FUZZ_EXAMPLES", "10")),
+    derandomize=not os.environ.get("ZHIAN_FUZZ_RANDOM"),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_input_that_breaks_the_description_is_refused(case: Any, bearer: dict[str, str]) -> None:
+    response = case.call(headers=bearer)
+    case.validate_response(response, checks=[not_a_server_error, negative_data_rejection])

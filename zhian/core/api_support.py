@@ -130,7 +130,9 @@ def input_contract(view: Callable[..., Any]) -> Callable[..., Any]:
     - a body over the endpoint's cap is a 413;
     - a body that is not ``application/json`` (or ``+json``) is a 415;
     - an integer path parameter beyond 64 bits is a 404 (no such row can exist; SQLite
-      would fail to bind it)."""
+      would fail to bind it);
+    - a query parameter given twice is a 422 naming it (no parameter of this API is a list,
+      and "the last one wins" lets a request say two things at once)."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
@@ -141,6 +143,16 @@ def input_contract(view: Callable[..., Any]) -> Callable[..., Any]:
                 return problem(request, 404, "not_found", phrase(404), _("未找到"), param=name)
             if isinstance(value, str) and value.isdigit() and int(value) > MAX_PATH_INT:
                 return problem(request, 404, "not_found", phrase(404), _("未找到"), param=name)
+        repeated = sorted(k for k, values in request.GET.lists() if len(values) > 1)
+        if repeated:
+            return problem(
+                request,
+                422,
+                "repeated_parameter",
+                phrase(422),
+                _("查询参数 %(name)s 只能出现一次") % {"name": repeated[0]},
+                param=repeated[0],
+            )
         if request.method in {"POST", "PUT", "PATCH"}:
             match = getattr(request, "resolver_match", None)
             name = match.url_name if match is not None else ""

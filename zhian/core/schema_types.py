@@ -9,12 +9,16 @@
   (``true`` is not a longitude).
 - ``Instant``: a date-time that carries a zone and lies in the bureau's window
   (``ZHIAN_EARLIEST_DATE`` … now + ``ZHIAN_FUTURE_MINUTES``).
+- ``Day``: a calendar day written ``YYYY-MM-DD`` (a number, which pydantic would read as
+  a Unix time, is refused), from ``ZHIAN_EARLIEST_DATE`` to ``ZHIAN_LATEST_DAY_YEARS``
+  years ahead (deadlines and appointments lie in the future; no day lies in 2099).
 
 Every refusal is a pydantic error on the field, which the API root turns into a 422
 problem+json whose ``errors[].loc`` names the field."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
@@ -107,3 +111,26 @@ def validate_name(value: str) -> None:
         check_name(value)
     except ValueError as exc:
         raise ValidationError(_("名称不能包含不可见字符或控制字符"), code="invisible") from exc
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def check_day_text(value: Any) -> Any:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DAY.fullmatch(value):
+        raise ValueError("a day is written YYYY-MM-DD (e.g. 2025-01-31)")
+    return value
+
+
+def check_day(value: date) -> date:
+    earliest = date.fromisoformat(settings.ZHIAN_EARLIEST_DATE)
+    latest = timezone.localdate().replace(month=1, day=1)
+    latest = latest.replace(year=latest.year + settings.ZHIAN_LATEST_DAY_YEARS, month=12, day=31)
+    if not earliest <= value <= latest:
+        raise ValueError(f"must lie between {earliest.isoformat()} and {latest.isoformat()}")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(check_day_text), AfterValidator(check_day)]

@@ -15,6 +15,7 @@ from zhian.core.api_support import acting_user, if_match_version
 from zhian.core.errors import ValidationFailed
 from zhian.core.idempotency import response_not_stored
 from zhian.core.models import User
+from zhian.core.schema_types import Day
 from zhian.core.selectors import access_jurisdiction
 from zhian.services import selectors
 from zhian.services.operations import appointments as appointment_ops
@@ -275,7 +276,7 @@ def reject_report(request: HttpRequest, report_id: int, payload: NoteIn) -> Any:
 
 @router.get("/services/appointments", response=list[AppointmentOut])
 @paginate(CursorPagination, ordering=("slot__starts_at", "pk"), page_size=50)
-def list_appointments(request: HttpRequest, day: date | None = None) -> Any:
+def list_appointments(request: HttpRequest, day: Day | None = None) -> Any:
     return selectors.appointments_for(acting_user(request), day=day or timezone.localdate())
 
 

@@ -382,6 +382,9 @@ ZHIAN_TOKEN_MAX_DAYS = int(os.environ.get("ZHIAN_TOKEN_MAX_DAYS", "90"))
 # clock may run, and the API request body cap (per endpoint: api_support.body_limit).
 ZHIAN_EARLIEST_DATE = os.environ.get("ZHIAN_EARLIEST_DATE", "2000-01-01")
 ZHIAN_FUTURE_MINUTES = int(os.environ.get("ZHIAN_FUTURE_MINUTES", "5"))
+# A calendar day in the API (deadlines, appointments, periods) lies at most this many years
+# after the current one.
+ZHIAN_LATEST_DAY_YEARS = int(os.environ.get("ZHIAN_LATEST_DAY_YEARS", "5"))
 ZHIAN_API_MAX_BODY_BYTES = int(os.environ.get("ZHIAN_API_MAX_BODY_BYTES", 64 * 1024))
 # KPIs (考核, 六降两升): rates on fewer trials than ZHIAN_METRICS_SMALL_N and count changes on a
 # base below ZHIAN_METRICS_SMALL_COUNT are flagged as small numbers on the dashboard, in the
