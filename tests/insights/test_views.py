@@ -69,7 +69,7 @@ def test_the_maps_show_last_month_by_default(
     data = page_data(response)
     assert data["layer"] == "incidents"
     assert data["incidents"]["count"] == 40
-    assert sum(c[4] for c in data["incidents"]["density"]) == 40
+    assert sum(c[2] for c in data["incidents"]["density"]) == 40
     assert data["patrol"]["units"] == 6
     # 19 one-minute gaps per unit are credited
     assert sum(c[4] for c in data["patrol"]["cells"]) == pytest.approx(6 * 19)
@@ -205,4 +205,4 @@ def test_a_busy_period_sends_counted_cells_not_points(
     data = page_data(client_for(people["analyst"]).get(reverse("insights:maps")))
     assert data["incidents"]["truncated"] is True and data["incidents"]["points"] == []
     assert data["incidents"]["count"] == 40
-    assert sum(c[4] for c in data["incidents"]["density"]) == 40
+    assert sum(c[2] for c in data["incidents"]["density"]) == 40

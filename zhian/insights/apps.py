@@ -17,6 +17,11 @@ class InsightsConfig(AppConfig):
         from zhian.core.extensions import register_incident_action
 
         register_incident_action(link_action)
+        # The 警情发案图's per-cell counts change in the transaction of each incident write.
+        from zhian.dispatch.hooks import register_incident_count_hook
+        from zhian.insights.services.incident_cells import apply_counted_changes
+
+        register_incident_count_hook(apply_counted_changes)
 
 
 def link_action(user: Any, incident: Any) -> list[Any]:

@@ -463,6 +463,12 @@ from zhian.dispatch.selectors.analysis import (
     incident_cell_counts as incident_cell_counts,
 )
 from zhian.dispatch.selectors.analysis import (
+    incident_counts_by_day_and_cell as incident_counts_by_day_and_cell,
+)
+from zhian.dispatch.selectors.analysis import (
+    incident_time_range as incident_time_range,
+)
+from zhian.dispatch.selectors.analysis import (
     top_category_codes as top_category_codes,
 )
 from zhian.dispatch.selectors.analysis import (

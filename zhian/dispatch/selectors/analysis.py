@@ -71,13 +71,18 @@ def incident_arrays(
     category_codes: list[str] | None = None,
     user: Any = None,
     with_narrative: bool = False,
+    h3_cells: list[str] | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+    limit: int | None = None,
 ) -> dict[str, Any]:
     """Incidents as plain numpy arrays for analysis (``zhian.insights`` feeds them to
     ``zhian.analytics``): ``id``, ``t`` (epoch seconds), ``lon``, ``lat``, ``category``
     (code), ``jurisdiction`` (id), in ``received_at`` order. Merged duplicates are left
     out. ``user`` narrows to what that user may view; None is a system job's read (the
     caller scopes by ``jurisdiction_path``). ``with_narrative`` adds ``narrative`` (简要案情,
-    for 串并 text similarity). No caller or party data is read.
+    for 串并 text similarity). ``h3_cells`` narrows to those cells (read through the cell
+    index: a zoomed-in map view), ``bbox`` (west, south, east, north) to a box, ``limit``
+    to the first rows. No caller or party data is read.
     """
     import numpy as np
 
@@ -90,10 +95,16 @@ def incident_arrays(
         qs = qs.filter(received_at__lt=until)
     if category_codes is not None:
         qs = qs.filter(category__code__in=category_codes)
+    if h3_cells is not None:
+        qs = qs.filter(h3_cell__in=h3_cells)
+    if bbox is not None:
+        west, south, east, north = bbox
+        qs = qs.filter(lon__gte=west, lon__lte=east, lat__gte=south, lat__lte=north)
     fields = ["pk", "received_at", "lon", "lat", "category__code", "jurisdiction_id"]
     if with_narrative:
         fields.append("narrative")
-    rows = list(qs.order_by("received_at", "pk").values_list(*fields))
+    ordered = qs.order_by("received_at", "pk").values_list(*fields)
+    rows = list(ordered[:limit] if limit is not None else ordered)
     out = {
         "id": np.array([r[0] for r in rows], dtype=np.int64),
         "t": np.array([int(r[1].timestamp()) for r in rows], dtype=np.int64),
@@ -162,6 +173,50 @@ def incident_cell_counts(
         .order_by()
     )
     return [(int(r["ix"]), int(r["iy"]), int(r["n"])) for r in rows]
+
+
+def incident_counts_by_day_and_cell(
+    *,
+    since: Any,
+    until: Any,
+    jurisdiction_path: str = "",
+    category_codes: list[str] | None = None,
+    user: Any = None,
+) -> list[tuple[Any, int, int, str, int]]:
+    """Incidents received in ``[since, until)`` counted per local day (the bureau's
+    ``TIME_ZONE``), jurisdiction, category and H3 cell: ``(day, jurisdiction_id,
+    category_id, h3_cell, n)``, merged duplicates left out, the same filters as
+    :func:`incident_arrays`. Read-side apps build and check their place aggregates with
+    it (insights' 警情发案图 counts)."""
+    from django.db.models import Count
+    from django.db.models.functions import TruncDate
+    from django.utils import timezone
+
+    qs = Incident.objects.filter(
+        merged_into__isnull=True, received_at__gte=since, received_at__lt=until
+    )
+    if user is not None or jurisdiction_path:
+        qs = qs.filter(jurisdiction_id__in=_jurisdiction_ids(jurisdiction_path, user))
+    if category_codes is not None:
+        qs = qs.filter(category__code__in=category_codes)
+    rows = (
+        qs.annotate(day=TruncDate("received_at", tzinfo=timezone.get_default_timezone()))
+        .values("day", "jurisdiction_id", "category_id", "h3_cell")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("day", "jurisdiction_id", "category_id", "h3_cell", "n")
+    )
+    return [(d, int(j), int(c), str(h), int(n)) for d, j, c, h, n in rows]
+
+
+def incident_time_range() -> tuple[datetime, datetime] | None:
+    """When the first and the last incident were received (None when there are none)."""
+    from django.db.models import Max, Min
+
+    span = Incident.objects.aggregate(first=Min("received_at"), last=Max("received_at"))
+    if span["first"] is None:
+        return None
+    return span["first"], span["last"]
 
 
 #: Incidents that do not count in statistics: merged into another (a duplicate report of
