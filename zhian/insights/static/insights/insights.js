@@ -96,6 +96,7 @@
       const mine = ++seq;
       group.clearLayers();
       if (!map.hasLayer(group)) return; // another layer is shown
+      el.dataset.zoom = String(map.getZoom());
       if (map.getZoom() < data.incidents.points_min_zoom) { say(words.zoomIn); el.dataset.points = "zoomed-out"; return; }
       const b = map.getBounds();
       const q = new URLSearchParams(data.query);
