@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from tests.browser import log_in
 from tests.insights.factories import scatter_incidents
-from zhian.dispatch.models import UnitPosition
+from zhian.dispatch.services.units import PositionFix, do_record_positions
 from zhian.insights.forms import last_month
 from zhian.insights.services.forecasts import refresh_forecasts
 
@@ -38,13 +38,13 @@ def test_analyst_opens_the_maps_switches_layers_and_prints_a_plan(
     end = timezone.make_aware(dt.datetime.combine(until, dt.time(0)))
     scatter_incidents(people["dispatcher"], 60, until=end, days=(until - since).days, seed=8)
     for unit in units.values():
-        for k in range(10):
-            UnitPosition.objects.create(
-                unit=unit,
-                at=end - dt.timedelta(days=2, minutes=k),
-                lon=unit.lon,
-                lat=unit.lat + 0.0001 * k,
+        fixes = [
+            PositionFix(
+                lon=unit.lon, lat=unit.lat + 0.0001 * k, at=end - dt.timedelta(days=2, minutes=k)
             )
+            for k in range(10)
+        ]
+        do_record_positions(unit, fixes, acting_user=people["dispatcher"])
     refresh_forecasts(timezone.now())
 
     page = browser_context.new_page()

@@ -56,3 +56,34 @@ def incidents_counted(
         return
     for hook in _count_hooks:
         hook(removed, added)
+
+
+#: ``hook(unit_id, fix_ids, first, last)``: AVL fixes just stored for one unit (their ids,
+#: the earliest and latest time among them), the unit's row locked until the commit.
+PositionHook = Callable[[int, Sequence[int], datetime, datetime], None]
+#: ``hook(cutoff)``: AVL fixes received before ``cutoff`` were deleted (retention).
+PositionPruneHook = Callable[[datetime], None]
+
+_position_hooks: list[PositionHook] = []
+_prune_hooks: list[PositionPruneHook] = []
+
+
+def register_position_hooks(recorded: PositionHook, pruned: PositionPruneHook) -> None:
+    """Call ``recorded`` after every stored batch of AVL fixes and ``pruned`` after the
+    retention delete, in the same transaction; registering the same pair twice is a no-op."""
+    if recorded not in _position_hooks:
+        _position_hooks.append(recorded)
+    if pruned not in _prune_hooks:
+        _prune_hooks.append(pruned)
+
+
+def positions_recorded(
+    unit_id: int, fix_ids: Sequence[int], first: datetime, last: datetime
+) -> None:
+    for hook in _position_hooks:
+        hook(unit_id, fix_ids, first, last)
+
+
+def positions_pruned(cutoff: datetime) -> None:
+    for hook in _prune_hooks:
+        hook(cutoff)

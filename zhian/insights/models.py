@@ -220,7 +220,7 @@ class IncidentCellDay(models.Model):
     0.1 km², ``zhian.core.geo.point_cell``): what the 警情发案图 reads instead of a month of
     incident rows. Kept exact by ``zhian.insights.services.incident_cells``: dispatch
     calls its hook in the transaction of every write that changes what an incident counts
-    towards; ``manage.py rebuild_incident_cells`` recounts days from the incidents."""
+    towards; ``manage.py rebuild_map_cells`` recounts days from the incidents."""
 
     day = models.DateField(_("日期"), help_text=_("接警时间的本地日期"))
     # no index of its own: the unique key below leads with it
@@ -247,3 +247,32 @@ class IncidentCellDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.jurisdiction_id} {self.category_id} {self.h3_cell}: {self.n}"
+
+
+class PatrolCellDay(models.Model):
+    """Seconds a patrol unit (a vehicle) was credited per local day and H3 cell, from its
+    AVL fixes (each fix: the time to the unit's next fix, at most 5 minutes), and how many
+    fixes: what the 巡防图 reads instead of a month of fixes. Kept exact by
+    ``zhian.insights.services.patrol_cells`` (dispatch's position hook, in the transaction
+    that stores the fixes); ``manage.py rebuild_map_cells`` recounts days."""
+
+    # no index of its own: the unique key below leads with it
+    unit = models.ForeignKey(
+        "dispatch.Unit", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    day = models.DateField(_("日期"), help_text=_("定位时间的本地日期"))
+    h3_cell = models.CharField(max_length=16)
+    seconds = models.IntegerField(_("停留秒数"), default=0)
+    fixes = models.IntegerField(_("定位点数"), default=0)
+
+    class Meta:
+        verbose_name = _("网格日巡防时长")
+        verbose_name_plural = _("网格日巡防时长")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "day", "h3_cell"], name="insights_patrolday_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.unit_id} {self.h3_cell}: {self.seconds} s"

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import math
 from collections import Counter
 from typing import Any
 
 import h3
-import numpy as np
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,16 +19,18 @@ from zhian.core.scoping import check_can, scope_q, scoped
 from zhian.dispatch.selectors import (
     incident_arrays,
     incident_counts_by_day_and_cell,
-    unit_position_arrays,
+    unit_ids_under,
 )
 from zhian.insights.choices import RunStatus
-from zhian.insights.models import IncidentCellDay, NearRepeatAlert, PatrolPlan, StoredForecast
+from zhian.insights.models import (
+    IncidentCellDay,
+    NearRepeatAlert,
+    PatrolCellDay,
+    PatrolPlan,
+    StoredForecast,
+)
 from zhian.insights.services.common import cell_centres, local_midnight
 
-#: Time credited to one AVL fix at most (a unit reporting every 30 s that stops reporting
-#: is not assumed to have stayed put for hours).
-MAX_FIX_SECONDS = 300
-DENSITY_CELL_M = 250.0
 #: Above this many incidents the incident layer sends cells only (the map clusters them),
 #: and a zoomed-in view gets its points only below it.
 MAP_POINT_LIMIT = 5000
@@ -83,30 +83,6 @@ def access_plan(user: Any, plan_id: int) -> PatrolPlan:
     if row is None:
         raise NotFound(_("未找到该巡防计划"))
     return row
-
-
-def _grid_cells(
-    lon: np.ndarray, lat: np.ndarray, weight: np.ndarray, size_m: float
-) -> list[list[float]]:
-    """Aggregate points to ~``size_m`` lon/lat cells: ``[lon0, lat0, lon1, lat1, total]``."""
-    if lon.size == 0:
-        return []
-    dlat = size_m / 111_320.0
-    dlon = dlat / max(math.cos(math.radians(float(np.mean(lat)))), 0.1)
-    ix = np.floor(lon / dlon).astype(np.int64)
-    iy = np.floor(lat / dlat).astype(np.int64)
-    keys, inv = np.unique(np.stack([ix, iy], axis=1), axis=0, return_inverse=True)
-    total = np.bincount(inv.ravel(), weights=weight, minlength=len(keys))
-    return [
-        [
-            round(k[0] * dlon, 6),
-            round(k[1] * dlat, 6),
-            round((k[0] + 1) * dlon, 6),
-            round((k[1] + 1) * dlat, 6),
-            round(float(t), 2),
-        ]
-        for k, t in zip(keys.tolist(), total.tolist(), strict=True)
-    ]
 
 
 def _incident_scope(user: Any, jurisdiction: Jurisdiction) -> list[int]:
@@ -282,25 +258,29 @@ def incident_points_in_view(
 def patrol_presence_layer(
     user: Any, jurisdiction: Jurisdiction, since: dt.datetime, until: dt.datetime
 ) -> dict[str, Any]:
-    """巡防图: minutes units spent per cell, from AVL fixes (each fix is credited the time
-    to the unit's next fix, at most ``MAX_FIX_SECONDS``). Units are vehicles, not people."""
+    """巡防图: minutes units spent per H3 cell in the whole local days ``[since, until)``
+    (``[lon, lat, minutes, ring]``), summed from the per-day aggregate: each AVL fix is
+    credited the time to the unit's next fix, at most ``MAX_FIX_SECONDS``. Units are
+    vehicles, not people. A period that does not start and end at local midnight is
+    refused (422); the units counted are those of the jurisdiction's stations the user
+    may view."""
     check_can(user, "insights.view", jurisdiction)
-    arr = unit_position_arrays(
-        since=since, until=until, jurisdiction_path=jurisdiction.path, user=user
-    )
-    n = arr["t"].size
-    secs = np.zeros(n)
-    if n > 1:
-        same = arr["unit"][1:] == arr["unit"][:-1]
-        gap = np.diff(arr["t"]).astype(np.float64)
-        secs[:-1] = np.where(same, np.minimum(gap, MAX_FIX_SECONDS), 0.0)
-    cells = _grid_cells(arr["lon"], arr["lat"], secs / 60.0, DENSITY_CELL_M)
-    return {
-        "fixes": int(n),
-        "units": int(np.unique(arr["unit"]).size),
-        "cells": cells,
-        "cell_m": DENSITY_CELL_M,
-    }
+    days, edges = _split_days(since, until)
+    if edges:
+        raise ValidationFailed(_("巡防图按整日统计，请选择日期"), code="whole_days_only")
+    cells: list[list[Any]] = []
+    fixes = units = 0
+    unit_ids = unit_ids_under(jurisdiction.path, user)
+    if days is not None and unit_ids:
+        qs = PatrolCellDay.objects.filter(unit_id__in=unit_ids, day__gte=days[0], day__lt=days[1])
+        rows = qs.values("h3_cell").annotate(s=Sum("seconds"), f=Sum("fixes")).order_by()
+        for r in sorted(rows, key=lambda r: r["h3_cell"]):
+            fixes += int(r["f"])
+            if r["s"]:
+                lon, lat, ring = _hexagon(r["h3_cell"])
+                cells.append([lon, lat, round(r["s"] / 60.0, 2), ring])
+        units = qs.filter(fixes__gt=0).values("unit_id").distinct().count()
+    return {"fixes": fixes, "units": units, "cells": cells, "cell_m": CELL_EDGE_M}
 
 
 def forecast_layer(forecast: StoredForecast, top: int = 500) -> dict[str, Any]:

@@ -137,8 +137,8 @@ def test_the_rebuild_command_backfills_and_checks(
     expected = stored()
     IncidentCellDay.objects.all().delete()
     with pytest.raises(Exception, match="counts differ"):
-        call_command("rebuild_incident_cells", "--check")
-    call_command("rebuild_incident_cells")
+        call_command("rebuild_map_cells", "--layer", "incidents", "--check")
+    call_command("rebuild_map_cells", "--layer", "incidents")
     assert stored() == expected
-    call_command("rebuild_incident_cells", "--check")
+    call_command("rebuild_map_cells", "--layer", "incidents", "--check")
     assert "0 day(s) differ" in capsys.readouterr().out

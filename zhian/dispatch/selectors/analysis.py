@@ -122,7 +122,7 @@ def unit_position_arrays(
     *, since: Any, until: Any, jurisdiction_path: str = "", user: Any = None
 ) -> dict[str, Any]:
     """AVL fixes of units (vehicles, not people) as numpy arrays: ``unit`` (id), ``t``
-    (epoch seconds), ``lon``, ``lat``, ordered by unit then time; narrowed to the units
+    (epoch seconds), ``lon``, ``lat``, ordered by unit, time and id; narrowed to the units
     of ``jurisdiction_path``'s stations and, with ``user``, to units that user may view."""
     import numpy as np
 
@@ -133,13 +133,80 @@ def unit_position_arrays(
         qs = qs.filter(scope_q(user, "unit.view", field="unit__station"))
     if jurisdiction_path:
         qs = qs.filter(unit__station__path__startswith=jurisdiction_path)
-    rows = list(qs.order_by("unit_id", "at").values_list("unit_id", "at", "lon", "lat"))
+    rows = list(qs.order_by("unit_id", "at", "pk").values_list("unit_id", "at", "lon", "lat"))
     return {
         "unit": np.array([r[0] for r in rows], dtype=np.int64),
         "t": np.array([int(r[1].timestamp()) for r in rows], dtype=np.int64),
         "lon": np.array([r[2] for r in rows], dtype=np.float64),
         "lat": np.array([r[3] for r in rows], dtype=np.float64),
     }
+
+
+def unit_fixes_around(unit_id: int, first: datetime, last: datetime) -> dict[str, Any]:
+    """One unit's AVL fixes from its last fix before ``first`` to its first fix after
+    ``last`` (both included when they exist), ordered by time and id: ``id``, ``t`` (epoch
+    seconds), ``lon``, ``lat``. What a write hook needs to re-credit the time around a
+    newly stored batch."""
+    import numpy as np
+
+    from zhian.dispatch.models import UnitPosition
+
+    own = UnitPosition.objects.filter(unit_id=unit_id)
+    before = own.filter(at__lt=first).order_by("-at", "-pk").values_list("at", flat=True)[:1]
+    after = own.filter(at__gt=last).order_by("at", "pk").values_list("at", flat=True)[:1]
+    start = next(iter(before), first)
+    end = next(iter(after), last)
+    rows = list(
+        own.filter(at__gte=start, at__lte=end)
+        .order_by("at", "pk")
+        .values_list("pk", "at", "lon", "lat")
+    )
+    return {
+        "id": np.array([r[0] for r in rows], dtype=np.int64),
+        "t": np.array([int(r[1].timestamp()) for r in rows], dtype=np.int64),
+        "lon": np.array([r[2] for r in rows], dtype=np.float64),
+        "lat": np.array([r[3] for r in rows], dtype=np.float64),
+    }
+
+
+def position_time_range() -> tuple[datetime, datetime] | None:
+    """When the first and the last AVL fix were taken (None when there are none)."""
+    from django.db.models import Max, Min
+
+    from zhian.dispatch.models import UnitPosition
+
+    span = UnitPosition.objects.aggregate(first=Min("at"), last=Max("at"))
+    if span["first"] is None:
+        return None
+    return span["first"], span["last"]
+
+
+def unit_ids_under(path: str, user: Any = None) -> list[int]:
+    """Ids of the units of the stations under ``path`` that ``user`` may view (all for
+    None): what the 巡防图 counts."""
+    from zhian.dispatch.models import Unit
+
+    qs = Unit.objects.filter(station__path__startswith=path)
+    if user is not None:
+        qs = qs.filter(scope_q(user, "unit.view", field="station"))
+    return list(qs.values_list("pk", flat=True))
+
+
+def next_fix_times(after: datetime) -> dict[int, int]:
+    """Per unit, the epoch second of its first AVL fix at or after ``after`` (units with
+    none are left out)."""
+    from django.db.models import Min
+
+    from zhian.dispatch.models import UnitPosition
+
+    rows = (
+        UnitPosition.objects.filter(at__gte=after)
+        .values("unit_id")
+        .annotate(first=Min("at"))
+        .order_by()
+        .values_list("unit_id", "first")
+    )
+    return {int(u): int(t.timestamp()) for u, t in rows}
 
 
 def incident_cell_counts(

@@ -63,16 +63,6 @@
     return group;
   }
 
-  function cellLayer(cells, hue, label) {
-    const max = cells.reduce((m, c) => Math.max(m, c[4]), 0);
-    const group = L.layerGroup();
-    cells.forEach((c) => {
-      L.rectangle([[c[1], c[0]], [c[3], c[2]]], { weight: 0, fillColor: ramp(c[4], max, hue), fillOpacity: 0.6 })
-        .bindTooltip(tipNode([label(c[4])])).addTo(group);
-    });
-    return group;
-  }
-
   /* The density surface: H3 hexagons [lon, lat, n, ring] coloured by count. */
   function hexLayer(cells, hue, label) {
     const max = cells.reduce((m, c) => Math.max(m, c[2]), 0);
@@ -156,7 +146,7 @@
     const pts = [];
     data.incidents.points.forEach((p) => pts.push([p[1], p[0]]));
     data.incidents.density.forEach((c) => pts.push([c[1], c[0]]));
-    data.patrol.cells.forEach((c) => pts.push([c[1], c[0]], [c[3], c[2]]));
+    data.patrol.cells.forEach((c) => pts.push([c[1], c[0]]));
     if (data.plan) data.plan.routes.forEach((r) => { pts.push([r.lat, r.lon]); r.visits.forEach((v) => pts.push([v.lat, v.lon])); });
     if (data.forecast) data.forecast.cells.forEach((c) => pts.push([c[1], c[0]]));
     return pts.length ? L.latLngBounds(pts) : null;
@@ -207,7 +197,7 @@
     if (inView) incidentLayers.push(inView);
     const layers = {
       incidents: L.layerGroup(incidentLayers),
-      patrol: cellLayer(data.patrol.cells, 210, (v) => v.toFixed(0) + " " + w.minutes),
+      patrol: hexLayer(data.patrol.cells, 210, (v) => v.toFixed(0) + " " + w.minutes),
       deployment: deploymentLayer(data, w),
     };
     const b = boundsOf(data);
