@@ -18,6 +18,14 @@ category, 5 rounds; p95 over the station requests (the bureau's own figure print
 beside it). Then a zoomed-in view's points (``incident_points_in_view``, a zoom-16 view
 of 0.021 x 0.011 degrees centred on a random incident of the station): p95 of 60
 requests. The load average is printed with each figure (the machine is shared).
+
+巡防图: 8 patrol cars per station (96), one AVL fix a minute for the whole month
+(4.3 million fixes, COPY), each car alternating 10-40 minute stops at random points of a
+2.6 x 2.6 km beat in its station with drives between them at 25 km/h; the per-day cell
+seconds filled by the rebuild as after a bulk import. Measured: ``patrol_presence_layer``
+plus JSON for each station's analyst and the bureau's, 5 rounds: p95 over the station
+requests; beside it, what reading one station-month of fixes costs (the previous
+implementation read them on every request).
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -192,6 +201,135 @@ def main() -> None:
     points_p95 = measure_points(analysts, since, until)
     print(f"layers: load average {load_average()}")
     print(f"bench: map_points_p95 = {points_p95:.0f} ms")
+    patrol_p95 = bench_patrol_layer(tree, analysts, bureau_user, since, until, since_d, until_d)
+    print(f"layers: load average {load_average()}")
+    print(f"bench: patrol_layer_p95 = {patrol_p95:.0f} ms")
+
+
+UNITS_PER_STATION = 8
+
+
+def load_fixes(tree: dict, since_ts: int, until_ts: int) -> tuple[float, int]:
+    """COPY the AVL fixes of 8 cars per station, a car at a time (generation included in
+    the seconds returned), then ANALYZE; seconds and rows."""
+    from django.db import connection
+
+    from zhian.dispatch.models import Unit
+
+    rng = np.random.default_rng(SEED + 2)
+    minutes = (until_ts - since_ts) // 60
+    stamps = [
+        time.strftime("%Y-%m-%d %H:%M:%S+00", time.gmtime(since_ts + 60 * k))
+        for k in range(minutes)
+    ]
+    x0, y0, x1, y1 = BBOX
+    dx, dy = (x1 - x0) / COLS, (y1 - y0) / ROWS
+    half_lat, half_lon = 0.0117, 0.0162  # about 1.3 km each way
+    cars = []
+    for r in range(ROWS):
+        for c in range(COLS):
+            for k in range(UNITS_PER_STATION):
+                cy = rng.uniform(y0 + r * dy + half_lat, y0 + (r + 1) * dy - half_lat)
+                cx = rng.uniform(x0 + c * dx + half_lon, x0 + (c + 1) * dx - half_lon)
+                unit = Unit.objects.create(
+                    call_sign=f"TO-{r}{c}-{k:02d}",
+                    station=tree[f"TO-{r}{c}"],
+                    kind="patrol_car",
+                    lon=cx,
+                    lat=cy,
+                )
+                cars.append((unit.pk, cx, cy))
+    start = time.perf_counter()
+    with connection.cursor() as cur:
+        with cur.cursor.copy("COPY dispatch_unitposition (unit_id, at, lon, lat) FROM STDIN") as cp:
+            for pk, cx, cy in cars:
+                lon, lat = beat_track(rng, minutes, cx, cy, half_lon, half_lat)
+                cp.write(
+                    "".join(
+                        f"{pk}\t{stamps[i]}\t{lon[i]:.6f}\t{lat[i]:.6f}\n" for i in range(minutes)
+                    )
+                )
+        cur.execute("ANALYZE dispatch_unitposition")
+    return time.perf_counter() - start, len(cars) * minutes
+
+
+def beat_track(
+    rng: np.random.Generator, minutes: int, cx: float, cy: float, hx: float, hy: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """A car's position each minute: stops of 10-40 minutes at random points of its beat,
+    drives between them at 25 km/h (about 0.0037 degrees of latitude a minute)."""
+    lon: list[np.ndarray] = []
+    lat: list[np.ndarray] = []
+    n = 0
+    here = np.array([rng.uniform(cx - hx, cx + hx), rng.uniform(cy - hy, cy + hy)])
+    while n < minutes:
+        stay = int(rng.integers(10, 41))
+        lon.append(np.full(stay, here[0]) + rng.normal(0, 2e-5, stay))
+        lat.append(np.full(stay, here[1]) + rng.normal(0, 2e-5, stay))
+        there = np.array([rng.uniform(cx - hx, cx + hx), rng.uniform(cy - hy, cy + hy)])
+        metres = np.hypot((there[0] - here[0]) * 80_500, (there[1] - here[1]) * 111_000)
+        steps = max(1, int(metres / 417))
+        f = np.arange(1, steps + 1) / steps
+        lon.append(here[0] + f * (there[0] - here[0]))
+        lat.append(here[1] + f * (there[1] - here[1]))
+        n += stay + steps
+        here = there
+    return np.concatenate(lon)[:minutes], np.concatenate(lat)[:minutes]
+
+
+def bench_patrol_layer(
+    tree: dict,
+    analysts: list,
+    bureau_user: object,
+    since: Any,
+    until: Any,
+    since_d: Any,
+    until_d: Any,
+) -> float:
+    from django.db import connection
+
+    from zhian.analytics.presence import dwell_seconds
+    from zhian.dispatch.selectors import unit_position_arrays
+    from zhian.insights.selectors import patrol_presence_layer
+    from zhian.insights.services.patrol_cells import rebuild_in_chunks
+
+    copy_s, n_fixes = load_fixes(tree, int(since.timestamp()), int(until.timestamp()))
+    start = time.perf_counter()
+    rows = sum(n for _day, n in rebuild_in_chunks(since_d, until_d))
+    with connection.cursor() as cur:
+        cur.execute("VACUUM ANALYZE insights_patrolcellday")
+    print(
+        f"patrol: {n_fixes:,} fixes generated and loaded by COPY in {copy_s:.1f} s; per-day "
+        f"cell seconds "
+        f"rebuilt in {time.perf_counter() - start:.1f} s ({rows:,} rows)"
+    )
+    station_ms: list[float] = []
+    bureau_ms: list[float] = []
+    cells = []
+    for _round in range(5):
+        for user, j in analysts:
+            t0 = time.perf_counter()
+            layer = patrol_presence_layer(user, j, since, until)
+            json.dumps(layer)
+            station_ms.append(1000 * (time.perf_counter() - t0))
+            cells.append(len(layer["cells"]))
+        t0 = time.perf_counter()
+        json.dumps(patrol_presence_layer(bureau_user, tree["TO"], since, until))
+        bureau_ms.append(1000 * (time.perf_counter() - t0))
+    raw_ms = []
+    for user, j in analysts[:3]:
+        t0 = time.perf_counter()
+        arr = unit_position_arrays(since=since, until=until, jurisdiction_path=j.path, user=user)
+        dwell_seconds(arr["unit"], arr["t"], 300)
+        raw_ms.append(1000 * (time.perf_counter() - t0))
+    p95 = float(np.percentile(station_ms, 95))
+    print(
+        f"patrol layer: {len(station_ms)} station requests, median {np.median(station_ms):.0f} "
+        f"ms, p95 {p95:.0f} ms ({np.median(cells):.0f} cells); bureau median "
+        f"{np.median(bureau_ms):.0f} ms; reading one station-month of fixes instead: median "
+        f"{np.median(raw_ms):.0f} ms ({arr['t'].size:,} fixes)"
+    )
+    return p95
 
 
 def load_average() -> str:
