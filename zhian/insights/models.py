@@ -273,6 +273,15 @@ class PatrolCellDay(models.Model):
                 fields=["unit", "day", "h3_cell"], name="insights_patrolday_key"
             )
         ]
+        indexes = [
+            # The layer's read (units' days, summed per cell) from the index alone on
+            # PostgreSQL; a plain index elsewhere.
+            models.Index(
+                fields=["unit", "day"],
+                include=["h3_cell", "seconds", "fixes"],
+                name="insights_patrolday_read",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} {self.unit_id} {self.h3_cell}: {self.seconds} s"

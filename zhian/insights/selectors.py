@@ -279,7 +279,9 @@ def patrol_presence_layer(
             if r["s"]:
                 lon, lat, ring = _hexagon(r["h3_cell"])
                 cells.append([lon, lat, round(r["s"] / 60.0, 2), ring])
-        units = qs.filter(fixes__gt=0).values("unit_id").distinct().count()
+        # every stored row holds at least one fix (emptied rows are deleted), so the
+        # units are the distinct unit ids (PostgreSQL: from the covering index alone)
+        units = qs.values("unit_id").distinct().count()
     return {"fixes": fixes, "units": units, "cells": cells, "cell_m": CELL_EDGE_M}
 
 

@@ -124,6 +124,10 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('unit', 'day', 'h3_cell'), name='insights_patrolday_key')],
             },
         ),
+        migrations.AddIndex(
+            model_name='patrolcellday',
+            index=models.Index(fields=['unit', 'day'], include=('h3_cell', 'seconds', 'fixes'), name='insights_patrolday_read'),
+        ),
         migrations.RunPython(count_existing_incidents, migrations.RunPython.noop),
         migrations.RunPython(credit_existing_fixes, migrations.RunPython.noop),
     ]
