@@ -138,6 +138,7 @@ def incident_counts_by_cell(
             qs = qs.filter(h3_cell__in=cells)
         rows = qs.values("h3_cell").annotate(total=Sum("n")).order_by()
         out.update({r["h3_cell"]: int(r["total"]) for r in rows})
+    wanted = set(cells) if cells is not None else None
     for a, b in edges:
         for _d, _j, _c, cell, n in incident_counts_by_day_and_cell(
             since=a,
@@ -146,7 +147,7 @@ def incident_counts_by_cell(
             category_codes=[category_code] if category_code else None,
             user=user,
         ):
-            if cells is None or cell in cells:
+            if wanted is None or cell in wanted:
                 out[cell] += n
     return +out  # drops cells whose count is zero
 

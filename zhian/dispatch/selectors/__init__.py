@@ -460,9 +460,6 @@ from zhian.dispatch.selectors.analysis import (
     incident_arrays as incident_arrays,
 )
 from zhian.dispatch.selectors.analysis import (
-    incident_cell_counts as incident_cell_counts,
-)
-from zhian.dispatch.selectors.analysis import (
     incident_counts_by_day_and_cell as incident_counts_by_day_and_cell,
 )
 from zhian.dispatch.selectors.analysis import (

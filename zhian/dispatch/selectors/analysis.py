@@ -209,39 +209,6 @@ def next_fix_times(after: datetime) -> dict[int, int]:
     return {int(u): int(t.timestamp()) for u, t in rows}
 
 
-def incident_cell_counts(
-    *,
-    since: Any,
-    until: Any,
-    cell_deg: tuple[float, float],
-    jurisdiction_path: str = "",
-    category_codes: list[str] | None = None,
-    user: Any = None,
-) -> list[tuple[int, int, int]]:
-    """Incidents counted per lon/lat cell in the database (``(ix, iy, n)`` with cell
-    ``[ix * dlon, (ix + 1) * dlon) x [iy * dlat, (iy + 1) * dlat)``), so a map layer of a
-    busy month needs no row per incident. Same filters as :func:`incident_arrays`."""
-    from django.db.models import Count, F
-    from django.db.models.functions import Floor
-
-    dlon, dlat = cell_deg
-    qs = Incident.objects.filter(
-        merged_into__isnull=True,
-        received_at__gte=since,
-        received_at__lt=until,
-        jurisdiction_id__in=_jurisdiction_ids(jurisdiction_path, user),
-    )
-    if category_codes is not None:
-        qs = qs.filter(category__code__in=category_codes)
-    rows = (
-        qs.annotate(ix=Floor(F("lon") / dlon), iy=Floor(F("lat") / dlat))
-        .values("ix", "iy")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    return [(int(r["ix"]), int(r["iy"]), int(r["n"])) for r in rows]
-
-
 def incident_counts_by_day_and_cell(
     *,
     since: Any,

@@ -4,15 +4,16 @@ Why a hook in the writing transaction rather than a periodic rebuild of closed d
 live query for today: incidents of closed days still change (a category is corrected, a
 duplicate is merged days later), so a nightly rebuild would be wrong until the next run,
 and a live query for today is the very scan the aggregate exists to avoid (a busy bureau
-records tens of thousands of incidents a day). Dispatch calls :func:`apply_counted_changes`
+records thousands of incidents a day). Dispatch calls :func:`apply_counted_changes`
 (registered from ``InsightsConfig.ready()``) in the same transaction as the write, so the
 counts commit or roll back with the incidents. Each change is an upsert that adds to the
 stored count in the database (``n = n + excluded.n``), so concurrent intakes of one cell
 serialise on its row and none is lost.
 
-:func:`rebuild_incident_cells` recounts whole days from the incidents: the backfill when
-the table is introduced, after bulk imports that bypass dispatch's services, and a repair
-if the two ever disagree (:func:`check_incident_cells` says which days).
+:func:`rebuild_incident_cells` (``manage.py rebuild_map_cells``) recounts whole days from
+the incidents: the backfill when the table is introduced, after bulk imports that bypass
+dispatch's services, and a repair if the two ever disagree (:func:`check_incident_cells`
+says which days).
 """
 
 from __future__ import annotations
