@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from tests.browser import log_in
 from tests.insights.factories import scatter_incidents
-from zhian.dispatch.models import UnitPosition
+from zhian.dispatch.services.units import PositionFix, do_record_positions
 from zhian.insights.forms import last_month
 from zhian.insights.services.forecasts import refresh_forecasts
 
@@ -38,13 +38,13 @@ def test_analyst_opens_the_maps_switches_layers_and_prints_a_plan(
     end = timezone.make_aware(dt.datetime.combine(until, dt.time(0)))
     scatter_incidents(people["dispatcher"], 60, until=end, days=(until - since).days, seed=8)
     for unit in units.values():
-        for k in range(10):
-            UnitPosition.objects.create(
-                unit=unit,
-                at=end - dt.timedelta(days=2, minutes=k),
-                lon=unit.lon,
-                lat=unit.lat + 0.0001 * k,
+        fixes = [
+            PositionFix(
+                lon=unit.lon, lat=unit.lat + 0.0001 * k, at=end - dt.timedelta(days=2, minutes=k)
             )
+            for k in range(10)
+        ]
+        do_record_positions(unit, fixes, acting_user=people["dispatcher"])
     refresh_forecasts(timezone.now())
 
     page = browser_context.new_page()
@@ -86,4 +86,50 @@ def test_analyst_opens_the_maps_switches_layers_and_prints_a_plan(
     page.emulate_media(media="print")
     assert not page.locator("header.topbar").is_visible()
     page.pdf(path=str(test_output / "insights-plan.pdf"))
+    assert errors == []
+
+
+def test_a_busy_period_shows_single_incidents_only_when_zoomed_in(
+    browser_context: Any,
+    live_server: Any,
+    people: dict[str, Any],
+    password: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.insights.factories import record_incident
+    from zhian.insights import selectors
+
+    # given more incidents than the page sends as points: 8 at one spot and 8 at the
+    # corners, so the map's first view is centred on the spot
+    monkeypatch.setattr(selectors, "MAP_POINT_LIMIT", 10)
+    at = timezone.make_aware(dt.datetime.combine(last_month()[0], dt.time(12)))
+    spot = (24.9450, 60.1720)
+    for k in range(8):
+        record_incident(
+            people["dispatcher"], code="0105", lon=spot[0] + 1e-5 * k, lat=spot[1], at=at
+        )
+    for dx, dy in ((-1, -1), (-1, 1), (1, -1), (1, 1)) * 2:
+        lon, lat = spot[0] + dx * 0.009, spot[1] + dy * 0.007
+        record_incident(people["dispatcher"], code="0101", lon=lon, lat=lat, at=at)
+
+    page = browser_context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    log_in(page, live_server, people["analyst"].username, password)
+    page.goto(live_server.url + "/insights/")
+    # zoomed out: counted cells only, and the legend says to zoom in
+    page.wait_for_selector("#map[data-points='zoomed-out']")
+    assert "放大到 16" in page.inner_text("#points-note")
+    # zoomed in on the spot: its 8 incidents as single points
+    while float(page.get_attribute("#map", "data-zoom") or 0) < 17:
+        zoom = page.get_attribute("#map", "data-zoom")
+        page.click(".leaflet-control-zoom-in")
+        page.wait_for_function("z => document.getElementById('map').dataset.zoom !== z", arg=zoom)
+    page.wait_for_selector("#map[data-points='8']")
+    assert page.inner_text("#points-note").strip() == ""
+    # a view that still holds more than the map shows one by one: the message to zoom in
+    monkeypatch.setattr(selectors, "MAP_POINT_LIMIT", 5)
+    page.click(".leaflet-control-zoom-out")
+    page.wait_for_selector("#map[data-points='too-many']")
+    assert "请放大地图" in page.inner_text("#points-note")
     assert errors == []

@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
 
 from zhian.core.api_support import acting_user
@@ -160,6 +160,33 @@ def incident_layer(
     j = selectors.access_jurisdiction(user, jurisdiction)
     start, end = _window(since, until)
     return selectors.incident_layer(user, j, start, end, category[:16])
+
+
+@router.get(
+    "/insights/layers/incidents/points",
+    response=dict[str, Any],
+    url_name="insights_incident_points",
+)
+def incident_points(
+    request: HttpRequest,
+    jurisdiction: str,
+    since: dt.date,
+    until: dt.date,
+    west: float = Query(..., ge=-180, le=180),
+    south: float = Query(..., ge=-90, le=90),
+    east: float = Query(..., ge=-180, le=180),
+    north: float = Query(..., ge=-90, le=90),
+    category: str = Query("", max_length=16),
+) -> Any:
+    """警情发案图, zoomed in: the single incidents inside the view (west, south, east,
+    north), or ``too_many`` with a message to zoom in when the view holds more than the
+    map shows one by one."""
+    user = acting_user(request)
+    j = selectors.access_jurisdiction(user, jurisdiction)
+    start, end = _window(since, until)
+    return selectors.incident_points_in_view(
+        user, j, start, end, (west, south, east, north), category[:16]
+    )
 
 
 @router.get("/insights/layers/patrol", response=dict[str, Any])

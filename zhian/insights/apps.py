@@ -17,6 +17,19 @@ class InsightsConfig(AppConfig):
         from zhian.core.extensions import register_incident_action
 
         register_incident_action(link_action)
+        # The 警情发案图's per-cell counts change in the transaction of each incident write.
+        from zhian.dispatch.hooks import register_incident_count_hook
+        from zhian.insights.services.incident_cells import apply_counted_changes
+
+        register_incident_count_hook(apply_counted_changes)
+        # ... and the 巡防图's per-cell seconds in the transaction that stores AVL fixes.
+        from zhian.dispatch.hooks import register_position_hooks
+        from zhian.insights.services.patrol_cells import (
+            apply_recorded_positions,
+            prune_patrol_cells,
+        )
+
+        register_position_hooks(apply_recorded_positions, prune_patrol_cells)
 
 
 def link_action(user: Any, incident: Any) -> list[Any]:

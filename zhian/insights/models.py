@@ -213,3 +213,75 @@ class LinkDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.incident_id}~{self.candidate_id}: {self.verdict}"
+
+
+class IncidentCellDay(models.Model):
+    """Incidents per local day, jurisdiction, category and H3 cell (resolution 9, about
+    0.1 km², ``zhian.core.geo.point_cell``): what the 警情发案图 reads instead of a month of
+    incident rows. Kept exact by ``zhian.insights.services.incident_cells``: dispatch
+    calls its hook in the transaction of every write that changes what an incident counts
+    towards; ``manage.py rebuild_map_cells`` recounts days from the incidents."""
+
+    day = models.DateField(_("日期"), help_text=_("接警时间的本地日期"))
+    # no index of its own: the unique key below leads with it
+    jurisdiction = models.ForeignKey(
+        "core.Jurisdiction", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    category = models.ForeignKey(
+        "dispatch.IncidentCategory", on_delete=models.CASCADE, related_name="+"
+    )
+    h3_cell = models.CharField(max_length=16)
+    n = models.IntegerField(_("警情数"), default=0)
+
+    class Meta:
+        verbose_name = _("网格日警情数")
+        verbose_name_plural = _("网格日警情数")
+        constraints = [
+            # The upsert's conflict target; it leads with (jurisdiction, day), the map's
+            # filter.
+            models.UniqueConstraint(
+                fields=["jurisdiction", "day", "category", "h3_cell"],
+                name="insights_cellday_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.jurisdiction_id} {self.category_id} {self.h3_cell}: {self.n}"
+
+
+class PatrolCellDay(models.Model):
+    """Seconds a patrol unit (a vehicle) was credited per local day and H3 cell, from its
+    AVL fixes (each fix: the time to the unit's next fix, at most 5 minutes), and how many
+    fixes: what the 巡防图 reads instead of a month of fixes. Kept exact by
+    ``zhian.insights.services.patrol_cells`` (dispatch's position hook, in the transaction
+    that stores the fixes); ``manage.py rebuild_map_cells`` recounts days."""
+
+    # no index of its own: the unique key below leads with it
+    unit = models.ForeignKey(
+        "dispatch.Unit", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    day = models.DateField(_("日期"), help_text=_("定位时间的本地日期"))
+    h3_cell = models.CharField(max_length=16)
+    seconds = models.IntegerField(_("停留秒数"), default=0)
+    fixes = models.IntegerField(_("定位点数"), default=0)
+
+    class Meta:
+        verbose_name = _("网格日巡防时长")
+        verbose_name_plural = _("网格日巡防时长")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "day", "h3_cell"], name="insights_patrolday_key"
+            )
+        ]
+        indexes = [
+            # The layer's read (units' days, summed per cell) from the index alone on
+            # PostgreSQL; a plain index elsewhere.
+            models.Index(
+                fields=["unit", "day"],
+                include=["h3_cell", "seconds", "fixes"],
+                name="insights_patrolday_read",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.unit_id} {self.h3_cell}: {self.seconds} s"

@@ -3,33 +3,43 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
+import functools
 from collections import Counter
 from typing import Any
 
-import numpy as np
-from django.db.models import QuerySet
+import h3
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhian.core.errors import NotFound
+from zhian.core.errors import NotFound, ValidationFailed
+from zhian.core.geo import H3_RESOLUTION
 from zhian.core.models import Jurisdiction
-from zhian.core.scoping import check_can, scoped
+from zhian.core.scoping import check_can, scope_q, scoped
 from zhian.dispatch.selectors import (
     incident_arrays,
-    incident_cell_counts,
-    unit_position_arrays,
+    incident_counts_by_day_and_cell,
+    unit_ids_under,
 )
 from zhian.insights.choices import RunStatus
-from zhian.insights.models import NearRepeatAlert, PatrolPlan, StoredForecast
-from zhian.insights.services.common import cell_centres
+from zhian.insights.models import (
+    IncidentCellDay,
+    NearRepeatAlert,
+    PatrolCellDay,
+    PatrolPlan,
+    StoredForecast,
+)
+from zhian.insights.services.common import cell_centres, local_midnight
 
-#: Time credited to one AVL fix at most (a unit reporting every 30 s that stops reporting
-#: is not assumed to have stayed put for hours).
-MAX_FIX_SECONDS = 300
-DENSITY_CELL_M = 250.0
-#: Above this many incidents the incident layer sends cells only (the map clusters them).
+#: Above this many incidents the incident layer sends cells only (the map clusters them),
+#: and a zoomed-in view gets its points only below it.
 MAP_POINT_LIMIT = 5000
+#: The map asks for the single incidents of its view from this zoom level on.
+POINTS_MIN_ZOOM = 16
+#: The widest view (degrees of longitude or latitude) whose points may be asked for.
+MAX_VIEW_DEG = 0.1
+#: Mean edge of an H3 resolution-9 hexagon (the density cells), metres.
+CELL_EDGE_M = round(h3.average_hexagon_edge_length(H3_RESOLUTION, "m"))
 
 
 def forecasts_for(
@@ -75,28 +85,79 @@ def access_plan(user: Any, plan_id: int) -> PatrolPlan:
     return row
 
 
-def _grid_cells(
-    lon: np.ndarray, lat: np.ndarray, weight: np.ndarray, size_m: float
-) -> list[list[float]]:
-    """Aggregate points to ~``size_m`` lon/lat cells: ``[lon0, lat0, lon1, lat1, total]``."""
-    if lon.size == 0:
-        return []
-    dlat = size_m / 111_320.0
-    dlon = dlat / max(math.cos(math.radians(float(np.mean(lat)))), 0.1)
-    ix = np.floor(lon / dlon).astype(np.int64)
-    iy = np.floor(lat / dlat).astype(np.int64)
-    keys, inv = np.unique(np.stack([ix, iy], axis=1), axis=0, return_inverse=True)
-    total = np.bincount(inv.ravel(), weights=weight, minlength=len(keys))
-    return [
-        [
-            round(k[0] * dlon, 6),
-            round(k[1] * dlat, 6),
-            round((k[0] + 1) * dlon, 6),
-            round((k[1] + 1) * dlat, 6),
-            round(float(t), 2),
-        ]
-        for k, t in zip(keys.tolist(), total.tolist(), strict=True)
-    ]
+def _incident_scope(user: Any, jurisdiction: Jurisdiction) -> list[int]:
+    """Ids of the jurisdictions under ``jurisdiction`` whose incidents ``user`` may view
+    (dispatch's rule for its incident arrays, applied to the aggregate)."""
+    qs = Jurisdiction.objects.filter(path__startswith=jurisdiction.path).filter(
+        scope_q(user, "incident.view", field="")
+    )
+    return list(qs.values_list("pk", flat=True))
+
+
+def _split_days(
+    since: dt.datetime, until: dt.datetime
+) -> tuple[tuple[dt.date, dt.date] | None, list[tuple[dt.datetime, dt.datetime]]]:
+    """``[since, until)`` as whole local days (read from the aggregate) and the partial
+    days at either end (counted from the incidents): ``((first, end) | None, edges)``."""
+    tz = timezone.get_default_timezone()
+    lo, hi = since.astimezone(tz), until.astimezone(tz)
+    first = lo.date() if lo == local_midnight(lo.date()) else lo.date() + dt.timedelta(days=1)
+    end = hi.date()
+    if first >= end:
+        return None, [(since, until)] if since < until else []
+    edges = []
+    if since < local_midnight(first):
+        edges.append((since, local_midnight(first)))
+    if local_midnight(end) < until:
+        edges.append((local_midnight(end), until))
+    return (first, end), edges
+
+
+def incident_counts_by_cell(
+    user: Any,
+    jurisdiction: Jurisdiction,
+    since: dt.datetime,
+    until: dt.datetime,
+    category_code: str = "",
+    cells: list[str] | None = None,
+) -> Counter[str]:
+    """Incidents per H3 cell (``zhian.core.geo.point_cell``) received in ``[since, until)``
+    in ``jurisdiction`` and below as far as ``user`` may view incidents (optionally one
+    category code, only ``cells``): whole local days from :class:`IncidentCellDay`, the
+    partial days at the ends from the incidents. Merged duplicates are not counted."""
+    ids = _incident_scope(user, jurisdiction)
+    out: Counter[str] = Counter()
+    days, edges = _split_days(since, until)
+    if days is not None and ids:
+        qs = IncidentCellDay.objects.filter(
+            jurisdiction_id__in=ids, day__gte=days[0], day__lt=days[1]
+        )
+        if category_code:
+            qs = qs.filter(category__code=category_code)
+        if cells is not None:
+            qs = qs.filter(h3_cell__in=cells)
+        rows = qs.values("h3_cell").annotate(total=Sum("n")).order_by()
+        out.update({r["h3_cell"]: int(r["total"]) for r in rows})
+    wanted = set(cells) if cells is not None else None
+    for a, b in edges:
+        for _d, _j, _c, cell, n in incident_counts_by_day_and_cell(
+            since=a,
+            until=b,
+            jurisdiction_path=jurisdiction.path,
+            category_codes=[category_code] if category_code else None,
+            user=user,
+        ):
+            if wanted is None or cell in wanted:
+                out[cell] += n
+    return +out  # drops cells whose count is zero
+
+
+@functools.lru_cache(maxsize=100_000)
+def _hexagon(cell: str) -> tuple[float, float, tuple[tuple[float, float], ...]]:
+    """A cell's centre and boundary as lon/lat, rounded to ~1 m."""
+    lat, lon = h3.cell_to_latlng(cell)
+    ring = tuple((round(b, 5), round(a, 5)) for a, b in h3.cell_to_boundary(cell))
+    return round(lon, 6), round(lat, 6), ring
 
 
 def incident_layer(
@@ -106,78 +167,123 @@ def incident_layer(
     until: dt.datetime,
     category_code: str = "",
 ) -> dict[str, Any]:
-    """警情发案图: a density surface (incidents per ~``DENSITY_CELL_M`` cell, counted in the
-    database) and, up to ``MAP_POINT_LIMIT`` incidents, the points ``[lon, lat, category]``
-    (beyond it ``points`` is empty and ``truncated`` true: the map clusters the cells).
+    """警情发案图: a density surface, incidents per H3 cell (resolution 9, about 0.1 km²)
+    as ``[lon, lat, n, ring]`` (centre, count, boundary), read from the per-day aggregate;
+    and, up to ``MAP_POINT_LIMIT`` incidents, the points ``[lon, lat, category]``. Beyond
+    it ``points`` is empty and ``truncated`` true: the map clusters the cells and asks
+    :func:`incident_points_in_view` for the points of a zoomed-in view.
     Raises ``NotFound`` outside the user's scope."""
     check_can(user, "insights.view", jurisdiction)
-    codes = [category_code] if category_code else None
-    dlat = DENSITY_CELL_M / 111_320.0
-    mid = (jurisdiction.min_lat + jurisdiction.max_lat) / 2
-    dlon = dlat / max(math.cos(math.radians(mid)), 0.1)
-    counts = incident_cell_counts(
-        since=since,
-        until=until,
-        cell_deg=(dlon, dlat),
-        jurisdiction_path=jurisdiction.path,
-        category_codes=codes,
-        user=user,
-    )
-    total = sum(n for _ix, _iy, n in counts)
-    density = [
-        [
-            round(ix * dlon, 6),
-            round(iy * dlat, 6),
-            round((ix + 1) * dlon, 6),
-            round((iy + 1) * dlat, 6),
-            n,
-        ]
-        for ix, iy, n in counts
-    ]
+    counts = incident_counts_by_cell(user, jurisdiction, since, until, category_code)
+    total = sum(counts.values())
+    density = [[*_hexagon(cell)[:2], n, _hexagon(cell)[2]] for cell, n in sorted(counts.items())]
     points: list[list[Any]] = []
     if 0 < total <= MAP_POINT_LIMIT:
         arr = incident_arrays(
             since=since,
             until=until,
             jurisdiction_path=jurisdiction.path,
-            category_codes=codes,
+            category_codes=[category_code] if category_code else None,
             user=user,
         )
-        points = [
-            [round(float(a), 6), round(float(b), 6), str(c)]
-            for a, b, c in zip(arr["lon"], arr["lat"], arr["category"], strict=True)
-        ]
+        points = _points(arr)
     return {
         "count": total,
         "points": points,
         "truncated": total > MAP_POINT_LIMIT,
         "density": density,
-        "cell_m": DENSITY_CELL_M,
+        "cell_m": CELL_EDGE_M,
+        "points_min_zoom": POINTS_MIN_ZOOM,
+    }
+
+
+def _points(arr: dict[str, Any]) -> list[list[Any]]:
+    return [
+        [round(float(a), 6), round(float(b), 6), str(c)]
+        for a, b, c in zip(arr["lon"], arr["lat"], arr["category"], strict=True)
+    ]
+
+
+def incident_points_in_view(
+    user: Any,
+    jurisdiction: Jurisdiction,
+    since: dt.datetime,
+    until: dt.datetime,
+    bbox: tuple[float, float, float, float],
+    category_code: str = "",
+) -> dict[str, Any]:
+    """The single incidents of a zoomed-in map view ``bbox`` (west, south, east, north):
+    ``points`` when the cells under the view hold at most ``MAP_POINT_LIMIT`` incidents
+    (counted from the aggregate first, so a crowded view reads no incident rows), else
+    ``too_many`` with the count and a message asking to zoom in. A view wider than
+    ``MAX_VIEW_DEG`` is refused (422)."""
+    check_can(user, "insights.view", jurisdiction)
+    west, south, east, north = bbox
+    if not (west < east and south < north):
+        raise ValidationFailed(_("视图范围无效"), code="invalid_bbox")
+    if east - west > MAX_VIEW_DEG or north - south > MAX_VIEW_DEG:
+        raise ValidationFailed(_("视图过大，请放大地图后再查看单个警情"), code="view_too_large")
+    shape = h3.LatLngPoly([(south, west), (south, east), (north, east), (north, west)])
+    cells = sorted(h3.h3shape_to_cells_experimental(shape, H3_RESOLUTION, contain="overlap"))
+    counts = incident_counts_by_cell(user, jurisdiction, since, until, category_code, cells)
+    near = sum(counts.values())
+    if near > MAP_POINT_LIMIT:
+        return {
+            "count": near,
+            "points": [],
+            "too_many": True,
+            "limit": MAP_POINT_LIMIT,
+            "message": _("此范围内约 %(n)d 起警情，超过 %(limit)d 起不逐点显示，请放大地图")
+            % {"n": near, "limit": MAP_POINT_LIMIT},
+        }
+    arr = incident_arrays(
+        since=since,
+        until=until,
+        jurisdiction_path=jurisdiction.path,
+        category_codes=[category_code] if category_code else None,
+        user=user,
+        h3_cells=sorted(counts),
+        bbox=bbox,
+        limit=MAP_POINT_LIMIT,
+    )
+    points = _points(arr)
+    return {
+        "count": len(points),
+        "points": points,
+        "too_many": False,
+        "limit": MAP_POINT_LIMIT,
+        "message": "",
     }
 
 
 def patrol_presence_layer(
     user: Any, jurisdiction: Jurisdiction, since: dt.datetime, until: dt.datetime
 ) -> dict[str, Any]:
-    """巡防图: minutes units spent per cell, from AVL fixes (each fix is credited the time
-    to the unit's next fix, at most ``MAX_FIX_SECONDS``). Units are vehicles, not people."""
+    """巡防图: minutes units spent per H3 cell in the whole local days ``[since, until)``
+    (``[lon, lat, minutes, ring]``), summed from the per-day aggregate: each AVL fix is
+    credited the time to the unit's next fix, at most ``MAX_FIX_SECONDS``. Units are
+    vehicles, not people. A period that does not start and end at local midnight is
+    refused (422); the units counted are those of the jurisdiction's stations the user
+    may view."""
     check_can(user, "insights.view", jurisdiction)
-    arr = unit_position_arrays(
-        since=since, until=until, jurisdiction_path=jurisdiction.path, user=user
-    )
-    n = arr["t"].size
-    secs = np.zeros(n)
-    if n > 1:
-        same = arr["unit"][1:] == arr["unit"][:-1]
-        gap = np.diff(arr["t"]).astype(np.float64)
-        secs[:-1] = np.where(same, np.minimum(gap, MAX_FIX_SECONDS), 0.0)
-    cells = _grid_cells(arr["lon"], arr["lat"], secs / 60.0, DENSITY_CELL_M)
-    return {
-        "fixes": int(n),
-        "units": int(np.unique(arr["unit"]).size),
-        "cells": cells,
-        "cell_m": DENSITY_CELL_M,
-    }
+    days, edges = _split_days(since, until)
+    if edges:
+        raise ValidationFailed(_("巡防图按整日统计，请选择日期"), code="whole_days_only")
+    cells: list[list[Any]] = []
+    fixes = units = 0
+    unit_ids = unit_ids_under(jurisdiction.path, user)
+    if days is not None and unit_ids:
+        qs = PatrolCellDay.objects.filter(unit_id__in=unit_ids, day__gte=days[0], day__lt=days[1])
+        rows = qs.values("h3_cell").annotate(s=Sum("seconds"), f=Sum("fixes")).order_by()
+        for r in sorted(rows, key=lambda r: r["h3_cell"]):
+            fixes += int(r["f"])
+            if r["s"]:
+                lon, lat, ring = _hexagon(r["h3_cell"])
+                cells.append([lon, lat, round(r["s"] / 60.0, 2), ring])
+        # every stored row holds at least one fix (emptied rows are deleted), so the
+        # units are the distinct unit ids (PostgreSQL: from the covering index alone)
+        units = qs.values("unit_id").distinct().count()
+    return {"fixes": fixes, "units": units, "cells": cells, "cell_m": CELL_EDGE_M}
 
 
 def forecast_layer(forecast: StoredForecast, top: int = 500) -> dict[str, Any]:

@@ -52,7 +52,17 @@ def maps(request: AuthenticatedRequest) -> HttpResponse:
             "jurisdiction": j,
             "forecast": result.pop("forecast_row"),
             "plan": result.pop("plan_row"),
-            "data": result | {"layer": d["layer"] or "incidents"},
+            "data": result
+            | {
+                "layer": d["layer"] or "incidents",
+                # what the map sends back to ask for a zoomed-in view's single incidents
+                "query": {
+                    "jurisdiction": j.code,
+                    "since": d["since"].isoformat(),
+                    "until": d["until"].isoformat(),
+                    "category": d["category"] or "",
+                },
+            },
             "map_tile_url": settings.ZHIAN_MAP_TILE_URL,
             "map_tile_attribution": settings.ZHIAN_MAP_TILE_ATTRIBUTION,
         }

@@ -460,10 +460,25 @@ from zhian.dispatch.selectors.analysis import (
     incident_arrays as incident_arrays,
 )
 from zhian.dispatch.selectors.analysis import (
-    incident_cell_counts as incident_cell_counts,
+    incident_counts_by_day_and_cell as incident_counts_by_day_and_cell,
+)
+from zhian.dispatch.selectors.analysis import (
+    incident_time_range as incident_time_range,
+)
+from zhian.dispatch.selectors.analysis import (
+    next_fix_times as next_fix_times,
+)
+from zhian.dispatch.selectors.analysis import (
+    position_time_range as position_time_range,
 )
 from zhian.dispatch.selectors.analysis import (
     top_category_codes as top_category_codes,
+)
+from zhian.dispatch.selectors.analysis import (
+    unit_fixes_around as unit_fixes_around,
+)
+from zhian.dispatch.selectors.analysis import (
+    unit_ids_under as unit_ids_under,
 )
 from zhian.dispatch.selectors.analysis import (
     unit_position_arrays as unit_position_arrays,

@@ -71,13 +71,18 @@ def incident_arrays(
     category_codes: list[str] | None = None,
     user: Any = None,
     with_narrative: bool = False,
+    h3_cells: list[str] | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+    limit: int | None = None,
 ) -> dict[str, Any]:
     """Incidents as plain numpy arrays for analysis (``zhian.insights`` feeds them to
     ``zhian.analytics``): ``id``, ``t`` (epoch seconds), ``lon``, ``lat``, ``category``
     (code), ``jurisdiction`` (id), in ``received_at`` order. Merged duplicates are left
     out. ``user`` narrows to what that user may view; None is a system job's read (the
     caller scopes by ``jurisdiction_path``). ``with_narrative`` adds ``narrative`` (简要案情,
-    for 串并 text similarity). No caller or party data is read.
+    for 串并 text similarity). ``h3_cells`` narrows to those cells (read through the cell
+    index: a zoomed-in map view), ``bbox`` (west, south, east, north) to a box, ``limit``
+    to the first rows. No caller or party data is read.
     """
     import numpy as np
 
@@ -90,10 +95,16 @@ def incident_arrays(
         qs = qs.filter(received_at__lt=until)
     if category_codes is not None:
         qs = qs.filter(category__code__in=category_codes)
+    if h3_cells is not None:
+        qs = qs.filter(h3_cell__in=h3_cells)
+    if bbox is not None:
+        west, south, east, north = bbox
+        qs = qs.filter(lon__gte=west, lon__lte=east, lat__gte=south, lat__lte=north)
     fields = ["pk", "received_at", "lon", "lat", "category__code", "jurisdiction_id"]
     if with_narrative:
         fields.append("narrative")
-    rows = list(qs.order_by("received_at", "pk").values_list(*fields))
+    ordered = qs.order_by("received_at", "pk").values_list(*fields)
+    rows = list(ordered[:limit] if limit is not None else ordered)
     out = {
         "id": np.array([r[0] for r in rows], dtype=np.int64),
         "t": np.array([int(r[1].timestamp()) for r in rows], dtype=np.int64),
@@ -111,7 +122,7 @@ def unit_position_arrays(
     *, since: Any, until: Any, jurisdiction_path: str = "", user: Any = None
 ) -> dict[str, Any]:
     """AVL fixes of units (vehicles, not people) as numpy arrays: ``unit`` (id), ``t``
-    (epoch seconds), ``lon``, ``lat``, ordered by unit then time; narrowed to the units
+    (epoch seconds), ``lon``, ``lat``, ordered by unit, time and id; narrowed to the units
     of ``jurisdiction_path``'s stations and, with ``user``, to units that user may view."""
     import numpy as np
 
@@ -122,7 +133,7 @@ def unit_position_arrays(
         qs = qs.filter(scope_q(user, "unit.view", field="unit__station"))
     if jurisdiction_path:
         qs = qs.filter(unit__station__path__startswith=jurisdiction_path)
-    rows = list(qs.order_by("unit_id", "at").values_list("unit_id", "at", "lon", "lat"))
+    rows = list(qs.order_by("unit_id", "at", "pk").values_list("unit_id", "at", "lon", "lat"))
     return {
         "unit": np.array([r[0] for r in rows], dtype=np.int64),
         "t": np.array([int(r[1].timestamp()) for r in rows], dtype=np.int64),
@@ -131,37 +142,115 @@ def unit_position_arrays(
     }
 
 
-def incident_cell_counts(
+def unit_fixes_around(unit_id: int, first: datetime, last: datetime) -> dict[str, Any]:
+    """One unit's AVL fixes from its last fix before ``first`` to its first fix after
+    ``last`` (both included when they exist), ordered by time and id: ``id``, ``t`` (epoch
+    seconds), ``lon``, ``lat``. What a write hook needs to re-credit the time around a
+    newly stored batch."""
+    import numpy as np
+
+    from zhian.dispatch.models import UnitPosition
+
+    own = UnitPosition.objects.filter(unit_id=unit_id)
+    before = own.filter(at__lt=first).order_by("-at", "-pk").values_list("at", flat=True)[:1]
+    after = own.filter(at__gt=last).order_by("at", "pk").values_list("at", flat=True)[:1]
+    start = next(iter(before), first)
+    end = next(iter(after), last)
+    rows = list(
+        own.filter(at__gte=start, at__lte=end)
+        .order_by("at", "pk")
+        .values_list("pk", "at", "lon", "lat")
+    )
+    return {
+        "id": np.array([r[0] for r in rows], dtype=np.int64),
+        "t": np.array([int(r[1].timestamp()) for r in rows], dtype=np.int64),
+        "lon": np.array([r[2] for r in rows], dtype=np.float64),
+        "lat": np.array([r[3] for r in rows], dtype=np.float64),
+    }
+
+
+def position_time_range() -> tuple[datetime, datetime] | None:
+    """When the first and the last AVL fix were taken (None when there are none)."""
+    from django.db.models import Max, Min
+
+    from zhian.dispatch.models import UnitPosition
+
+    span = UnitPosition.objects.aggregate(first=Min("at"), last=Max("at"))
+    if span["first"] is None:
+        return None
+    return span["first"], span["last"]
+
+
+def unit_ids_under(path: str, user: Any = None) -> list[int]:
+    """Ids of the units of the stations under ``path`` that ``user`` may view (all for
+    None): what the 巡防图 counts."""
+    from zhian.dispatch.models import Unit
+
+    qs = Unit.objects.filter(station__path__startswith=path)
+    if user is not None:
+        qs = qs.filter(scope_q(user, "unit.view", field="station"))
+    return list(qs.values_list("pk", flat=True))
+
+
+def next_fix_times(after: datetime) -> dict[int, int]:
+    """Per unit, the epoch second of its first AVL fix at or after ``after`` (units with
+    none are left out)."""
+    from django.db.models import Min
+
+    from zhian.dispatch.models import UnitPosition
+
+    rows = (
+        UnitPosition.objects.filter(at__gte=after)
+        .values("unit_id")
+        .annotate(first=Min("at"))
+        .order_by()
+        .values_list("unit_id", "first")
+    )
+    return {int(u): int(t.timestamp()) for u, t in rows}
+
+
+def incident_counts_by_day_and_cell(
     *,
     since: Any,
     until: Any,
-    cell_deg: tuple[float, float],
     jurisdiction_path: str = "",
     category_codes: list[str] | None = None,
     user: Any = None,
-) -> list[tuple[int, int, int]]:
-    """Incidents counted per lon/lat cell in the database (``(ix, iy, n)`` with cell
-    ``[ix * dlon, (ix + 1) * dlon) x [iy * dlat, (iy + 1) * dlat)``), so a map layer of a
-    busy month needs no row per incident. Same filters as :func:`incident_arrays`."""
-    from django.db.models import Count, F
-    from django.db.models.functions import Floor
+) -> list[tuple[Any, int, int, str, int]]:
+    """Incidents received in ``[since, until)`` counted per local day (the bureau's
+    ``TIME_ZONE``), jurisdiction, category and H3 cell: ``(day, jurisdiction_id,
+    category_id, h3_cell, n)``, merged duplicates left out, the same filters as
+    :func:`incident_arrays`. Read-side apps build and check their place aggregates with
+    it (insights' 警情发案图 counts)."""
+    from django.db.models import Count
+    from django.db.models.functions import TruncDate
+    from django.utils import timezone
 
-    dlon, dlat = cell_deg
     qs = Incident.objects.filter(
-        merged_into__isnull=True,
-        received_at__gte=since,
-        received_at__lt=until,
-        jurisdiction_id__in=_jurisdiction_ids(jurisdiction_path, user),
+        merged_into__isnull=True, received_at__gte=since, received_at__lt=until
     )
+    if user is not None or jurisdiction_path:
+        qs = qs.filter(jurisdiction_id__in=_jurisdiction_ids(jurisdiction_path, user))
     if category_codes is not None:
         qs = qs.filter(category__code__in=category_codes)
     rows = (
-        qs.annotate(ix=Floor(F("lon") / dlon), iy=Floor(F("lat") / dlat))
-        .values("ix", "iy")
+        qs.annotate(day=TruncDate("received_at", tzinfo=timezone.get_default_timezone()))
+        .values("day", "jurisdiction_id", "category_id", "h3_cell")
         .annotate(n=Count("pk"))
         .order_by()
+        .values_list("day", "jurisdiction_id", "category_id", "h3_cell", "n")
     )
-    return [(int(r["ix"]), int(r["iy"]), int(r["n"])) for r in rows]
+    return [(d, int(j), int(c), str(h), int(n)) for d, j, c, h, n in rows]
+
+
+def incident_time_range() -> tuple[datetime, datetime] | None:
+    """When the first and the last incident were received (None when there are none)."""
+    from django.db.models import Max, Min
+
+    span = Incident.objects.aggregate(first=Min("received_at"), last=Max("received_at"))
+    if span["first"] is None:
+        return None
+    return span["first"], span["last"]
 
 
 #: Incidents that do not count in statistics: merged into another (a duplicate report of

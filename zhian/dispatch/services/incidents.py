@@ -32,6 +32,7 @@ from zhian.dispatch.choices import (
     IncidentStatus,
     TimelineKind,
 )
+from zhian.dispatch.hooks import CountedIncident, incidents_counted
 from zhian.dispatch.models import Call, Incident, IncidentCategory, IncidentCounter
 from zhian.dispatch.services.assignments import release_assignments
 from zhian.dispatch.services.changes import mark_changed
@@ -166,6 +167,7 @@ def do_create_incident(data: IncidentInput, *, acting_user: Any) -> Intake:
         at=received,
         note=f"{category.name} · {incident.address}",
     )
+    incidents_counted(added=[CountedIncident.of(incident)])
     incident.number = _next_number(bureau, received)
     Incident.objects.filter(pk=incident.pk).update(number=incident.number)
     audit.record(
@@ -293,6 +295,7 @@ def do_merge_incident(duplicate: Incident, *, into: Incident, acting_user: Any) 
     if duplicate.assignments.filter(active=True).exists():
         raise Conflict(_("该警情已有出警警力，请先撤回或改派"), code="merge_has_units")
     moved = Call.objects.filter(incident=duplicate).update(incident=into)
+    counted = CountedIncident.of(duplicate)
     update_if_version(
         duplicate,
         duplicate.version,
@@ -301,6 +304,7 @@ def do_merge_incident(duplicate: Incident, *, into: Incident, acting_user: Any) 
         merged_into=into,
         closed_at=timezone.now(),
     )
+    incidents_counted(removed=[counted])
     add_timeline(duplicate, TimelineKind.MERGED, actor=acting_user, note=f"并入 {into.number}")
     add_timeline(
         into,
@@ -358,7 +362,10 @@ def do_update_incident(
     before = {k: getattr(incident, k) for k in changed}
     if "category" in before:
         before["category"] = incident.category.code
+    counted = CountedIncident.of(incident)
     update_if_version(incident, expected_version, STALE_INCIDENT, **changed)
+    if "category" in changed:
+        incidents_counted(removed=[counted], added=[CountedIncident.of(incident)])
     add_timeline(incident, TimelineKind.UPDATED, actor=acting_user, note="、".join(sorted(changed)))
     audit.record(actor=acting_user, action="incident.update", obj=incident, data={"before": before})
     mark_changed(incidents=[incident])

@@ -19,6 +19,7 @@ from zhian.core.errors import Conflict, ValidationFailed
 from zhian.core.models import Jurisdiction, JurisdictionKind
 from zhian.core.scoping import check_can
 from zhian.dispatch.choices import UNIT_TRANSITIONS, UnitKind, UnitStatus
+from zhian.dispatch.hooks import positions_pruned, positions_recorded
 from zhian.dispatch.models import Unit, UnitPosition
 from zhian.dispatch.services.changes import mark_changed
 
@@ -145,8 +146,14 @@ def do_record_positions(unit: Unit, fixes: list[PositionFix], *, acting_user: An
             raise ValidationFailed(
                 _("第 %(n)d 个定位点时间在未来") % {"n": i + 1}, code="invalid_position"
             )
-    UnitPosition.objects.bulk_create(
+    # One unit's batches are stored one after another (the row lock is held until the
+    # commit), so what a write hook reads of the unit's earlier fixes is complete.
+    Unit.objects.select_for_update().filter(pk=unit.pk).values_list("pk").first()
+    stored = UnitPosition.objects.bulk_create(
         [UnitPosition(unit=unit, at=f.at, lon=f.lon, lat=f.lat) for f in fixes]
+    )
+    positions_recorded(
+        unit.pk, [p.pk for p in stored], min(f.at for f in fixes), max(f.at for f in fixes)
     )
     audit.record(actor=acting_user, action="unit.positions", obj=unit, data={"count": len(fixes)})
     latest = max(fixes, key=lambda f: f.at)
@@ -162,5 +169,7 @@ def prune_positions() -> int:
     """Delete AVL fixes older than ``ZHIAN_AVL_RETENTION_DAYS`` (where crews were is kept
     only as long as patrol analysis needs it); the number deleted."""
     cutoff = timezone.now() - timedelta(days=settings.ZHIAN_AVL_RETENTION_DAYS)
-    deleted, _by_model = UnitPosition.objects.filter(at__lt=cutoff).delete()
+    with transaction.atomic():
+        deleted, _by_model = UnitPosition.objects.filter(at__lt=cutoff).delete()
+        positions_pruned(cutoff)
     return deleted

@@ -33,8 +33,10 @@
     function draw() {
       group.clearLayers();
       const z = map.getZoom();
-      if (z >= 16 && !points.some((p) => p.length > 3)) {
-        points.forEach((p) => {
+      const weighted = points.some((p) => p.length > 3);
+      if (z >= 16) {
+        // counted cells (a busy period) leave the single points to viewPoints
+        if (!weighted) points.forEach((p) => {
           L.circleMarker([p[1], p[0]], { radius: 4, color: "#b71c1c", weight: 1, fillOpacity: 0.8 })
             .bindTooltip(tipNode([p[2]])).addTo(group);
         });
@@ -61,13 +63,52 @@
     return group;
   }
 
-  function cellLayer(cells, hue, label) {
-    const max = cells.reduce((m, c) => Math.max(m, c[4]), 0);
+  /* The density surface: H3 hexagons [lon, lat, n, ring] coloured by count. */
+  function hexLayer(cells, hue, label) {
+    const max = cells.reduce((m, c) => Math.max(m, c[2]), 0);
     const group = L.layerGroup();
     cells.forEach((c) => {
-      L.rectangle([[c[1], c[0]], [c[3], c[2]]], { weight: 0, fillColor: ramp(c[4], max, hue), fillOpacity: 0.6 })
-        .bindTooltip(tipNode([label(c[4])])).addTo(group);
+      L.polygon(c[3].map((v) => [v[1], v[0]]), { weight: 0, fillColor: ramp(c[2], max, hue), fillOpacity: 0.6 })
+        .bindTooltip(tipNode([label(c[2])])).addTo(group);
     });
+    return group;
+  }
+
+  /* A busy period sends counted cells only: from the layer's zoom on, the single incidents
+     of the view are asked for (the server refuses with a message when the view still
+     holds too many). Stale answers are dropped: only the latest request draws. */
+  function viewPoints(map, el, data, words) {
+    const group = L.layerGroup();
+    const note = document.getElementById("points-note");
+    let seq = 0;
+    function say(msg) { if (note) note.textContent = msg; }
+    function load() {
+      const mine = ++seq;
+      group.clearLayers();
+      if (!map.hasLayer(group)) return; // another layer is shown
+      el.dataset.zoom = String(map.getZoom());
+      if (map.getZoom() < data.incidents.points_min_zoom) { say(words.zoomIn); el.dataset.points = "zoomed-out"; return; }
+      const b = map.getBounds();
+      const q = new URLSearchParams(data.query);
+      q.set("west", b.getWest().toFixed(6)); q.set("south", b.getSouth().toFixed(6));
+      q.set("east", b.getEast().toFixed(6)); q.set("north", b.getNorth().toFixed(6));
+      fetch(el.dataset.pointsUrl + "?" + q.toString(), { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then((r) => r.json().then((body) => ({ ok: r.ok, body: body })))
+        .then((res) => {
+          if (mine !== seq) return;
+          if (!res.ok) { say(res.body.detail || words.pointsFailed); return; }
+          if (res.body.too_many) { say(res.body.message); el.dataset.points = "too-many"; return; }
+          res.body.points.forEach((p) => {
+            L.circleMarker([p[1], p[0]], { radius: 4, color: "#b71c1c", weight: 1, fillOpacity: 0.8 })
+              .bindTooltip(tipNode([p[2]])).addTo(group);
+          });
+          say("");
+          el.dataset.points = String(res.body.points.length);
+        })
+        .catch(() => { if (mine === seq) say(words.pointsFailed); });
+    }
+    map.on("moveend", load);
+    group.on("add", load);
     return group;
   }
 
@@ -104,7 +145,8 @@
   function boundsOf(data) {
     const pts = [];
     data.incidents.points.forEach((p) => pts.push([p[1], p[0]]));
-    data.patrol.cells.forEach((c) => pts.push([c[1], c[0]], [c[3], c[2]]));
+    data.incidents.density.forEach((c) => pts.push([c[1], c[0]]));
+    data.patrol.cells.forEach((c) => pts.push([c[1], c[0]]));
     if (data.plan) data.plan.routes.forEach((r) => { pts.push([r.lat, r.lon]); r.visits.forEach((v) => pts.push([v.lat, v.lon])); });
     if (data.forecast) data.forecast.cells.forEach((c) => pts.push([c[1], c[0]]));
     return pts.length ? L.latLngBounds(pts) : null;
@@ -145,19 +187,22 @@
     const data = JSON.parse(script.textContent);
     const w = document.getElementById("insights-text").dataset;
     const map = createMap(el);
+    const incidentLayers = [
+      hexLayer(data.incidents.density, 0, (v) => v + " " + w.count),
+      clusterLayer(map, data.incidents.truncated
+        ? data.incidents.density.map((c) => [c[0], c[1], "", c[2]])
+        : data.incidents.points, w),
+    ];
+    const inView = data.incidents.truncated ? viewPoints(map, el, data, w) : null;
+    if (inView) incidentLayers.push(inView);
     const layers = {
-      incidents: L.layerGroup([
-        cellLayer(data.incidents.density, 0, (v) => v + " " + w.count),
-        clusterLayer(map, data.incidents.truncated
-          ? data.incidents.density.map((c) => [(c[0] + c[2]) / 2, (c[1] + c[3]) / 2, "", c[4]])
-          : data.incidents.points, w),
-      ]),
-      patrol: cellLayer(data.patrol.cells, 210, (v) => v.toFixed(0) + " " + w.minutes),
+      incidents: L.layerGroup(incidentLayers),
+      patrol: hexLayer(data.patrol.cells, 210, (v) => v.toFixed(0) + " " + w.minutes),
       deployment: deploymentLayer(data, w),
     };
     const b = boundsOf(data);
     if (b) map.fitBounds(b, { padding: [20, 20] }); else map.setView([30, 120], 12);
-    layers.incidents.getLayers()[1].redraw();
+    incidentLayers[1].redraw();
     const legend = document.getElementById("legend");
     const input = document.getElementById("layer-input");
     let current = null;
