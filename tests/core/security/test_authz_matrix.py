@@ -39,7 +39,7 @@ SKIP_PREFIXES = ("admin/", "api/", "i18n/", "static/")
 # Apps merged before their matrix rows were written: their endpoints are not checked yet.
 # Each leaves this set when it gains tests/<app>/authz_objects.py and authz_expected.csv;
 # an app not named here is checked from its first endpoint.
-PENDING_APPS = frozenset({"grid", "services", "insights", "metrics"})
+PENDING_APPS = frozenset({"services", "insights", "metrics"})
 PARAM = re.compile(r"<(?:\w+:)?(\w+)>|\{(\w+)\}")
 REGEX_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
 # (method, path) → the app that owns it (its objects fill its path parameters first).
@@ -129,12 +129,12 @@ def world(
     tmp_path: Path,
     django_capture_on_commit_callbacks: Any,
 ) -> World:
-    """``{app: {scope: {param: value}}}``: core's objects (jurisdictions S1 / S2, under
-    ``""``) and every app's (``authz_objects.py``, under the app's name). Uploaded files
+    """``{app: {scope: {param: value}}}``: core's objects (jurisdictions S1 / S2) and
+    every app's (``authz_objects.py``, under the app's name). Uploaded files
     (evidence, photos) go to a temporary media root; they are written on commit, so the
     providers' commit callbacks run."""
     settings.MEDIA_ROOT = tmp_path
-    out: World = {"": {"in": {"code": "S1"}, "out": {"code": "S2"}}}
+    out: World = {"core": {"in": {"code": "S1"}, "out": {"code": "S2"}}}
     with django_capture_on_commit_callbacks(execute=True):
         for app, provide in object_providers():
             out[app] = {scope: dict(values) for scope, values in provide(tree).items()}
@@ -142,10 +142,11 @@ def world(
 
 
 def values_for(world: World, method: str, path: str, scope: str) -> dict[str, str]:
-    """Every app's values for ``scope``, the owning app's last (they win)."""
+    """Every app's values for ``scope``; core's win over other apps', the owning app's win
+    over all (``code`` is a jurisdiction except under ``/open311/`` or ``/metrics/``)."""
     owner = OWNER.get((method, path), "")
     merged: dict[str, str] = {}
-    for app in sorted(world, key=lambda a: a == owner):
+    for app in sorted(world, key=lambda a: (a == owner, a == "core")):
         merged.update(world[app].get(scope, {}))
     return merged
 
