@@ -21,8 +21,10 @@ import importlib
 import importlib.util
 import os
 import re
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
@@ -73,6 +75,11 @@ def page_endpoints() -> list[tuple[str, str]]:
     return sorted(set(found))
 
 
+# (method, path) → the query parameters an operation is called with: every required one
+# and any ``jurisdiction`` filter (so a station's figures are asked for in and out of scope).
+QUERY: dict[tuple[str, str], list[dict[str, Any]]] = {}
+
+
 def api_endpoints() -> list[tuple[str, str]]:
     schema = api.get_openapi_schema(path_prefix="/api/v1")
     found = []
@@ -82,7 +89,32 @@ def api_endpoints() -> list[tuple[str, str]]:
             if method in {"get", "post", "put", "patch", "delete"} and app not in PENDING_APPS:
                 found.append((method.upper(), path))
                 OWNER[found[-1]] = app
+                QUERY[found[-1]] = [
+                    p
+                    for p in operation.get("parameters", [])
+                    if p["in"] == "query" and (p.get("required") or p["name"] == "jurisdiction")
+                ]
     return sorted(found)
+
+
+def query_for(method: str, path: str, jurisdiction: str) -> str:
+    """The query string: the scope's jurisdiction code, the last 30 days for a date range,
+    last month for a ``YYYY-MM``; an unknown required parameter fails with what to add."""
+    today = date.today()
+    values: dict[str, str] = {}
+    for param in QUERY.get((method, path), []):
+        name, schema = param["name"], param.get("schema", {})
+        if name == "jurisdiction":
+            values[name] = jurisdiction
+        elif schema.get("format") == "date" and name in {"start", "since"}:
+            values[name] = (today - timedelta(days=30)).isoformat()
+        elif schema.get("format") == "date" and name in {"end", "until"}:
+            values[name] = today.isoformat()
+        elif schema.get("pattern") == r"^\d{4}-\d{2}$":
+            values[name] = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+        else:
+            pytest.fail(f"authz matrix: no value for query parameter {name!r} of {method} {path}")
+    return "?" + urlencode(values) if values else ""
 
 
 def _app(module: str) -> str:
@@ -181,6 +213,7 @@ def observe(tree: dict[str, Any], world: World) -> dict[tuple[str, str, str, str
             for scope in ("in", "out"):
                 token = own_token if scope == "in" else their_token
                 url = fill(path, values_for(world, method, path, scope), token)
+                url += query_for(method, path, world["core"][scope]["code"])
                 if method == "PAGE":
                     response = client.get(url)
                 else:
