@@ -198,6 +198,12 @@ def fill(path: str, values: dict[str, str], token_id: str) -> str:
     return PARAM.sub(one, path)
 
 
+# Every write names a version no object has: an update that gets past scope and role is
+# refused as stale (412) and changes nothing; one that does not is 403 / 404 (never 428,
+# which would only say the header is missing).
+STALE = {"If-Match": str(2**31)}
+
+
 def observe(tree: dict[str, Any], world: World) -> dict[tuple[str, str, str, str], str]:
     from zhian.core.services.tokens import do_create_token
 
@@ -217,7 +223,9 @@ def observe(tree: dict[str, Any], world: World) -> dict[tuple[str, str, str, str
                 if method == "PAGE":
                     response = client.get(url)
                 else:
-                    response = client.generic(method, url, "{}", content_type="application/json")
+                    response = client.generic(
+                        method, url, "{}", content_type="application/json", headers=STALE
+                    )
                 seen[(method, path, role, scope)] = str(response.status_code)
     return seen
 
