@@ -210,3 +210,36 @@ def test_places_api_records_an_inspection_that_opens_a_hazard(
         ).status_code
         == 422
     )
+
+
+def test_each_input_rule_is_a_422_naming_the_field(people: dict[str, Any]) -> None:
+    """Given a good report draft, when one field breaks the input contract of
+    zhian.core.schema_types (too long, empty, a boolean or infinity as a coordinate) or a
+    place name carries an invisible character, then the API answers 422 problem+json
+    naming that field and stores nothing."""
+    worker = client_for(people["worker"])
+    for change, field in (
+        ({"description": "长" * 2001}, "description"),
+        ({"description": ""}, "description"),
+        ({"address": "路" * 201}, "address"),
+        ({"lon": True}, "lon"),
+        ({"lat": "Infinity"}, "lat"),
+    ):
+        response = post(worker, "/api/v1/grid/reports", {**DRAFT, **change})
+        assert response.status_code == 422, (field, response.content[:300])
+        assert response["Content-Type"].startswith("application/problem+json")
+        errors = response.json().get("errors", [])
+        assert any(field in e["loc"] for e in errors), (field, response.json())
+    assert not GridReport.objects.exists()
+    place = {
+        "name": "实验\u200b小学",
+        "place_type": "school",
+        "address": "学院路 1 号",
+        "lon": 120.01,
+        "lat": 30.01,
+        "operator_name": "王校长",
+        "operator_phone": "0571-87654321",
+    }
+    refused = post(client_for(people["community"]), "/api/v1/grid/places", place)
+    assert refused.status_code == 422
+    assert any("name" in e["loc"] for e in refused.json()["errors"]), refused.json()

@@ -78,3 +78,16 @@ def test_ranking_json_lists_components_and_weights(
     )
     assert {r["station"] for r in rows} == {"S1", "S2"}
     assert len(rows[0]["components"]) == 8 and rows[0]["components"][0]["weight"] == 1.0
+
+
+def test_indicator_definitions_are_for_kpi_viewers_only(people: dict[str, Any]) -> None:
+    """Given roles without metrics.view (dispatcher, patrol officer), when they ask the API
+    for the indicators, then it is 404 as on the page; KPI viewers get the list."""
+    for who in ("dispatcher", "patrol"):
+        c = client_for(people[who])
+        assert c.get("/api/v1/metrics/indicators").status_code == 404, who
+        assert c.get("/metrics/indicators/").status_code == 404, who
+    for who in ("leader", "s1_analyst"):
+        listed = client_for(people[who]).get("/api/v1/metrics/indicators").json()
+        codes = [r["code"] for r in listed]
+        assert "crime_incidents" in codes, who

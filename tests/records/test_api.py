@@ -111,3 +111,31 @@ def test_parties_are_masked_and_reveal_is_audited(people: dict[str, Any]) -> Non
     assert VALID_ID not in officer.get(API + f"/cases/{case['id']}/parties").content.decode()
     clear = post(officer, f"/parties/{party.json()['id']}/reveal", {"purpose": "通知被害人到所"})
     assert clear.status_code == 200 and clear.json()["id_number"] == VALID_ID
+
+
+GOOD_CASE = {"case_type": "administrative", "category": "X01", "title": "殴打他人案"}
+
+
+def test_each_input_rule_is_a_422_naming_the_field(people: dict[str, Any]) -> None:
+    """Given a good case body, when one field breaks the input contract of
+    zhian.core.schema_types (too long, an invisible character in a code, a date-time
+    without a zone, an id beyond 64 bits), then the API answers 422 problem+json naming
+    that field and opens nothing. (A NUL or lone surrogate anywhere in a body is refused
+    before parsing, see tests/core/security/test_input_contract.py.)"""
+    officer = client_for(people["officer"])
+    for change, field in (
+        ({"title": "案" * 121}, "title"),
+        ({"summary": "长" * 4001}, "summary"),
+        ({"category": "X\u200b01"}, "category"),
+        ({"category": "X\u202e01"}, "category"),
+        ({"accepted_at": "2026-03-02T09:00:00"}, "accepted_at"),
+        ({"incidents": [2**64]}, "incidents"),
+    ):
+        response = post(officer, "/cases", {**GOOD_CASE, "jurisdiction": "S1", **change})
+        assert response.status_code == 422, (field, response.content[:300])
+        assert response["Content-Type"].startswith("application/problem+json")
+        assert any(field in e["loc"] for e in response.json().get("errors", [])), (
+            field,
+            response.json(),
+        )
+    assert post(officer, "/cases", {**GOOD_CASE, "jurisdiction": "S1"}).status_code == 201

@@ -140,6 +140,25 @@ def test_return_fix_resubmit_approve_and_escalate(people: dict[str, Any]) -> Non
         do_approve(again, acting_user=leader)
 
 
+def test_a_role_that_may_not_decide_learns_nothing_of_an_approvals_state(
+    people: dict[str, Any],
+) -> None:
+    """Given a decided approval, when an officer (no case.approve) tries every decision,
+    then each is refused for want of permission (403), never "already decided" (409)."""
+    officer, supervisor = people["officer"], people["supervisor"]
+    case = fill(open_case(officer), officer, summary="简要", legal_basis="治安管理处罚法")
+    approval = do_submit_for_approval(
+        case, acting_user=officer, target=Stage.FILED, expected_version=case.version
+    )
+    do_approve(approval, acting_user=supervisor, reason="同意")
+    approval.refresh_from_db()
+    for decide in (do_approve, do_return, do_escalate):
+        with pytest.raises(PermissionDenied):
+            decide(approval, acting_user=officer, reason="自己批准自己")
+    with pytest.raises(Conflict):
+        do_approve(approval, acting_user=supervisor)
+
+
 def test_only_the_assigned_officer_works_the_case(people: dict[str, Any]) -> None:
     case = reach(Stage.FILED, people)
     with pytest.raises(PermissionDenied):

@@ -141,3 +141,34 @@ def test_staff_enter_a_complaint_received_by_phone(
         "/api/v1/services/complaints", json.dumps(body), content_type="application/json"
     )
     assert refused.status_code == 403
+
+
+def test_each_input_rule_is_a_422_naming_the_field(
+    tree: dict[str, Any], people: dict[str, Any]
+) -> None:
+    """Given a good complaint entered by staff, when one field breaks the input contract of
+    zhian.core.schema_types (too long, an invisible character in a unit code or a name, a
+    date-time without a zone or in the future), then the API answers 422 problem+json
+    naming that field and records nothing."""
+    from zhian.services.models import Complaint
+
+    client = client_for(people["leader"])
+    body = {"unit": "S1", "description": "电话反映：民警出警时未出示证件", "phone": "13800138009"}
+    for change, field in (
+        ({"description": "长" * 4001}, "description"),
+        ({"officer_reference": "警" * 101}, "officer_reference"),
+        ({"unit": "S\u200b1"}, "unit"),
+        ({"complainant_name": "张\u202e三"}, "complainant_name"),
+        ({"occurred_at": "2026-03-02T09:00:00"}, "occurred_at"),
+        ({"occurred_at": "2099-01-01T09:00:00+08:00"}, "occurred_at"),
+    ):
+        response = client.post(
+            "/api/v1/services/complaints",
+            json.dumps({**body, **change}),
+            content_type="application/json",
+        )
+        assert response.status_code == 422, (field, response.content[:300])
+        assert response["Content-Type"].startswith("application/problem+json")
+        errors = response.json().get("errors", [])
+        assert any(field in e["loc"] for e in errors), (field, response.json())
+    assert not Complaint.objects.exists()

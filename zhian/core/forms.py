@@ -43,7 +43,7 @@ class TokenForm(forms.Form):
 class MfaCodeForm(forms.Form):
     code = forms.CharField(
         label=_("验证码"),
-        max_length=16,
+        max_length=24,  # a 16-character recovery code, typed in groups of four with spaces
         help_text=_("验证器应用显示的 6 位数字，或一个恢复码"),
     )
 

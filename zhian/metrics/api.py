@@ -150,7 +150,9 @@ def _change(c: Change) -> dict[str, Any]:
 
 @router.get("/metrics/indicators", response=list[IndicatorOut])
 def list_indicators(request: HttpRequest) -> Any:
-    acting_user(request)
+    """The indicators in use, for a user who may see KPIs somewhere (404 otherwise, as the
+    indicator page)."""
+    selectors.access_jurisdiction(acting_user(request))
     return selectors.active_indicators()
 
 

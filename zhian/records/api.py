@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
+from pydantic import AfterValidator
 
 from zhian.core.api_support import acting_user, if_match_version
 from zhian.core.idempotency import response_not_stored
+from zhian.core.schema_types import (
+    Id,
+    Instant,
+    Name16,
+    Name100,
+    Text32,
+    Text200,
+    Text2000,
+    Text4000,
+    check_name,
+    check_text,
+)
 from zhian.records import selectors
 from zhian.records.services import approvals as approval_services
 from zhian.records.services import cases as case_services
@@ -21,16 +34,21 @@ from zhian.records.services import reviews as review_services
 router = Router(tags=["records"])
 
 CaseTypeIn = Literal["administrative", "criminal"]
+# The input contract of zhian.core.schema_types at the lengths of records' own columns.
+Text40 = Annotated[str, Field(max_length=40), AfterValidator(check_text)]
+Text120 = Annotated[str, Field(max_length=120), AfterValidator(check_text)]
+Name40 = Annotated[str, Field(min_length=1, max_length=40), AfterValidator(check_name)]
+Name120 = Annotated[str, Field(min_length=1, max_length=120), AfterValidator(check_name)]
 
 
 class CaseIn(Schema):
     case_type: CaseTypeIn
-    category: str = Field(..., max_length=16, description="案件类别编码，如 X01")
-    title: str = Field(..., max_length=120)
-    summary: str = Field("", max_length=4000)
-    incidents: list[int] = Field(default_factory=list, max_length=20, description="关联警情 id")
-    jurisdiction: str = Field("", max_length=32, description="主办单位编码（无警情时必填）")
-    accepted_at: datetime | None = None
+    category: Name16 = Field(..., description="案件类别编码，如 X01")
+    title: Text120
+    summary: Text4000 = ""
+    incidents: list[Id] = Field(default_factory=list, max_length=20, description="关联警情 id")
+    jurisdiction: Text32 = Field("", description="主办单位编码（无警情时必填）")
+    accepted_at: Instant | None = None
 
 
 class CaseOut(Schema):
@@ -58,31 +76,31 @@ class CaseListOut(CaseOut):
 
 
 class CasePatch(Schema):
-    title: str | None = Field(None, max_length=120)
-    summary: str | None = Field(None, max_length=4000)
-    legal_basis: str | None = Field(None, max_length=200)
-    decision: str | None = Field(None, max_length=2000)
-    transfer_to: str | None = Field(None, max_length=120)
-    outcome_note: str | None = Field(None, max_length=2000)
+    title: Text120 | None = None
+    summary: Text4000 | None = None
+    legal_basis: Text200 | None = None
+    decision: Text2000 | None = None
+    transfer_to: Text120 | None = None
+    outcome_note: Text2000 | None = None
 
 
 class MoveIn(Schema):
-    stage: str = Field(..., max_length=16)
-    note: str = Field("", max_length=2000)
+    stage: Name16
+    note: Text2000 = ""
 
 
 class EventIn(Schema):
     kind: Literal["detained", "arrest_requested", "arrest_decided", "arrested", "released"]
-    at: datetime
-    note: str = Field("", max_length=200)
+    at: Instant
+    note: Text200 = ""
 
 
 class AssignIn(Schema):
-    officer_id: int
+    officer_id: Id
 
 
 class ReasonIn(Schema):
-    reason: str = Field("", max_length=2000)
+    reason: Text2000 = ""
 
 
 class ApprovalOut(Schema):
@@ -135,13 +153,13 @@ class ExtendIn(Schema):
 
 
 class PartyIn(Schema):
-    role: str = Field(..., max_length=16)
-    name: str = Field(..., max_length=100)
-    legal_basis: str = Field(..., max_length=40)
-    id_number: str = Field("", max_length=32)
-    phone: str = Field("", max_length=32)
-    address: str = Field("", max_length=200)
-    legal_basis_note: str = Field("", max_length=200)
+    role: Name16
+    name: Name100
+    legal_basis: Name40
+    id_number: Text32 = ""
+    phone: Text32 = ""
+    address: Text200 = ""
+    legal_basis_note: Text200 = ""
 
 
 class PartyOut(Schema):
@@ -156,17 +174,17 @@ class PartyOut(Schema):
 
 
 class RevealIn(Schema):
-    purpose: str = Field(..., max_length=200)
+    purpose: Text200
 
 
 class EvidenceIn(Schema):
-    kind: str = Field(..., max_length=16)
-    name: str = Field(..., max_length=120)
-    holder: str = Field(..., max_length=120)
-    reason: str = Field(..., max_length=200)
-    at: datetime | None = None
-    description: str = Field("", max_length=2000)
-    quantity: str = Field("", max_length=40)
+    kind: Name16
+    name: Name120
+    holder: Name120
+    reason: Text200
+    at: Instant | None = None
+    description: Text2000 = ""
+    quantity: Text40 = ""
 
 
 class CustodyOut(Schema):
@@ -188,15 +206,15 @@ class EvidenceOut(Schema):
 
 
 class CustodyIn(Schema):
-    action: str = Field(..., max_length=16)
-    to_holder: str = Field(..., max_length=120)
-    reason: str = Field(..., max_length=200)
-    at: datetime | None = None
+    action: Name16
+    to_holder: Name120
+    reason: Text200
+    at: Instant | None = None
 
 
 class ReviewIn(Schema):
     items: dict[str, bool] = Field(..., max_length=20)
-    note: str = Field("", max_length=2000)
+    note: Text2000 = ""
 
 
 class ReviewOut(Schema):

@@ -3,19 +3,32 @@ actions. Citizens use the portal and Open311, never this API. Contact data is no
 response (reveals are page actions with an audited purpose)."""
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
+from pydantic import AfterValidator
 
 from zhian.core.api_support import acting_user, if_match_version
 from zhian.core.errors import ValidationFailed
 from zhian.core.idempotency import response_not_stored
 from zhian.core.models import User
-from zhian.core.schema_types import Day
+from zhian.core.schema_types import (
+    Day,
+    Id,
+    Instant,
+    Lat,
+    Lon,
+    Name32,
+    Text32,
+    Text100,
+    Text4000,
+    check_name,
+    check_text,
+)
 from zhian.core.selectors import access_jurisdiction
 from zhian.services import selectors
 from zhian.services.operations import appointments as appointment_ops
@@ -125,19 +138,28 @@ class ComplaintOut(_Tracked):
         return str(obj.unit.code)
 
 
+# The input contract of zhian.core.schema_types at the lengths of this app's forms.
+PublicNote = Annotated[str, Field(min_length=2, max_length=1000), AfterValidator(check_text)]
+Answer = Annotated[str, Field(min_length=2, max_length=4000), AfterValidator(check_text)]
+Statement = Annotated[str, Field(min_length=10, max_length=4000), AfterValidator(check_text)]
+OptionalCode16 = Annotated[str, Field(max_length=16), AfterValidator(check_name)]
+OptionalCode24 = Annotated[str, Field(max_length=24), AfterValidator(check_name)]
+OptionalName64 = Annotated[str, Field(max_length=64), AfterValidator(check_name)]
+
+
 class NoteIn(Schema):
-    public_note: str = Field(..., min_length=2, max_length=1000, description="给群众的说明（公开）")
+    public_note: PublicNote = Field(..., description="给群众的说明（公开）")
 
 
 class ForwardIn(Schema):
-    incident_category_code: str = Field("", max_length=16)
-    lon: float | None = Field(None, ge=-180, le=180)
-    lat: float | None = Field(None, ge=-90, le=90)
+    incident_category_code: OptionalCode16 = ""
+    lon: Lon | None = None
+    lat: Lat | None = None
 
 
 class GridIn(Schema):
     # One of the grid's report types (validated there); "" = the category's default.
-    report_type: str = Field("", max_length=24)
+    report_type: OptionalCode24 = ""
 
 
 class VisitIn(Schema):
@@ -145,33 +167,33 @@ class VisitIn(Schema):
 
 
 class AnswerIn(Schema):
-    answer: str = Field(..., min_length=2, max_length=4000)
+    answer: Answer
     publish: bool = False
-    faq_question: str = Field("", max_length=4000)
+    faq_question: Text4000 = ""
 
 
 class ComplaintIn(Schema):
     """A complaint received in person or by phone, entered by staff."""
 
-    unit: str = Field(..., max_length=32, description="被投诉单位编码（派出所或警务区）")
-    description: str = Field(..., min_length=10, max_length=4000)
-    phone: str = Field(..., max_length=32)
-    officer_reference: str = Field("", max_length=100)
-    complainant_name: str = Field("", max_length=64)
-    occurred_at: datetime | None = None
+    unit: Name32 = Field(..., description="被投诉单位编码（派出所或警务区）")
+    description: Statement
+    phone: Text32
+    officer_reference: Text100 = ""
+    complainant_name: OptionalName64 = ""
+    occurred_at: Instant | None = None
 
 
 class AssignIn(Schema):
-    handler_id: int
+    handler_id: Id
 
 
 class ConcludeIn(Schema):
     finding: Literal["upheld", "partly_upheld", "not_upheld"]
-    reasons: str = Field(..., min_length=10, max_length=4000)
+    reasons: Statement
 
 
 class ReplyIn(Schema):
-    reply: str = Field(..., min_length=10, max_length=4000)
+    reply: Statement
 
 
 class StationFigureOut(Schema):

@@ -16,13 +16,14 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tests.core.security.conftest import bind_device, current_code
 from tests.factories import Role, UserFactory
 from zhian.core.errors import PermissionDenied, ValidationFailed
 from zhian.core.models import AuditEvent
-from zhian.core.services.mfa import do_reset_mfa
+from zhian.core.services.mfa import do_reset_mfa, recovery_digest
 from zhian.core.services.tokens import do_create_token
 
 pytestmark = pytest.mark.django_db
@@ -114,6 +115,31 @@ def test_second_log_on_asks_the_code_and_a_recovery_code_works_once(
     reused = client.post("/account/mfa/verify/", {"code": codes[0]})
     assert reused.status_code == 422
     assert actions("mfa.recovery_codes") == 1 and actions("auth.logout") == 2
+
+
+def test_the_database_holds_no_recovery_code_in_clear(
+    client: Client, tree: dict[str, Any], password: str, mfa_enforced: Any
+) -> None:
+    """Given a user shown ten recovery codes, then no stored token is a code (nor a code
+    with its case or spacing changed), each stored token is a code's digest, and a code
+    typed in capitals with spaces still works once."""
+    leader = UserFactory(username="ld2", roles=[(Role.LEADER, tree["B"])])
+    device = bind_device(leader)
+    log_in(client, "ld2", password)
+    assert client.post("/account/mfa/verify/", {"code": current_code(device)}).status_code == 302
+    page = client.post("/account/mfa/", {"op": "recovery"})
+    codes = [c.split("</code>")[0] for c in page.content.decode().split("<li><code>")[1:]]
+    assert len(codes) == 10 and all(len(c) == 16 for c in codes)
+    stored = set(StaticToken.objects.filter(device__user=leader).values_list("token", flat=True))
+    assert len(stored) == 10
+    assert not stored & ({c for c in codes} | {c.upper() for c in codes})
+    assert not any(c[:8] in t or t in c for c in codes for t in stored)
+    assert stored == {recovery_digest(c) for c in codes}
+    client.post("/logout/")
+    log_in(client, "ld2", password)
+    typed = " ".join(codes[3].upper()[i : i + 4] for i in range(0, 16, 4))
+    assert client.post("/account/mfa/verify/", {"code": typed}).status_code == 302
+    assert StaticToken.objects.filter(device__user=leader).count() == 9
 
 
 def test_wrong_codes_lock_the_account_like_wrong_passwords(
@@ -263,3 +289,30 @@ def test_the_waiver_only_works_with_debug(
     client.post("/logout/")
     mfa_enforced.DEBUG = True
     assert log_in(client, "demoadm", password)["Location"] == "/"
+
+
+def test_codes_stored_in_clear_before_are_hashed_by_the_migration(tree: dict[str, Any]) -> None:
+    """Given a recovery code kept in clear (as before migration core 0006), when the
+    migration's step runs, then only its digest is left and the same code still works once."""
+    import importlib
+
+    from django.apps import apps as django_apps
+    from django.test import RequestFactory
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    from zhian.core.services.mfa import RECOVERY_NAME, do_verify_mfa
+
+    user = UserFactory(username="old_codes", roles=[(Role.LEADER, tree["B"])])
+    bind_device(user)
+    device = StaticDevice.objects.create(user=user, name=RECOVERY_NAME, confirmed=True)
+    StaticToken.objects.create(device=device, token="abcdefgh")
+    migration = importlib.import_module("zhian.core.migrations.0006_hash_recovery_codes")
+    migration.hash_codes(django_apps, None)
+    assert list(StaticToken.objects.values_list("token", flat=True)) == [
+        recovery_digest("abcdefgh")
+    ]
+    request = RequestFactory().post("/account/mfa/verify/")
+    request.user = user
+    request.session = Client().session
+    do_verify_mfa(request, user=user, code="ABCD EFGH")
+    assert not StaticToken.objects.exists()

@@ -8,12 +8,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from tests.factories import Role, UserFactory
 from tests.grid.conftest import IN_S1_1_1
 from tests.grid.factories import photo
-from zhian.core.errors import Conflict, PermissionDenied, ValidationFailed
+from zhian.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from zhian.core.models import AuditEvent
 from zhian.dispatch.models import Incident
 from zhian.dispatch.services.incidents import IncidentInput, do_create_incident
@@ -139,6 +140,32 @@ def test_a_110_dispute_incident_opens_a_dispute_once(
     with pytest.raises(ValidationFailed) as err:
         svc.do_open_dispute_from_incident(theft.pk, acting_user=people["community"])
     assert err.value.code == "not_a_dispute"
+
+
+def test_opening_a_dispute_from_an_incident_checks_permission_before_the_incident(
+    tree: dict[str, Any], people: dict[str, Any], dispatcher: Any
+) -> None:
+    """Given a theft call (not a dispute) and a dispute call in S1, when a patrol officer
+    (who sees incidents but manages no disputes) or an S2 grid worker asks, then they are
+    refused (403 / 404) before anything about the incident (its category) is said, on
+    the confirm page as in the service."""
+    theft, dispute_call = _call(dispatcher, "0101"), _call(dispatcher, "0501")
+    patrol = UserFactory(username="xj_s1", roles=[(Role.PATROL_OFFICER, tree["S1"])])
+    for incident in (theft, dispute_call):
+        with pytest.raises(PermissionDenied):
+            svc.do_open_dispute_from_incident(incident.pk, acting_user=patrol)
+        with pytest.raises(NotFound):
+            svc.do_open_dispute_from_incident(incident.pk, acting_user=people["east_worker"])
+        page = f"/grid/disputes/from-incident/{incident.pk}/"
+        for user, status in (
+            (patrol, 403),
+            (people["east_worker"], 404),
+            (people["community"], 200),
+        ):
+            client = Client()
+            client.force_login(user)
+            assert client.get(page).status_code == status, (user.username, page)
+    assert not Dispute.objects.exists()
 
 
 def test_parties_are_masked_and_revealed_only_with_a_logged_purpose(

@@ -7,6 +7,9 @@ towards the same lock-out as failed passwords. Every change is audited."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import secrets
 from typing import Any
 
 import segno
@@ -31,6 +34,7 @@ from zhian.core.services.accounts import (
 )
 
 RECOVERY_CODES = 10
+RECOVERY_CODE_BYTES = 10  # 80 random bits: 16 base32 characters
 TOTP_NAME = "totp"
 RECOVERY_NAME = "recovery"
 
@@ -83,11 +87,26 @@ def pending_device(user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
 
 
+def recovery_digest(code: str) -> str:
+    """What the database keeps of a recovery code (never the code): 16 URL-safe base64
+    characters (96 bits) of its SHA-256, which fit django-otp's token column. A code has 80
+    random bits, so the digest cannot be turned back into a code by trying codes; a code
+    is checked by looking up its digest (django-otp's lookup, throttling and one-time use
+    are kept)."""
+    raw = hashlib.sha256(b"zhian-recovery-code:" + _clean_code(code).encode()).digest()
+    return base64.urlsafe_b64encode(raw)[:16].decode("ascii")
+
+
 def _new_recovery_codes(user: User) -> list[str]:
     StaticDevice.objects.filter(user=user).delete()
     device = StaticDevice.objects.create(user=user, name=RECOVERY_NAME, confirmed=True)
-    codes = [StaticToken.random_token() for _i in range(RECOVERY_CODES)]
-    StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+    codes = [
+        base64.b32encode(secrets.token_bytes(RECOVERY_CODE_BYTES)).decode("ascii").lower()
+        for _i in range(RECOVERY_CODES)
+    ]
+    StaticToken.objects.bulk_create(
+        [StaticToken(device=device, token=recovery_digest(c)) for c in codes]
+    )
     return codes
 
 
@@ -129,7 +148,8 @@ def do_verify_mfa(request: HttpRequest, *, user: User, code: str) -> None:
         *TOTPDevice.objects.filter(user=user, confirmed=True),
         *StaticDevice.objects.filter(user=user, confirmed=True),
     ):
-        if code and device.verify_token(code):
+        stored = recovery_digest(code) if isinstance(device, StaticDevice) else code
+        if code and device.verify_token(stored):
             with transaction.atomic():
                 otp_login(request, device)
                 kind = "recovery" if isinstance(device, StaticDevice) else "totp"

@@ -11,8 +11,10 @@ from ninja.pagination import CursorPagination, paginate
 
 from zhian.core.api_support import acting_user, if_match_version
 from zhian.core.idempotency import response_not_stored
+from zhian.core.schema_types import Lat, Lon, Name100, Text32, Text200, Text4000
 from zhian.grid import selectors
 from zhian.grid.api import router
+from zhian.grid.api.inputs import Purpose500, Required100, Required200, Required4000, Text18
 from zhian.grid.services import disputes as dispute_services
 
 DisputeTypeIn = Literal[
@@ -22,11 +24,11 @@ DisputeTypeIn = Literal[
 
 class DisputeIn(Schema):
     dispute_type: DisputeTypeIn
-    title: str = Field(..., min_length=1, max_length=100)
-    summary: str = Field(..., min_length=1, max_length=4000)
-    address: str = Field(..., min_length=1, max_length=200)
-    lon: float = Field(..., ge=-180, le=180)
-    lat: float = Field(..., ge=-90, le=90)
+    title: Required100
+    summary: Required4000
+    address: Required200
+    lon: Lon
+    lat: Lat
     crs: Literal["wgs84", "gcj02"] = "wgs84"
     threat_of_violence: bool = False
     weapon_mentioned: bool = False
@@ -35,15 +37,15 @@ class DisputeIn(Schema):
 class RiskIn(Schema):
     threat_of_violence: bool
     weapon_mentioned: bool
-    summary: str | None = Field(None, min_length=1, max_length=4000)
+    summary: Required4000 | None = None
 
 
 class PartyIn(Schema):
     role: Literal["victim", "suspect", "witness", "reporter", "complainant", "other"]
-    name: str = Field(..., min_length=1, max_length=100)
-    id_number: str = Field("", max_length=18)
-    phone: str = Field("", max_length=32)
-    address: str = Field("", max_length=200)
+    name: Name100
+    id_number: Text18 = ""
+    phone: Text32 = ""
+    address: Text200 = ""
     legal_basis: Literal[
         "criminal_procedure",
         "public_security_administration",
@@ -64,7 +66,7 @@ class PartyOut(Schema):
 
 
 class RevealIn(Schema):
-    purpose: str = Field(..., min_length=2, max_length=500, description="查询事由")
+    purpose: Purpose500 = Field(..., description="查询事由")
 
 
 class RevealedOut(Schema):
@@ -75,10 +77,10 @@ class RevealedOut(Schema):
 
 
 class SessionIn(Schema):
-    mediator: str = Field(..., min_length=1, max_length=100)
+    mediator: Name100
     held_on: date
     outcome: Literal["agreement", "partial", "no_agreement", "adjourned"]
-    notes: str = Field("", max_length=4000)
+    notes: Text4000 = ""
 
 
 class SessionOut(Schema):

@@ -10,8 +10,10 @@ from ninja import Field, Schema, Status
 from ninja.pagination import CursorPagination, paginate
 
 from zhian.core.api_support import acting_user
+from zhian.core.schema_types import Id, Lat, Lon, Name32, Name100, Text4000
 from zhian.grid import selectors
 from zhian.grid.api import router
+from zhian.grid.api.inputs import Name200, Required200
 from zhian.grid.services import places as place_services
 
 PlaceTypeIn = Literal[
@@ -28,14 +30,14 @@ PlaceTypeIn = Literal[
 
 
 class PlaceIn(Schema):
-    name: str = Field(..., min_length=1, max_length=200)
+    name: Name200
     place_type: PlaceTypeIn
-    address: str = Field(..., min_length=1, max_length=200)
-    lon: float = Field(..., ge=-180, le=180)
-    lat: float = Field(..., ge=-90, le=90)
+    address: Required200
+    lon: Lon
+    lat: Lat
     crs: Literal["wgs84", "gcj02"] = "wgs84"
-    operator_name: str = Field(..., min_length=1, max_length=100)
-    operator_phone: str = Field(..., min_length=1, max_length=32)
+    operator_name: Name100
+    operator_phone: Name32
     attributes: dict[str, Any] = Field(default_factory=dict, description="按场所类型校验")
 
 
@@ -63,8 +65,8 @@ class InspectionIn(Schema):
     results: dict[str, Literal["pass", "fail", "na"]] = Field(
         ..., description="检查项编码 → pass / fail / na，须覆盖该类型的全部检查项"
     )
-    notes: str = Field("", max_length=4000)
-    task_id: int | None = None
+    notes: Text4000 = ""
+    task_id: Id | None = None
 
 
 class InspectionOut(Schema):

@@ -15,8 +15,10 @@ from ninja.pagination import CursorPagination, paginate
 
 from zhian.core.api_support import acting_user, if_match_version
 from zhian.core.errors import ValidationFailed
+from zhian.core.schema_types import Lat, Lon, Text100, Text200, Text2000
 from zhian.grid import selectors
 from zhian.grid.api import router
+from zhian.grid.api.inputs import Rating, Required2000
 from zhian.grid.services import reports as report_services
 
 ReportTypeIn = Literal["safety_hazard", "dispute", "security_lead", "assistance", "other"]
@@ -26,7 +28,7 @@ class PhotoIn(Schema):
     """A photo as base64 (resized in the browser first), so that a re-sent draft is the
     very same JSON body and its ``Idempotency-Key`` replays."""
 
-    name: str = Field("photo.jpg", max_length=100)
+    name: Text100 = "photo.jpg"
     data: str = Field(
         ..., max_length=5_000_000, description="base64，可带 data:image/…;base64, 前缀"
     )
@@ -48,10 +50,10 @@ def decode_photos(photos: list[PhotoIn]) -> list[ContentFile[bytes]]:
 
 class ReportIn(Schema):
     report_type: ReportTypeIn
-    description: str = Field(..., min_length=1, max_length=2000)
-    address: str = Field("", max_length=200)
-    lon: float = Field(..., ge=-180, le=180)
-    lat: float = Field(..., ge=-90, le=90)
+    description: Required2000
+    address: Text200 = ""
+    lon: Lon
+    lat: Lat
     crs: Literal["wgs84", "gcj02"] = Field("wgs84", description="手机地图多为 gcj02，入库前换算")
     photos: list[PhotoIn] = Field([], max_length=6)
 
@@ -153,22 +155,22 @@ class InboxOut(ReferralOut):
 
 
 class NoteIn(Schema):
-    note: str = Field(..., min_length=1, max_length=2000)
+    note: Required2000
 
 
 class ResolveIn(Schema):
-    resolution: str = Field(..., min_length=1, max_length=2000)
+    resolution: Required2000
     photos: list[PhotoIn] = Field(..., min_length=1, max_length=6, description="办结须附照片")
 
 
 class VerifyIn(Schema):
-    rating: int = Field(..., ge=1, le=5, description="1–5 星")
-    note: str = Field("", max_length=2000)
+    rating: Rating = Field(..., description="1–5 星")
+    note: Text2000 = ""
 
 
 class ReopenIn(Schema):
-    reason: str = Field(..., min_length=1, max_length=2000)
-    rating: int | None = Field(None, ge=1, le=5)
+    reason: Required2000
+    rating: Rating | None = None
 
 
 class DepartmentOut(Schema):

@@ -22,6 +22,7 @@ from zhian.core.errors import Conflict, ValidationFailed
 from zhian.core.geo import point_cell
 from zhian.core.parties import LegalBasis, check_party_fields, reveal_party
 from zhian.core.scoping import can, check_can
+from zhian.core.selectors import jurisdiction_at
 from zhian.dispatch import selectors as dispatch_selectors
 from zhian.dispatch.models import Incident
 from zhian.dispatch.services.incidents import IncidentInput, do_create_incident
@@ -152,11 +153,21 @@ def do_register_dispute(
     return dispute
 
 
+def check_can_open_dispute_from(incident_id: int, *, acting_user: Any) -> Incident:
+    """The incident a dispute may be opened from: one the user can see (404 otherwise) at a
+    place where they manage disputes (403 otherwise), checked before anything about the
+    incident (its category, an existing dispute) is said."""
+    incident = dispatch_selectors.access_incident(acting_user, incident_id)
+    where = jurisdiction_at(acting_user, "dispute.manage", incident.lon, incident.lat)
+    check_can(acting_user, "dispute.manage", where or incident.jurisdiction)
+    return incident
+
+
 @transaction.atomic
 def do_open_dispute_from_incident(incident_id: int, *, acting_user: Any) -> Dispute:
     """A 110 incident classified as a dispute (纠纷类警情) becomes a dispute in the grid,
     at the incident's place, once."""
-    incident = dispatch_selectors.access_incident(acting_user, incident_id)
+    incident = check_can_open_dispute_from(incident_id, acting_user=acting_user)
     if not incident.category.code.startswith(DISPUTE_CATEGORY_PREFIX):
         raise ValidationFailed(_("只有纠纷类警情可以登记为矛盾纠纷"), code="not_a_dispute")
     data = DisputeInput(

@@ -114,6 +114,10 @@ def dispute_from_incident(request: AuthenticatedRequest, incident_id: int) -> Ht
         except ServiceError as exc:
             return render(request, "core/error.html", {"message": exc.message}, status=exc.status)
         return HttpResponseRedirect(reverse("grid:dispute", args=[dispute.pk]))
+    try:
+        services.check_can_open_dispute_from(incident_id, acting_user=request.user)
+    except ServiceError as exc:
+        return error_page(request, exc)
     return render(request, "grid/dispute_from_incident.html", {"incident_id": incident_id})
 
 

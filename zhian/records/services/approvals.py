@@ -80,10 +80,11 @@ def do_submit_for_approval(
 
 
 def _check_decider(user: Any, approval: Approval) -> None:
-    if approval.status not in OPEN_APPROVAL:
-        raise Conflict(_("该审批已处理"), code="approval_decided")
+    """Permission first: a role that may not decide learns nothing of the approval's state."""
     action = "case.approve_escalated" if approval.level > 1 else "case.approve"
     check_can(user, action, approval.case.jurisdiction)
+    if approval.status not in OPEN_APPROVAL:
+        raise Conflict(_("该审批已处理"), code="approval_decided")
 
 
 @transaction.atomic
@@ -193,6 +194,7 @@ def do_return(approval: Approval, *, acting_user: Any, reason: str) -> Approval:
 @transaction.atomic
 def do_escalate(approval: Approval, *, acting_user: Any, reason: str) -> Approval:
     """提请上级: a supervisor passes the decision to the bureau's leadership."""
+    check_can(acting_user, "case.approve", approval.case.jurisdiction)
     if approval.level > 1:
         raise Conflict(_("已提请局领导审批，不能再次提请"), code="already_escalated")
     return _decide(
