@@ -18,10 +18,11 @@ from zhian.core.extensions import PageAction
 from zhian.core.models import Jurisdiction, JurisdictionKind
 from zhian.core.scoping import can, scope_paths, scope_q
 from zhian.dispatch.selectors import access_incident
-from zhian.records.choices import OPEN_STAGES, ApprovalStatus, DeadlineStatus
+from zhian.records.choices import OPEN_STAGES, ApprovalStatus, DeadlineStatus, EventKind, Stage
 from zhian.records.models import (
     Approval,
     Case,
+    CaseEvent,
     Deadline,
     DeadlineRule,
     Evidence,
@@ -397,3 +398,74 @@ def access_evidence_file(user: Any, file_id: int) -> EvidenceFile:
     if row is None:
         raise NotFound(_("未找到该附件"))
     return row
+
+
+# --- KPI read side (zhian.metrics imports these; records never imports metrics) ---------
+
+
+def _below(within: Jurisdiction) -> QuerySet[Any]:
+    return Jurisdiction.objects.filter(path__startswith=within.path).values("pk")
+
+
+def counted_cases(
+    within: Jurisdiction,
+    start: datetime,
+    end: datetime,
+    *,
+    case_types: Iterable[str] = (),
+    user: Any = None,
+) -> QuerySet[Case]:
+    """Cases accepted (受案, ``accepted_at``) in ``[start, end)`` by ``within`` or a unit
+    below it that count as cases (案件): not those later 不予立案 (the report was not a
+    case) or 撤销 (annulled). ``case_types`` narrows to criminal / administrative.
+
+    With ``user`` the rows are narrowed to what the user may open (drill-down lists);
+    without, the caller counts an aggregate for a jurisdiction it has already authorised."""
+    qs = in_scope(Case.objects.all(), user, "case.view") if user is not None else Case.objects.all()
+    qs = qs.filter(
+        accepted_at__gte=start, accepted_at__lt=end, jurisdiction_id__in=_below(within)
+    ).exclude(stage__in=[Stage.NOT_FILED, Stage.REVOKED])
+    types = list(case_types)
+    if types:
+        qs = qs.filter(case_type__in=types)
+    return qs
+
+
+def counted_filed_cases(
+    within: Jurisdiction,
+    start: datetime,
+    end: datetime,
+    *,
+    case_types: Iterable[str] = (),
+    solved_within: bool = False,
+    user: Any = None,
+) -> QuerySet[Case]:
+    """Cases filed (立案: the approved 立案 event) in ``[start, end)`` in ``within`` and
+        below, not since annulled (撤销), annotated with ``filed_at`` and ``decided_at`` (the
+    first 处理决定, or None): the 现行案件 of the
+        period. ``solved_within``: only those that reached a 处理决定 (the 破案 of this
+        platform's stage machine: 调查 → 处理决定 → 结案 / 移送) before ``end``; a case handed
+        to another authority from 调查 without a decision is not solved here."""
+    qs = in_scope(Case.objects.all(), user, "case.view") if user is not None else Case.objects.all()
+    first = CaseEvent.objects.filter(case=OuterRef("pk")).order_by("at", "pk").values("at")
+    qs = (
+        qs.filter(
+            jurisdiction_id__in=_below(within),
+            pk__in=CaseEvent.objects.filter(kind=EventKind.FILED, at__gte=start, at__lt=end).values(
+                "case_id"
+            ),
+        )
+        .exclude(stage=Stage.REVOKED)
+        .annotate(
+            filed_at=Subquery(first.filter(kind=EventKind.FILED)[:1]),
+            decided_at=Subquery(first.filter(kind=EventKind.DECIDED)[:1]),
+        )
+    )
+    types = list(case_types)
+    if types:
+        qs = qs.filter(case_type__in=types)
+    if solved_within:
+        qs = qs.filter(
+            pk__in=CaseEvent.objects.filter(kind=EventKind.DECIDED, at__lt=end).values("case_id")
+        )
+    return qs
