@@ -10,11 +10,11 @@ March and annulled in May leaves March's count in May, as the written definition
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, F, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from zhian.core.errors import ValidationFailed
 from zhian.core.models import Jurisdiction
 from zhian.grid import selectors as grid_selectors
 from zhian.grid.choices import DisputeStatus
-from zhian.metrics.periods import bureau_zone
+from zhian.metrics.periods import bureau_zone, local_midnight
 from zhian.metrics.sources import Source, register_source
 from zhian.records import selectors as records_selectors
 from zhian.records.choices import CaseType
@@ -32,15 +32,37 @@ from zhian.services import selectors as services_selectors
 from zhian.services.choices import Finding, Rating
 
 
-def by_local_month(qs: QuerySet[Any], field: str) -> dict[date, int]:
-    """Rows of ``qs`` per local month (first day) of ``field``, in one grouped query."""
-    rows = (
-        qs.annotate(kpi_month=TruncMonth(field, tzinfo=bureau_zone()))
-        .order_by()
-        .values("kpi_month")
-        .annotate(n=Count("pk"))
-    )
-    return {timezone.localtime(r["kpi_month"], bureau_zone()).date(): r["n"] for r in rows}
+def _month_bounds(start: datetime, end: datetime) -> list[tuple[date, datetime, datetime]]:
+    """The local months in ``[start, end)`` (local month boundaries) with their bounds."""
+    out = []
+    first = timezone.localtime(start, bureau_zone()).date().replace(day=1)
+    while local_midnight(first) < end:
+        after = (first + timedelta(days=32)).replace(day=1)
+        out.append((first, local_midnight(first), local_midnight(after)))
+        first = after
+    return out
+
+
+def by_local_month(
+    qs: QuerySet[Any],
+    field: str,
+    start: datetime,
+    end: datetime,
+    also: Callable[[datetime], Q] | None = None,
+) -> dict[date, int]:
+    """Rows of ``qs`` per local month of ``field`` in ``[start, end)``, in one scan: one
+    filtered count per month (comparisons on the indexed column, no time-zone arithmetic
+    per row). ``also(month_end)`` adds a per-month condition (e.g. decided before it)."""
+    aggregates = {}
+    for i, (_first, lo, hi) in enumerate(_month_bounds(start, end)):
+        condition = Q(**{f"{field}__gte": lo, f"{field}__lt": hi})
+        if also is not None:
+            condition &= also(hi)
+        aggregates[f"m{i}"] = Count("pk", filter=condition, distinct=also is not None)
+    if not aggregates:
+        return {}
+    counts = qs.aggregate(**aggregates)
+    return {first: counts[f"m{i}"] for i, (first, _lo, _hi) in enumerate(_month_bounds(start, end))}
 
 
 class Params:
@@ -117,6 +139,18 @@ def _cases(
     )
 
 
+def _filings(
+    within: Jurisdiction,
+    start: datetime,
+    end: datetime,
+    params: dict[str, Any],
+    solved: bool = False,
+) -> QuerySet[Any]:
+    return records_selectors.counted_filings(
+        within, start, end, case_types=params.get("case_types", ()), solved_within=solved
+    )
+
+
 def _filed(
     within: Jurisdiction,
     start: datetime,
@@ -127,12 +161,7 @@ def _filed(
     solved: bool = False,
 ) -> QuerySet[Any]:
     return records_selectors.counted_filed_cases(
-        within,
-        start,
-        end,
-        case_types=params.get("case_types", ()),
-        solved_within=solved,
-        user=user,
+        within, start, end, case_types=params.get("case_types", ()), solved_within=solved, user=user
     )
 
 
@@ -151,7 +180,7 @@ register_source(
         ("accepted_at",),
         validate=Params(gettext_lazy("案件来源"), _CASE_TYPES),
         count=lambda w, s, e, p: _cases(w, s, e, p).count(),
-        count_by_month=lambda w, s, e, p: by_local_month(_cases(w, s, e, p), "accepted_at"),
+        count_by_month=lambda w, s, e, p: by_local_month(_cases(w, s, e, p), "accepted_at", s, e),
         rows=lambda u, w, s, e, p: _case_rows(_cases(w, s, e, p, u), "accepted_at"),
         row_template="metrics/_rows_cases.html",
     )
@@ -163,23 +192,12 @@ register_source(
         gettext_lazy("立案的现行案件（按立案时间，不含撤销）"),
         ("filed_at",),
         validate=Params(gettext_lazy("立案来源"), _CASE_TYPES),
-        count=lambda w, s, e, p: _filed(w, s, e, p).count(),
-        count_by_month=lambda w, s, e, p: by_local_month(_filed(w, s, e, p), "filed_at"),
-        rows=lambda u, w, s, e, p: _case_rows(_filed(w, s, e, p, u), "filed_at"),
+        count=lambda w, s, e, p: _filings(w, s, e, p).count(),
+        count_by_month=lambda w, s, e, p: by_local_month(_filings(w, s, e, p), "at", s, e),
+        rows=lambda u, w, s, e, p: _case_rows(_filed(w, s, e, p, u), "accepted_at"),
         row_template="metrics/_rows_cases.html",
     )
 )
-
-
-def _solved_by_month(w: Jurisdiction, s: datetime, e: datetime, p: dict[str, Any]) -> Any:
-    """Cases solved in the local month they were filed in, per month: a one-month
-    period's "filed in the period and solved before its end"."""
-    zone = bureau_zone()
-    same_month = _filed(w, s, e, p, solved=True).annotate(
-        filed_month=TruncMonth("filed_at", tzinfo=zone),
-        decided_month=TruncMonth("decided_at", tzinfo=zone),
-    )
-    return by_local_month(same_month.filter(decided_month=F("filed_month")), "filed_at")
 
 
 # Filed in the period and solved (处理决定) before its end. "Before the period's end"
@@ -192,10 +210,13 @@ register_source(
         gettext_lazy("期内立案且期内破案（作出处理决定）的案件"),
         ("filed_at",),
         validate=Params(gettext_lazy("破案来源"), _CASE_TYPES),
-        count=lambda w, s, e, p: _filed(w, s, e, p, solved=True).count(),
-        count_by_month=_solved_by_month,
+        count=lambda w, s, e, p: _filings(w, s, e, p, solved=True).count(),
+        # per month: solved in the local month it was filed (a one-month period's count)
+        count_by_month=lambda w, s, e, p: by_local_month(
+            _filings(w, s, e, p), "at", s, e, also=records_selectors.decided_before
+        ),
         additive=False,
-        rows=lambda u, w, s, e, p: _case_rows(_filed(w, s, e, p, u, solved=True), "filed_at"),
+        rows=lambda u, w, s, e, p: _case_rows(_filed(w, s, e, p, u, solved=True), "accepted_at"),
         row_template="metrics/_rows_cases.html",
     )
 )
@@ -219,7 +240,9 @@ register_source(
         ("created_at",),
         validate=Params(gettext_lazy("报到单来源"), clocks=("met", "decided")),
         count=lambda w, s, e, p: _referrals(w, s, e, p).count(),
-        count_by_month=lambda w, s, e, p: by_local_month(_referrals(w, s, e, p), "created_at"),
+        count_by_month=lambda w, s, e, p: by_local_month(
+            _referrals(w, s, e, p), "created_at", s, e
+        ),
         rows=lambda u, w, s, e, p: (
             _referrals(w, s, e, p, u)
             .select_related("report", "department", "jurisdiction")
@@ -244,7 +267,7 @@ register_source(
         ("created_at",),
         validate=Params(gettext_lazy("纠纷来源"), {"statuses": list(DisputeStatus.values)}),
         count=lambda w, s, e, p: _disputes(w, s, e, p).count(),
-        count_by_month=lambda w, s, e, p: by_local_month(_disputes(w, s, e, p), "created_at"),
+        count_by_month=lambda w, s, e, p: by_local_month(_disputes(w, s, e, p), "created_at", s, e),
         rows=lambda u, w, s, e, p: (
             _disputes(w, s, e, p, u)
             .select_related("jurisdiction")
@@ -272,7 +295,9 @@ register_source(
         ("concluded_at",),
         validate=Params(gettext_lazy("投诉来源"), {"findings": list(Finding.values)}),
         count=lambda w, s, e, p: _complaints(w, s, e, p).count(),
-        count_by_month=lambda w, s, e, p: by_local_month(_complaints(w, s, e, p), "concluded_at"),
+        count_by_month=lambda w, s, e, p: by_local_month(
+            _complaints(w, s, e, p), "concluded_at", s, e
+        ),
         rows=lambda u, w, s, e, p: _complaints(w, s, e, p, u).order_by("concluded_at", "pk"),
         row_template="metrics/_rows_complaints.html",
     )
@@ -294,7 +319,7 @@ register_source(
         ("answered_at",),
         validate=Params(gettext_lazy("回访来源"), {"ratings": list(Rating.values)}),
         count=lambda w, s, e, p: _answers(w, s, e, p).count(),
-        count_by_month=lambda w, s, e, p: by_local_month(_answers(w, s, e, p), "answered_at"),
+        count_by_month=lambda w, s, e, p: by_local_month(_answers(w, s, e, p), "answered_at", s, e),
         rows=lambda u, w, s, e, p: (
             _answers(w, s, e, p, u)
             .select_related("station")

@@ -150,3 +150,42 @@ class StoredReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.jurisdiction_id} {self.start}"
+
+
+class IncidentMonthCount(models.Model):
+    """Summary (汇总) of counted incidents (not merged or cancelled) per local month,
+    jurisdiction and category, for the months the dashboard reads most. Derived data:
+    rebuilt by :func:`zhian.metrics.summary.refresh_incident_summary`, read together with a
+    live count of the months it does not cover or that changed since it was built, so a
+    number from it always equals the raw count (see docs/metrics.md)."""
+
+    month = models.DateField()
+    jurisdiction = models.ForeignKey(
+        "core.Jurisdiction", on_delete=models.CASCADE, related_name="+"
+    )
+    category = models.ForeignKey(
+        "dispatch.IncidentCategory", on_delete=models.CASCADE, related_name="+"
+    )
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "jurisdiction", "category"], name="metrics_incident_month_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.jurisdiction_id} {self.category_id} {self.n}"
+
+
+class IncidentSummaryState(models.Model):
+    """The one row saying what :class:`IncidentMonthCount` covers: every local month
+    before ``through``, as the incidents were at ``built_at`` (incidents created or changed
+    since are read live)."""
+
+    built_at = models.DateTimeField()
+    through = models.DateField()
+
+    def __str__(self) -> str:
+        return f"summary through {self.through} at {self.built_at:%Y-%m-%d %H:%M}"

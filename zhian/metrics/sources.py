@@ -35,6 +35,7 @@ from zhian.core.errors import ValidationFailed
 from zhian.core.models import Jurisdiction
 from zhian.core.scoping import scoped
 from zhian.dispatch import selectors as dispatch_selectors
+from zhian.metrics import summary
 from zhian.metrics.models import IndicatorDefinition, MonthlyFigure
 from zhian.metrics.periods import Period, bureau_zone
 
@@ -140,7 +141,7 @@ def count_incidents(
     ).count()
 
 
-def incident_counts_by_month(
+def _raw_counts_by_month(
     within: Jurisdiction, start: datetime, end: datetime, params: dict[str, Any]
 ) -> dict[date, int]:
     rows = (
@@ -151,6 +152,22 @@ def incident_counts_by_month(
         .annotate(n=Count("pk"))
     )
     return {timezone.localtime(r["month"], bureau_zone()).date(): r["n"] for r in rows}
+
+
+def incident_counts_by_month(
+    within: Jurisdiction, start: datetime, end: datetime, params: dict[str, Any]
+) -> dict[date, int]:
+    """Per local month: from the incident summary where it is current (category filters
+    only; arrival filters need the assignments, so they are always counted live)."""
+    if set(params) - {"top_categories"}:
+        return _raw_counts_by_month(within, start, end, params)
+    return summary.incident_counts_by_month(
+        within,
+        start,
+        end,
+        params.get("top_categories", ()),
+        live=lambda s, e: _raw_counts_by_month(within, s, e, params),
+    )
 
 
 def incident_rows(
