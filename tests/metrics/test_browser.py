@@ -71,3 +71,40 @@ def test_leader_switches_station_drills_down_and_downloads_the_pdf(
     download.save_as(str(target))
     assert target.read_bytes().startswith(b"%PDF")
     assert download.suggested_filename.endswith(".pdf")
+
+
+def test_leader_maps_an_indicator_by_station_and_clicks_through_to_the_rows(
+    browser_context: Any,
+    live_server: Any,
+    tree: dict[str, Any],
+    people: dict[str, Any],
+    make_incident: Any,
+    password: str,
+    test_output: Path,
+) -> None:
+    month = timezone.localdate().replace(day=1)
+    at = max(timezone.now() - timedelta(minutes=5), local_midnight(month) + timedelta(seconds=1))
+    for _ in range(3):
+        make_incident(at, station="S2")
+    make_incident(at, station="S1")
+    errors: list[str] = []
+    page = browser_context.new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    log_in(page, live_server, people["leader"].username, password)
+    page.goto(f"{live_server.url}/metrics/")
+    page.wait_for_selector("table.kpi")
+    # Choosing an indicator draws the stations as shaded areas labelled with their values
+    page.select_option("select[name=map]", "crime_incidents")
+    page.wait_for_selector("#kpi-map path.area")
+    assert page.locator("#kpi-map path.area").count() == 2
+    assert page.locator("#kpi-map path.tone-class-4").count() == 1  # S2: most incidents
+    labels = page.locator(".area-label").all_inner_texts()
+    assert sorted(" ".join(t.split()) for t in labels) == ["第1派出所 1", "第2派出所 3"]
+    assert page.locator("#kpi-map-legend li").count() == 6  # five shades and "—"
+    page.screenshot(path=str(test_output / "metrics-map.png"), full_page=True)
+    # Clicking the east station opens its incidents
+    page.locator("#kpi-map path.tone-class-4").click()
+    page.wait_for_selector("#drill-rows")
+    assert page.locator("#drill-rows tbody tr").count() == 3
+    assert "j=S2" in page.url
+    assert not [e for e in errors if "Content Security Policy" in e], errors
