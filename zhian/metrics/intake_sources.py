@@ -213,7 +213,11 @@ register_source(
         count=lambda w, s, e, p: _filings(w, s, e, p, solved=True).count(),
         # per month: solved in the local month it was filed (a one-month period's count)
         count_by_month=lambda w, s, e, p: by_local_month(
-            _filings(w, s, e, p), "at", s, e, also=records_selectors.decided_before
+            records_selectors.with_decision(_filings(w, s, e, p)),
+            "at",
+            s,
+            e,
+            also=records_selectors.decided_before,
         ),
         additive=False,
         rows=lambda u, w, s, e, p: _case_rows(_filed(w, s, e, p, u, solved=True), "accepted_at"),
