@@ -4,22 +4,33 @@ after the build (merged, reclassified, entered late), and before any build at al
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
+import pytest
 from django.utils import timezone
 
+from tests.factories import Role, UserFactory
+from tests.metrics import intake_rows as rows
 from tests.metrics.conftest import indicator, local
 from zhian.dispatch.services.incidents import do_merge_incident, do_update_incident
 from zhian.metrics import selectors
-from zhian.metrics.models import IncidentMonthCount, IncidentSummaryState
+from zhian.metrics.models import CaseMonthCount, IncidentMonthCount, SummaryState
 from zhian.metrics.periods import Period, local_midnight
 from zhian.metrics.sources import _raw_counts_by_month
-from zhian.metrics.summary import refresh_incident_summary
+from zhian.metrics.summary import refresh_case_summary, refresh_incident_summary
+from zhian.records.models import Case
 
 MARCH = Period.month(2026, 3)
 CRIME = {"top_categories": ["01", "02"]}
 NOW = timedelta(0)  # no margin for uncommitted writes: the test's rows are all committed
+
+
+@pytest.fixture
+def officer(tree: dict[str, Any]) -> Any:
+    return UserFactory(
+        username="bamj", roles=[(Role.CASE_OFFICER, tree["S1"]), (Role.CASE_OFFICER, tree["S2"])]
+    )
 
 
 def build() -> int:
@@ -69,7 +80,7 @@ def test_summary_numbers_equal_the_raw_count_across_midnight_and_later_changes(
 
     # When the task builds the summary (every month before this one is closed)
     assert build() == 5  # Apr 2025, Jan (the traffic matter), Feb, Mar, Apr 2026
-    assert IncidentSummaryState.objects.get().through == timezone.localdate().replace(day=1)
+    assert SummaryState.objects.get(name="incidents").through == timezone.localdate().replace(day=1)
     assert sum(IncidentMonthCount.objects.values_list("n", flat=True)) == 8  # every category
     # Then the dashboard (bureau and each station) equals the raw count
     assert trend(leader) == raw(tree) == before
@@ -112,3 +123,63 @@ def test_the_current_month_is_always_live(
     period = Period.month(this_month.year, this_month.month)
     dash = selectors.dashboard(people["leader"], "B", period, trend_months=0)
     assert dash.rows[0].current.value == 2
+
+
+def case_figures(user: Any, code: str = "B") -> list[Any]:
+    """案件 and 现行案件破案率 (numerator/denominator) for Feb–Apr 2026 as the dashboard
+    shows them (the trend's one-month points)."""
+    dash = selectors.dashboard(user, code, Period.month(2026, 4), trend_months=3)
+    rows = {r.indicator.code: r for r in dash.rows}
+    cases = [f.value for f in rows["cases"].trend]
+    clearance = [(f.numerator, f.denominator) for f in rows["clearance_rate"].trend]
+    return [cases, clearance]
+
+
+def test_case_summary_numbers_equal_the_raw_count_before_and_after_changes(
+    tree: dict[str, Any], people: dict[str, Any], officer: Any
+) -> None:
+    c = rows.case
+    # filed 23:30 on 31 March, decided 23:50 the same night: March, solved in March
+    c(
+        officer,
+        "S1",
+        accepted=local(2026, 3, 31, 22),
+        filed=local(2026, 3, 31, 23, 30),
+        decided=local(2026, 3, 31, 23, 50),
+    )
+    # accepted 23:30 on 31 March, filed 00:30 on 1 April: a March case, an April filing
+    c(officer, "S2", accepted=local(2026, 3, 31, 23, 30), filed=local(2026, 4, 1, 0, 30))
+    # filed in February, decided in March: not solved in February
+    february = c(
+        officer,
+        "S1",
+        accepted=local(2026, 2, 3, 9),
+        filed=local(2026, 2, 3, 10),
+        decided=local(2026, 3, 2, 9),
+    )
+    c(officer, "S2", accepted=local(2026, 2, 5, 9), stage="not_filed")
+    c(officer, "S1", accepted=local(2026, 2, 6, 9), case_type="administrative")
+    live = case_figures(people["leader"])
+    assert live == [[2, 2, 0], [(0, 1), (1, 1), (0, 1)]]
+    # When the summary is built, the dashboard reads it and shows the same numbers
+    assert refresh_case_summary(margin=NOW) == 3  # February, March and the April filing
+    assert CaseMonthCount.objects.exists()
+    assert case_figures(people["leader"]) == live
+    assert case_figures(people["leader"], "S2") == [[0, 1, 0], [(0, 0), (0, 0), (0, 1)]]
+    # When cases change after the build (the February filing annulled; a March case
+    # entered late, filed and decided), their months are read live until the next build
+    Case.objects.filter(pk=february.pk).update(stage="revoked", updated_at=timezone.now())
+    c(
+        officer,
+        "S1",
+        accepted=local(2026, 3, 10, 9),
+        filed=local(2026, 3, 10, 10),
+        decided=local(2026, 3, 12, 9),
+    )
+    changed = [[1, 3, 0], [(0, 0), (2, 2), (0, 1)]]
+    assert case_figures(people["leader"]) == changed
+    assert refresh_case_summary(margin=NOW) == 2
+    assert case_figures(people["leader"]) == changed
+    # A summary row changed by hand shows through: covered months come from the summary
+    CaseMonthCount.objects.filter(month=date(2026, 2, 1)).update(accepted=40)  # one row
+    assert case_figures(people["leader"])[0][0] == 40

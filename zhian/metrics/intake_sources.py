@@ -24,6 +24,7 @@ from zhian.core.errors import ValidationFailed
 from zhian.core.models import Jurisdiction
 from zhian.grid import selectors as grid_selectors
 from zhian.grid.choices import DisputeStatus
+from zhian.metrics import summary
 from zhian.metrics.periods import bureau_zone, local_midnight
 from zhian.metrics.sources import Source, register_source
 from zhian.records import selectors as records_selectors
@@ -180,7 +181,14 @@ register_source(
         ("accepted_at",),
         validate=Params(gettext_lazy("案件来源"), _CASE_TYPES),
         count=lambda w, s, e, p: _cases(w, s, e, p).count(),
-        count_by_month=lambda w, s, e, p: by_local_month(_cases(w, s, e, p), "accepted_at", s, e),
+        count_by_month=lambda w, s, e, p: summary.case_counts_by_month(
+            w,
+            s,
+            e,
+            p.get("case_types", ()),
+            "accepted",
+            live=lambda s2, e2: by_local_month(_cases(w, s2, e2, p), "accepted_at", s2, e2),
+        ),
         rows=lambda u, w, s, e, p: _case_rows(_cases(w, s, e, p, u), "accepted_at"),
         row_template="metrics/_rows_cases.html",
     )
@@ -193,7 +201,14 @@ register_source(
         ("filed_at",),
         validate=Params(gettext_lazy("立案来源"), _CASE_TYPES),
         count=lambda w, s, e, p: _filings(w, s, e, p).count(),
-        count_by_month=lambda w, s, e, p: by_local_month(_filings(w, s, e, p), "at", s, e),
+        count_by_month=lambda w, s, e, p: summary.case_counts_by_month(
+            w,
+            s,
+            e,
+            p.get("case_types", ()),
+            "filed",
+            live=lambda s2, e2: by_local_month(_filings(w, s2, e2, p), "at", s2, e2),
+        ),
         rows=lambda u, w, s, e, p: _case_rows(_filed(w, s, e, p, u), "accepted_at"),
         row_template="metrics/_rows_cases.html",
     )
@@ -212,12 +227,19 @@ register_source(
         validate=Params(gettext_lazy("破案来源"), _CASE_TYPES),
         count=lambda w, s, e, p: _filings(w, s, e, p, solved=True).count(),
         # per month: solved in the local month it was filed (a one-month period's count)
-        count_by_month=lambda w, s, e, p: by_local_month(
-            records_selectors.with_decision(_filings(w, s, e, p)),
-            "at",
+        count_by_month=lambda w, s, e, p: summary.case_counts_by_month(
+            w,
             s,
             e,
-            also=records_selectors.decided_before,
+            p.get("case_types", ()),
+            "solved_in_month",
+            live=lambda s2, e2: by_local_month(
+                records_selectors.with_decision(_filings(w, s2, e2, p)),
+                "at",
+                s2,
+                e2,
+                also=records_selectors.decided_before,
+            ),
         ),
         additive=False,
         rows=lambda u, w, s, e, p: _case_rows(_filed(w, s, e, p, u, solved=True), "accepted_at"),

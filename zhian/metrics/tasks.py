@@ -17,8 +17,8 @@ def generate_reports() -> int:
 
 
 @task()
-def refresh_incident_summary() -> int:
-    """Rebuild the incident summary's closed months that are new or changed (frequent,
-    from ``ZHIAN_FREQUENT_TASKS``); the number of months rebuilt. The dashboard stays
-    exact without it (uncovered months are counted live), only slower."""
-    return summary.refresh_incident_summary()
+def refresh_summaries() -> int:
+    """Rebuild the incident and case summaries' closed months that are new or changed
+    (frequent, from ``ZHIAN_FREQUENT_TASKS``); the number of months rebuilt. The dashboard
+    stays exact without it (uncovered months are counted live), only slower."""
+    return summary.refresh_summaries()

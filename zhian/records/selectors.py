@@ -12,6 +12,7 @@ from django.db.models import (
     Avg,
     Count,
     Exists,
+    F,
     FilteredRelation,
     Model,
     OuterRef,
@@ -19,6 +20,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
+from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -513,3 +515,58 @@ def counted_filed_cases(
         within, start, end, case_types=case_types, solved_within=solved_within
     )
     return qs.filter(pk__in=filings.values("case_id"))
+
+
+def case_month_groups(start: datetime, end: datetime, zone: Any) -> list[dict[str, Any]]:
+    """For the KPI summary (zhian.metrics): per local month of ``zone``, handling unit and
+    case type, the cases accepted in ``[start, end)`` that count (``accepted``), and the
+    立案 events in it of cases not annulled (``filed``) with those decided before their
+    filing month ended (``solved``). Rows of month, jurisdiction_id, case_type and counts."""
+    accepted = (
+        Case.objects.filter(accepted_at__gte=start, accepted_at__lt=end)
+        .exclude(stage__in=[Stage.NOT_FILED, Stage.REVOKED])
+        .annotate(month=TruncMonth("accepted_at", tzinfo=zone))
+        .order_by()
+        .values("month", "jurisdiction_id", "case_type")
+        .annotate(accepted=Count("pk"))
+    )
+    first_decision = (
+        CaseEvent.objects.filter(case_id=OuterRef("case_id"), kind=EventKind.DECIDED)
+        .order_by("at")
+        .values("at")[:1]
+    )
+    filed = (
+        CaseEvent.objects.filter(kind=EventKind.FILED, at__gte=start, at__lt=end)
+        .exclude(case__stage=Stage.REVOKED)
+        .annotate(
+            month=TruncMonth("at", tzinfo=zone),
+            decided_month=TruncMonth(Subquery(first_decision), tzinfo=zone),
+            jurisdiction_id=F("case__jurisdiction_id"),
+            case_type=F("case__case_type"),
+        )
+        .order_by()
+        .values("month", "jurisdiction_id", "case_type")
+        .annotate(filed=Count("pk"), solved=Count("pk", filter=Q(decided_month=F("month"))))
+    )
+    return [dict(r) for r in accepted] + [dict(r) for r in filed]
+
+
+def case_months_changed_since(since: datetime, before: datetime, zone: Any) -> set[Any]:
+    """Local months (first day) that hold a case created or changed at or after ``since``
+    (every stage step and its 立案 / 处理决定 event bumps ``updated_at``): its acceptance
+    month and its filing month, when before ``before``."""
+    changed = Case.objects.filter(updated_at__gte=since)
+    months = set(
+        changed.filter(accepted_at__lt=before)
+        .annotate(month=TruncMonth("accepted_at", tzinfo=zone))
+        .order_by()
+        .values_list("month", flat=True)
+        .distinct()
+    ) | set(
+        CaseEvent.objects.filter(kind=EventKind.FILED, at__lt=before, case__in=changed)
+        .annotate(month=TruncMonth("at", tzinfo=zone))
+        .order_by()
+        .values_list("month", flat=True)
+        .distinct()
+    )
+    return {timezone.localtime(m, zone).date() for m in months}
