@@ -17,9 +17,14 @@ from zhian.dispatch.models import Assignment, Incident, IncidentCategory
 from zhian.dispatch.services.incidents import IncidentInput, do_create_incident
 from zhian.dispatch.services.units import do_register_unit
 from zhian.metrics.models import IndicatorDefinition
+from zhian.records.models import CaseCategory
 
 _categories = importlib.import_module("zhian.dispatch.migrations.0002_seed_categories_and_plans")
 _indicators = importlib.import_module("zhian.metrics.migrations.0002_seed_six_down_two_up")
+_wired = importlib.import_module("zhian.metrics.migrations.0003_wire_records_grid_services")
+_case_categories = importlib.import_module(
+    "zhian.records.migrations.0002_seed_categories_and_rules"
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A point inside each station of tests.factories.build_tree (S1 west, S2 east).
@@ -36,8 +41,11 @@ def seeded(db: Any) -> None:
     """The seeded code table and indicators (a transactional test's flush removes them)."""
     if not IncidentCategory.objects.exists():
         _categories.seed(django_apps, None)
+    if not CaseCategory.objects.exists():
+        _case_categories.seed(django_apps, None)
     if not IndicatorDefinition.objects.exists():
         _indicators.seed(django_apps, None)
+        _wired.wire(django_apps, None)
 
 
 @pytest.fixture
@@ -101,3 +109,22 @@ def arrive(people: dict[str, Any], tree: dict[str, Any]) -> Any:
 
 def indicator(code: str) -> IndicatorDefinition:
     return IndicatorDefinition.objects.get(code=code)
+
+
+def manual_rate(code: str = "manual_rate") -> IndicatorDefinition:
+    """A rate entered by hand (numerator and denominator): since 现行案件破案率 and
+    公安队伍满意度 are counted from records and services, no seeded rate is manual."""
+    found, _ = IndicatorDefinition.objects.get_or_create(
+        code=code,
+        defaults={
+            "name": "人工填报比率",
+            "definition": "测试用：按月人工填报的分子与分母。",
+            "kind": "rate",
+            "source": "manual",
+            "denominator_source": "manual",
+            "date_basis": "month",
+            "direction": "rise",
+            "order": 95,
+        },
+    )
+    return found

@@ -8,7 +8,7 @@ from typing import Any
 from django.test import Client
 
 from tests.factories import PASSWORD
-from tests.metrics.conftest import indicator, local
+from tests.metrics.conftest import local, manual_rate
 from zhian.metrics.services.figures import do_enter_monthly_figure
 
 
@@ -23,7 +23,7 @@ def test_dashboard_json_has_values_nulls_with_reasons_and_intervals(
 ) -> None:
     make_incident(local(2026, 3, 2, 9))
     do_enter_monthly_figure(
-        indicator("satisfaction"),
+        manual_rate(),
         tree["B"],
         date(2026, 3, 1),
         5,
@@ -37,9 +37,9 @@ def test_dashboard_json_has_values_nulls_with_reasons_and_intervals(
     )
     rows = {r["indicator"]: r for r in body["rows"]}
     assert rows["crime_incidents"]["current"]["value"] == 1
-    assert rows["cases"]["current"]["value"] is None
-    assert "2026-03" in rows["cases"]["current"]["reason"]
-    sat = rows["satisfaction"]["current"]
+    assert rows["accidents"]["current"]["value"] is None
+    assert "2026-03" in rows["accidents"]["current"]["reason"]
+    sat = rows["manual_rate"]["current"]
     assert sat["display"] == "50.0%"
     assert [round(v, 4) for v in sat["interval"]] == [0.2366, 0.7634]
 

@@ -1,5 +1,5 @@
 """A leader in a real browser: opens the dashboard, switches to one station, drills from
-the case count to the figures behind it, and downloads the monthly PDF."""
+the case count to the cases behind it, and downloads the monthly PDF."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 from django.utils import timezone
 
 from tests.browser import log_in
-from tests.metrics.conftest import indicator
+from tests.factories import Role, UserFactory
+from tests.metrics import intake_rows as rows
 from zhian.metrics.periods import local_midnight
-from zhian.metrics.services.figures import do_enter_monthly_figure
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,12 +28,13 @@ def test_leader_switches_station_drills_down_and_downloads_the_pdf(
     test_output: Path,
 ) -> None:
     month = timezone.localdate().replace(day=1)
-    cases = indicator("cases")
-    do_enter_monthly_figure(
-        cases, tree["S1"], month, 7, note="S1 月报", acting_user=people["analyst"]
-    )
-    do_enter_monthly_figure(cases, tree["S2"], month, 5, acting_user=people["analyst"])
     at = max(timezone.now() - timedelta(minutes=5), local_midnight(month) + timedelta(seconds=1))
+    officer = UserFactory(
+        username="bamj", roles=[(Role.CASE_OFFICER, tree["S1"]), (Role.CASE_OFFICER, tree["S2"])]
+    )
+    s1_cases = [rows.case(officer, "S1", accepted=at) for _ in range(2)]
+    rows.case(officer, "S2", accepted=at)
+    rows.case(officer, "S2", accepted=at, stage="not_filed")  # not a case
     make_incident(at, station="S2")
 
     page = browser_context.new_page()
@@ -41,22 +42,24 @@ def test_leader_switches_station_drills_down_and_downloads_the_pdf(
     page.click("nav.modules >> text=考核")
     page.wait_for_selector("table.kpi")
     cases_cell = "tr[data-indicator=cases] td.value"
-    assert page.inner_text(cases_cell).split()[0] == "12"  # the bureau: both stations
+    assert page.inner_text(cases_cell).split()[0] == "3"  # the bureau: both stations
     assert page.inner_text("tr[data-indicator=crime_incidents] td.value").split()[0] == "1"
     page.screenshot(path=str(test_output / "metrics-dashboard.png"), full_page=True)
 
     # Switch to the first station: the select submits by itself (metrics.js)
     page.select_option("select[name=j]", "S1")
     page.wait_for_url("**j=S1**")
-    assert page.inner_text(cases_cell).split()[0] == "7"
+    assert page.inner_text(cases_cell).split()[0] == "2"
     assert page.inner_text("tr[data-indicator=crime_incidents] td.value").split()[0] == "0"
 
-    # Drill from the case count to the figure behind it
+    # Drill from the case count to the station's cases (linked to the case pages)
     page.click(f"{cases_cell} a.drill")
     page.wait_for_selector("#drill-rows")
-    rows = page.locator("#drill-rows tbody tr")
-    assert rows.count() == 1
-    assert "S1 月报" in rows.first.inner_text()
+    listed = page.locator("#drill-rows tbody tr")
+    assert listed.count() == 2
+    assert {listed.nth(i).locator("a").inner_text() for i in range(2)} == {
+        c.number for c in s1_cases
+    }
     page.screenshot(path=str(test_output / "metrics-drill.png"), full_page=True)
     page.click("text=返回六降两升")
     page.wait_for_selector("table.kpi")
@@ -68,3 +71,40 @@ def test_leader_switches_station_drills_down_and_downloads_the_pdf(
     download.save_as(str(target))
     assert target.read_bytes().startswith(b"%PDF")
     assert download.suggested_filename.endswith(".pdf")
+
+
+def test_leader_maps_an_indicator_by_station_and_clicks_through_to_the_rows(
+    browser_context: Any,
+    live_server: Any,
+    tree: dict[str, Any],
+    people: dict[str, Any],
+    make_incident: Any,
+    password: str,
+    test_output: Path,
+) -> None:
+    month = timezone.localdate().replace(day=1)
+    at = max(timezone.now() - timedelta(minutes=5), local_midnight(month) + timedelta(seconds=1))
+    for _ in range(3):
+        make_incident(at, station="S2")
+    make_incident(at, station="S1")
+    errors: list[str] = []
+    page = browser_context.new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    log_in(page, live_server, people["leader"].username, password)
+    page.goto(f"{live_server.url}/metrics/")
+    page.wait_for_selector("table.kpi")
+    # Choosing an indicator draws the stations as shaded areas labelled with their values
+    page.select_option("select[name=map]", "crime_incidents")
+    page.wait_for_selector("#kpi-map path.area")
+    assert page.locator("#kpi-map path.area").count() == 2
+    assert page.locator("#kpi-map path.tone-class-4").count() == 1  # S2: most incidents
+    labels = page.locator(".area-label").all_inner_texts()
+    assert sorted(" ".join(t.split()) for t in labels) == ["第1派出所 1", "第2派出所 3"]
+    assert page.locator("#kpi-map-legend li").count() == 6  # five shades and "—"
+    page.screenshot(path=str(test_output / "metrics-map.png"), full_page=True)
+    # Clicking the east station opens its incidents
+    page.locator("#kpi-map path.tone-class-4").click()
+    page.wait_for_selector("#drill-rows")
+    assert page.locator("#drill-rows tbody tr").count() == 3
+    assert "j=S2" in page.url
+    assert not [e for e in errors if "Content Security Policy" in e], errors

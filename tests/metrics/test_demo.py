@@ -16,8 +16,8 @@ def test_demo_fills_every_manual_indicator_for_every_station_month(tree: dict[st
     UserFactory(username="analyst", roles=[(Role.ANALYST, tree["B"])])
     leader = UserFactory(username="leader", roles=[(Role.LEADER, tree["B"])])
     summary = create_demo_metrics()
-    assert "5 分钟到场率" in summary
-    assert MonthlyFigure.objects.count() == 2 * MONTHS * 7
+    assert "5 分钟到场率" in summary and "吹哨报到按时签收率" in summary
+    assert MonthlyFigure.objects.count() == 2 * MONTHS * 3  # accidents, petitions, misconduct
     assert IndicatorDefinition.objects.filter(code="arrival_5min", kind="rate").exists()
     assert audit.verify_chain().ok
     last = recent_months(1)[0]

@@ -3,15 +3,16 @@ rates, year-on-year and the bureau's midnight."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from tests.metrics.conftest import indicator, local
+from tests.metrics.conftest import indicator, local, manual_rate
 from zhian.dispatch.services.incidents import do_merge_incident
 from zhian.metrics.engine import compute, indicator_row
 from zhian.metrics.periods import Period
 from zhian.metrics.services.figures import do_enter_monthly_figure
 from zhian.metrics.services.indicators import IndicatorInput, do_create_indicator
+from zhian.metrics.summary import refresh_case_summary, refresh_incident_summary
 
 MARCH = Period.month(2026, 3)
 
@@ -87,7 +88,7 @@ def test_year_on_year_and_previous_period_with_direction_tone(
 def test_a_manual_indicator_without_figures_is_a_dash_with_the_months_named(
     tree: dict[str, Any],
 ) -> None:
-    figure = compute(indicator("cases"), tree["B"], MARCH)
+    figure = compute(indicator("accidents"), tree["B"], MARCH)
     assert figure.value is None and figure.display == "—"
     assert "2026-03" in figure.reason
 
@@ -95,7 +96,7 @@ def test_a_manual_indicator_without_figures_is_a_dash_with_the_months_named(
 def test_bureau_manual_value_is_the_sum_of_its_stations_when_all_entered(
     tree: dict[str, Any], people: dict[str, Any]
 ) -> None:
-    cases = indicator("cases")
+    cases = indicator("accidents")
     do_enter_monthly_figure(cases, tree["S1"], date(2026, 3, 1), 7, acting_user=people["analyst"])
     # Only one station entered: the bureau cannot be summed
     assert compute(cases, tree["B"], MARCH).value is None
@@ -110,7 +111,7 @@ def test_bureau_manual_value_is_the_sum_of_its_stations_when_all_entered(
 def test_a_manual_indicator_over_a_week_is_a_dash_not_a_share_of_the_month(
     tree: dict[str, Any], people: dict[str, Any]
 ) -> None:
-    cases = indicator("cases")
+    cases = indicator("accidents")
     do_enter_monthly_figure(cases, tree["B"], date(2026, 3, 1), 30, acting_user=people["analyst"])
     figure = compute(cases, tree["B"], Period.week(date(2026, 3, 10)))
     assert figure.value is None and "整月" in figure.reason
@@ -119,7 +120,7 @@ def test_a_manual_indicator_over_a_week_is_a_dash_not_a_share_of_the_month(
 def test_a_manual_rate_uses_numerator_and_denominator_with_wilson_bounds(
     tree: dict[str, Any], people: dict[str, Any]
 ) -> None:
-    rate = indicator("clearance_rate")
+    rate = manual_rate()
     do_enter_monthly_figure(
         rate, tree["B"], date(2026, 3, 1), 81, denominator=263, acting_user=people["analyst"]
     )
@@ -133,7 +134,7 @@ def test_a_manual_rate_uses_numerator_and_denominator_with_wilson_bounds(
 def test_a_zero_denominator_is_a_dash_never_zero_percent(
     tree: dict[str, Any], people: dict[str, Any]
 ) -> None:
-    rate = indicator("satisfaction")
+    rate = manual_rate()
     do_enter_monthly_figure(
         rate, tree["B"], date(2026, 3, 1), 0, denominator=0, acting_user=people["analyst"]
     )
@@ -205,13 +206,24 @@ def test_the_dashboard_reads_each_source_once_whatever_the_trend_length(
 
     make_incident(local(2026, 3, 2, 9))
     do_enter_monthly_figure(
-        indicator("cases"), tree["S1"], date(2026, 3, 1), 3, acting_user=people["analyst"]
+        indicator("accidents"), tree["S1"], date(2026, 3, 1), 3, acting_user=people["analyst"]
     )
-    # 8 indicators: one grouped count for the dispatch one, the figures of each manual one,
-    # the tree once, plus the jurisdiction, the user's roles, the indicator list and
-    # whether the bureau is the only one (then incidents need no jurisdiction filter)
-    with django_assert_max_num_queries(13):
+    # 8 indicators: one grouped count per counted source (dispatch; records' cases, filed
+    # and solved cases; services' complaints, survey answers and satisfied answers), the
+    # figures of each of the 3 manual ones, the tree once, plus the jurisdiction, the user's
+    # roles, the indicator list, whether the bureau is the only one (for dispatch and each
+    # of the 3 records sources) and the summaries' state (none yet: counted live) for
+    # incidents and each records source
+    with django_assert_max_num_queries(22):
         dash = selectors.dashboard(people["leader"], "B", MARCH, trend_months=12)
     crime = dash.rows[0]
     assert crime.current.value == 1 and [f.value for f in crime.trend][-1] == 1
     assert sum(f.value or 0 for f in crime.trend) == 1
+    # With the summaries built, each summarised source reads its state, the months changed
+    # since the build (two for cases: acceptance and filing months), the tree check and the
+    # summary: still a fixed number, whatever the trend length
+    refresh_incident_summary(margin=timedelta(0))
+    refresh_case_summary(margin=timedelta(0))
+    with django_assert_max_num_queries(31):
+        again = selectors.dashboard(people["leader"], "B", MARCH, trend_months=12)
+    assert [f.value for f in again.rows[0].trend] == [f.value for f in crime.trend]

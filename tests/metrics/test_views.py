@@ -11,7 +11,7 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from tests.factories import PASSWORD
-from tests.metrics.conftest import indicator, local
+from tests.metrics.conftest import local, manual_rate
 from zhian.metrics import selectors
 from zhian.metrics.models import MonthlyFigure
 from zhian.metrics.periods import Period
@@ -67,7 +67,7 @@ def test_the_leader_sees_the_bureau_and_drills_to_the_rows(
     c = client_for(people["leader"])
     html = c.get(f"/metrics/?j=B&{MARCH}").content.decode()
     assert cell(html, "crime_incidents") == "2"
-    assert cell(html, "cases") == "—"  # nothing entered: a dash, never 0
+    assert cell(html, "accidents") == "—"  # nothing entered: a dash, never 0
     assert "以下月份尚未填报" in html
     drill = c.get(f"/metrics/drill/crime_incidents/?j=B&{MARCH}").content.decode()
     assert a.number in drill and b.number in drill
@@ -85,7 +85,7 @@ def test_the_xlsx_report_cells_equal_the_dashboard_numbers(
         make_incident(local(2025, 3, day, 9))
     make_incident(local(2026, 3, 2, 9))
     do_enter_monthly_figure(
-        indicator("clearance_rate"),
+        manual_rate(),
         tree["B"],
         date(2026, 3, 1),
         12,
@@ -97,7 +97,7 @@ def test_the_xlsx_report_cells_equal_the_dashboard_numbers(
     sheet = load_workbook(io.BytesIO(response.content))["指标"]
     cells = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
     dash = selectors.dashboard(people["leader"], "B", Period.month(2026, 3))
-    assert len(cells) == len(dash.rows) == 8
+    assert len(cells) == len(dash.rows) == 9  # the eight and the manual rate
     for r in dash.rows:
         _name, current, last_year, yoy, yoy_pct, previous, mom, num, den, ci, _n = cells[
             r.indicator.name
@@ -112,8 +112,8 @@ def test_the_xlsx_report_cells_equal_the_dashboard_numbers(
         assert (ci or "") == r.current.interval_display
     # Hand-computed: 1 crime this March against 3 last March
     assert cells["违法犯罪警情"][1:5] == ("1", "3", -2, -66.7)
-    assert cells["现行案件破案率"][1] == "30.0%"
-    assert cells["案件"][1] == "—"
+    assert cells["人工填报比率"][1] == "30.0%"
+    assert cells["事故"][1] == "—"
     notes = load_workbook(io.BytesIO(response.content))["说明"]
     assert any("数据截止" in str(v) for row in notes.iter_rows(values_only=True) for v in row)
 
@@ -129,23 +129,24 @@ def test_the_monthly_pdf_downloads(tree: dict[str, Any], people: dict[str, Any])
 def test_figures_page_enters_and_refuses_with_the_field_named(
     tree: dict[str, Any], people: dict[str, Any]
 ) -> None:
+    manual_rate()
     c = client_for(people["s1_analyst"])
     ok = c.post(
         "/metrics/figures/",
-        {"indicator": "cases", "jurisdiction": "S1", "month": "2026-03", "value": "7"},
+        {"indicator": "accidents", "jurisdiction": "S1", "month": "2026-03", "value": "7"},
     )
     assert ok.status_code == 302
     assert MonthlyFigure.objects.get().value == 7
     refused = c.post(
         "/metrics/figures/",
-        {"indicator": "clearance_rate", "jurisdiction": "S1", "month": "2026-03", "value": "7"},
+        {"indicator": "manual_rate", "jurisdiction": "S1", "month": "2026-03", "value": "7"},
     )
     assert refused.status_code == 422
     assert "比率指标须填写分母" in refused.content.decode()
     assert (
         c.post(
             "/metrics/figures/",
-            {"indicator": "cases", "jurisdiction": "S2", "month": "2026-03", "value": "7"},
+            {"indicator": "accidents", "jurisdiction": "S2", "month": "2026-03", "value": "7"},
         ).status_code
         == 404
     )

@@ -1,6 +1,6 @@
-"""The KPI demo (考核): 24 months of audited monthly figures for the seven indicators that
-are entered by hand until records, grid and services land, and the bureau's own 1-3-5
-arrival-rate indicator, all through the metrics services.
+"""The KPI demo (考核): 24 months of audited monthly figures for the three indicators no
+module records (事故, 涉法涉诉信访, 民警违法违纪), and the bureau's own 1-3-5 arrival-rate
+and on-time 吹哨报到 indicators, all through the metrics services.
 
 Figures are scaled from in-repo data only: each station's share of the Toronto offences
 (``data/toronto_mci_points.csv.gz``, by the station's H3 cells) sets its size, and a seeded
@@ -24,17 +24,14 @@ from zhian.metrics.services.figures import do_enter_monthly_figure
 from zhian.metrics.services.indicators import IndicatorInput, do_create_indicator
 
 MONTHS = 24
-# Monthly figure per 1,000 Toronto offences (7 years) of a station: cases, accidents,
-# petitions, upheld complaints, misconduct cases.
+# Monthly figure per 1,000 Toronto offences (7 years) of a station for the indicators no
+# module records (accidents, petitions, misconduct cases); cases, clearance, upheld
+# complaints and satisfaction are counted from the records and services demos' rows.
 PER_THOUSAND = {
-    "cases": 9.0,
     "accidents": 2.5,
     "petitions": 0.6,
-    "complaints": 0.35,
     "misconduct": 0.05,
 }
-CLEARANCE = 0.45
-SATISFACTION = 0.9
 
 ARRIVAL_RATE = IndicatorInput(
     code="arrival_5min",
@@ -51,6 +48,23 @@ ARRIVAL_RATE = IndicatorInput(
     denominator_params={"arrived_only": True},
     direction="rise",
     order=90,
+)
+
+WHISTLE_RATE = IndicatorInput(
+    code="whistle_sign_on_time",
+    name="吹哨报到按时签收率",
+    name_en="Referrals signed for on time",
+    definition=(
+        "按派单时间计入周期的吹哨报到（报到单）中，部门在签收时限内签收的比例；分母为签收时限"
+        "已有结果的报到单（按时签收、超时签收，或截至统计时已超时未签收），仍在时限内未签收的不计。"
+    ),
+    kind="rate",
+    source="grid.referrals",
+    params={"met": "sign"},
+    denominator_source="grid.referrals",
+    denominator_params={"decided": "sign"},
+    direction="rise",
+    order=95,
 )
 
 
@@ -84,6 +98,7 @@ def create_demo_metrics(*, seed: int = 0) -> str:
     leader = User.objects.get(username="leader")
     bureau = Jurisdiction.objects.get(kind=JurisdictionKind.BUREAU)
     do_create_indicator(ARRIVAL_RATE, bureau=bureau, acting_user=leader)
+    do_create_indicator(WHISTLE_RATE, bureau=bureau, acting_user=leader)
     indicators = {i.code: i for i in IndicatorDefinition.objects.filter(source="manual")}
     stations = {s.pk: s for s in Jurisdiction.objects.filter(kind=JurisdictionKind.STATION)}
     months = recent_months(MONTHS)
@@ -100,28 +115,7 @@ def create_demo_metrics(*, seed: int = 0) -> str:
                     indicators[code], station, month, value, acting_user=analyst
                 )
                 entered += 1
-            current = int(rng.poisson(size / 1000 * PER_THOUSAND["cases"] * 0.6))
-            cleared = int(rng.binomial(current, CLEARANCE + 0.1 * k / MONTHS))
-            do_enter_monthly_figure(
-                indicators["clearance_rate"],
-                station,
-                month,
-                cleared,
-                denominator=current,
-                acting_user=analyst,
-            )
-            surveyed = int(rng.integers(40, 121))
-            satisfied = int(rng.binomial(surveyed, SATISFACTION))
-            do_enter_monthly_figure(
-                indicators["satisfaction"],
-                station,
-                month,
-                satisfied,
-                denominator=surveyed,
-                acting_user=analyst,
-            )
-            entered += 2
     return (
         f"考核：{len(stations)} 个派出所 {MONTHS} 个月的月度填报 {entered} 条，"
-        "新增本局指标“5 分钟到场率”"
+        "新增本局指标“5 分钟到场率”“吹哨报到按时签收率”"
     )

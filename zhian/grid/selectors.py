@@ -357,3 +357,69 @@ def access_party(user: Any, party_id: int) -> DisputeParty:
     if party is None:
         raise NotFound(_("未找到该当事人"))
     return party
+
+
+# --- KPI read side (zhian.metrics imports these; grid never imports metrics) -------------
+
+CLOCKS = ("sign", "resolve")
+
+
+def _below(within: Jurisdiction) -> QuerySet[Any]:
+    return Jurisdiction.objects.filter(path__startswith=within.path).values("pk")
+
+
+def counted_referrals(
+    within: Jurisdiction,
+    start: datetime,
+    end: datetime,
+    *,
+    met: str = "",
+    decided: str = "",
+    now: datetime | None = None,
+    user: Any = None,
+) -> QuerySet[Referral]:
+    """Referrals (吹哨报到 报到单) made in ``[start, end)`` on reports in ``within`` and
+    below. ``met="sign"`` / ``"resolve"``: only those whose clock was met on time;
+    ``decided=…``: only those whose clock has an outcome by ``now`` (met, late, or run
+    out unmet), as the department scorecard counts them, so a rate of on-time signing is
+    ``met`` over ``decided``. With ``user`` the rows are those the user may see."""
+    if met not in ("", *CLOCKS) or decided not in ("", *CLOCKS):
+        raise ValueError("clock must be 'sign' or 'resolve'")
+    now = now or timezone.now()
+    qs = Referral.objects.all()
+    if user is not None:
+        qs = qs.filter(scope_q(user, "gridreport.view", "jurisdiction"))
+    qs = qs.filter(created_at__gte=start, created_at__lt=end, jurisdiction_id__in=_below(within))
+    if met == "sign":
+        qs = qs.filter(signed_on_time=True)
+    elif met == "resolve":
+        qs = qs.filter(resolved_on_time=True)
+    if decided == "sign":
+        qs = qs.filter(
+            Q(signed_on_time__isnull=False) | Q(signed_at__isnull=True, sign_due_at__lt=now)
+        )
+    elif decided == "resolve":
+        qs = qs.filter(
+            Q(resolved_on_time__isnull=False)
+            | Q(status__in=OPEN_REFERRAL, resolved_on_time__isnull=True, resolve_due_at__lt=now)
+        )
+    return qs
+
+
+def counted_disputes(
+    within: Jurisdiction,
+    start: datetime,
+    end: datetime,
+    *,
+    statuses: list[str] | tuple[str, ...] = (),
+    user: Any = None,
+) -> QuerySet[Dispute]:
+    """Disputes (矛盾纠纷) registered in ``[start, end)`` in ``within`` and below, in one of
+    ``statuses`` now (e.g. ``settled``: 已化解) when given. With ``user``: in scope."""
+    qs = Dispute.objects.all()
+    if user is not None:
+        qs = scoped(qs, user, "dispute.view")
+    qs = qs.filter(created_at__gte=start, created_at__lt=end, jurisdiction_id__in=_below(within))
+    if statuses:
+        qs = qs.filter(status__in=list(statuses))
+    return qs

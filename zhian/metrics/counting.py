@@ -58,7 +58,11 @@ class Counter:
 
     def count(self, source: Source, params: dict[str, Any], period: Period) -> int:
         months = period.whole_months()
-        if months is None or source.count_by_month is None:
+        if (
+            months is None
+            or source.count_by_month is None
+            or (not source.additive and len(months) != 1)
+        ):
             assert source.count is not None
             start, end = period.bounds()
             return source.count(self.within, start, end, params)

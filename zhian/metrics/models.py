@@ -150,3 +150,69 @@ class StoredReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.jurisdiction_id} {self.start}"
+
+
+class IncidentMonthCount(models.Model):
+    """Summary (汇总) of counted incidents (not merged or cancelled) per local month,
+    jurisdiction and category, for the months the dashboard reads most. Derived data:
+    rebuilt by :func:`zhian.metrics.summary.refresh_summaries`, read together with a
+    live count of the months it does not cover or that changed since it was built, so a
+    number from it always equals the raw count (see docs/metrics.md)."""
+
+    month = models.DateField()
+    jurisdiction = models.ForeignKey(
+        "core.Jurisdiction", on_delete=models.CASCADE, related_name="+"
+    )
+    category = models.ForeignKey(
+        "dispatch.IncidentCategory", on_delete=models.CASCADE, related_name="+"
+    )
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "jurisdiction", "category"], name="metrics_incident_month_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.jurisdiction_id} {self.category_id} {self.n}"
+
+
+class CaseMonthCount(models.Model):
+    """Summary (汇总) of cases per local month, handling unit and case type: ``accepted``
+    (受案 that count as cases: not 不予立案 or 撤销), ``filed`` (立案 events, case not
+    annulled) and ``solved_in_month`` (of those, decided (处理决定) before the month ended).
+    Derived data, kept and read like :class:`IncidentMonthCount`."""
+
+    month = models.DateField()
+    jurisdiction = models.ForeignKey(
+        "core.Jurisdiction", on_delete=models.CASCADE, related_name="+"
+    )
+    case_type = models.CharField(max_length=16)
+    accepted = models.PositiveIntegerField(default=0)
+    filed = models.PositiveIntegerField(default=0)
+    solved_in_month = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "jurisdiction", "case_type"], name="metrics_case_month_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.jurisdiction_id} {self.case_type}"
+
+
+class SummaryState(models.Model):
+    """What one summary (``incidents``, ``cases``) covers: every local month before
+    ``through``, as the rows were at ``built_at`` (rows created or changed since are read
+    live)."""
+
+    name = models.CharField(max_length=16, primary_key=True)
+    built_at = models.DateTimeField()
+    through = models.DateField()
+
+    def __str__(self) -> str:
+        return f"{self.name} through {self.through} at {self.built_at:%Y-%m-%d %H:%M}"

@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from zhian.core.errors import NotFound, ValidationFailed
 from zhian.core.models import Jurisdiction, JurisdictionKind
 from zhian.core.scoping import check_can, scope_paths, scoped
-from zhian.metrics.counting import Counter
-from zhian.metrics.engine import IndicatorRow, indicator_row, row_months
+from zhian.metrics.choices import Direction
+from zhian.metrics.counting import Counter, months_of
+from zhian.metrics.engine import Figure, IndicatorRow, compute, indicator_row, row_months
 from zhian.metrics.models import IndicatorDefinition, MonthlyFigure, StoredReport
 from zhian.metrics.periods import Period, parse_period
 from zhian.metrics.ranking import StationScore, rank_stations
@@ -118,6 +119,70 @@ def drill(user: Any, code: str, indicator_code: str, period: Period, part: str =
         source.rows(user, jurisdiction, start, end, params),
         source.row_template,
     )
+
+
+@dataclass
+class MapArea:
+    jurisdiction: Jurisdiction
+    figure: Figure
+    #: 0 (best) … CLASSES - 1 (worst) by the indicator's direction; None: no value.
+    tone_class: int | None = None
+
+
+@dataclass
+class AreaMap:
+    jurisdiction: Jurisdiction
+    indicator: IndicatorDefinition
+    period: Period
+    areas: list[MapArea]
+    legend: list[tuple[int, str]]
+
+
+MAP_CLASSES = 5
+
+
+def area_map(user: Any, code: str, indicator_code: str, period: Period) -> AreaMap:
+    """The indicator's value for each unit directly below ``code`` (stations under a
+    bureau, sectors under a station; a sector alone), shaded in classes from best to worst
+    by the indicator's direction, with the legend's ranges. Only units the user may view."""
+    jurisdiction = access_jurisdiction(user, code)
+    indicator = access_indicator(indicator_code)
+    units = list(
+        scoped(Jurisdiction.objects.all(), user, VIEW, field="")
+        .filter(parent=jurisdiction, kind__in=LEVELS)
+        .order_by("code")
+    ) or [jurisdiction]
+    areas = [
+        MapArea(unit, compute(indicator, unit, period, Counter(unit, months_of([period]))))
+        for unit in units
+    ]
+    values = sorted({a.figure.value for a in areas if a.figure.value is not None})
+    legend: list[tuple[int, str]] = []
+    if values:
+        low, high = values[0], values[-1]
+        step = (high - low) / MAP_CLASSES
+
+        def show(v: float) -> str:
+            if indicator.is_rate:
+                return f"{v * 100:.1f}%"
+            return f"{v:.1f}".rstrip("0").rstrip(".")
+
+        for k in range(MAP_CLASSES if step else 1):
+            lo, hi = low + k * step, low + (k + 1) * step if step else high
+            legend.append((k, f"{show(lo)}–{show(hi)}"))
+        for area in areas:
+            value = area.figure.value
+            if value is None:
+                continue
+            rank = min(int((value - low) / step), MAP_CLASSES - 1) if step else 0
+            area.tone_class = rank
+        if indicator.direction == Direction.RISE:  # a higher value is better: reverse
+            top = len(legend) - 1
+            for area in areas:
+                if area.tone_class is not None:
+                    area.tone_class = top - area.tone_class
+            legend = [(top - k, label) for k, label in legend]
+    return AreaMap(jurisdiction, indicator, period, areas, sorted(legend))
 
 
 def ranking(user: Any, code: str, period: Period) -> dict[str, Any]:

@@ -6,18 +6,15 @@ JSON on the definition). A source is a counting function
 aware datetimes, plus ``rows(user, within, start, end, params)`` for the drill-down list
 (scoped to the user) and the date bases it supports.
 
-Indicators whose source app does not exist yet (cases, accidents, petitions, complaints,
-misconduct, clearance, satisfaction) use the ``manual`` source: audited monthly figures
-(:class:`~zhian.metrics.models.MonthlyFigure`). When records, grid or services land, the
-manual entry is replaced by one counting function and one ``register_source`` line here,
-and the indicator's ``source`` is switched to it (admin or a data migration); nothing else
-changes. For example::
+Indicators with no module behind them (accidents, petitions, officer misconduct) use the
+``manual`` source: audited monthly figures (:class:`~zhian.metrics.models.MonthlyFigure`).
+A module replaces a manual entry with one counting function and one ``register_source``
+line, then the indicator's ``source`` is switched (admin or a data migration); nothing else
+changes. Records, grid and services did so in :mod:`zhian.metrics.intake_sources`
+(imported at the end of this module)::
 
-    def count_cases(within, start, end, params):
-        return records_selectors.counted_cases(within, start, end, **params).count()
-
-    register_source(Source("records.cases", _("案件（立案）"), ("opened_at",),
-                           validate=_no_params, count=count_cases, rows=case_rows))
+    register_source(Source("records.cases", _("案件"), ("accepted_at",),
+                           validate=..., count=count_cases, rows=case_rows))
 """
 
 from __future__ import annotations
@@ -38,6 +35,7 @@ from zhian.core.errors import ValidationFailed
 from zhian.core.models import Jurisdiction
 from zhian.core.scoping import scoped
 from zhian.dispatch import selectors as dispatch_selectors
+from zhian.metrics import summary
 from zhian.metrics.models import IndicatorDefinition, MonthlyFigure
 from zhian.metrics.periods import Period, bureau_zone
 
@@ -58,6 +56,10 @@ class Source:
     rows: RowsFn | None = None
     #: Optional: counts per local month (first day) in one query, for trends and 同比.
     count_by_month: MonthlyFn | None = None
+    #: False when a period's count is not the sum of its months' counts (e.g. "filed in
+    #: the period and solved before its end"): ``count_by_month`` then serves one-month
+    #: periods only and longer periods are counted with ``count``.
+    additive: bool = True
     #: The drill-down template that lists this source's rows.
     row_template: str = ""
 
@@ -139,7 +141,7 @@ def count_incidents(
     ).count()
 
 
-def incident_counts_by_month(
+def _raw_counts_by_month(
     within: Jurisdiction, start: datetime, end: datetime, params: dict[str, Any]
 ) -> dict[date, int]:
     rows = (
@@ -150,6 +152,22 @@ def incident_counts_by_month(
         .annotate(n=Count("pk"))
     )
     return {timezone.localtime(r["month"], bureau_zone()).date(): r["n"] for r in rows}
+
+
+def incident_counts_by_month(
+    within: Jurisdiction, start: datetime, end: datetime, params: dict[str, Any]
+) -> dict[date, int]:
+    """Per local month: from the incident summary where it is current (category filters
+    only; arrival filters need the assignments, so they are always counted live)."""
+    if set(params) - {"top_categories"}:
+        return _raw_counts_by_month(within, start, end, params)
+    return summary.incident_counts_by_month(
+        within,
+        start,
+        end,
+        params.get("top_categories", ()),
+        live=lambda s, e: _raw_counts_by_month(within, s, e, params),
+    )
 
 
 def incident_rows(
@@ -207,3 +225,7 @@ def figure_rows(
         .select_related("jurisdiction", "entered_by", "indicator")
         .order_by("month", "jurisdiction__path")
     )
+
+
+# The sources read from records, grid and services register themselves on import.
+from zhian.metrics import intake_sources  # noqa: E402, F401

@@ -81,12 +81,15 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
         }
         for row in dash.rows
     ]
+    map_code = request.GET.get("map", "")
     return render(
         request,
         "metrics/dashboard.html",
         {
             "dash": dash,
             "lines": lines,
+            "map_code": map_code,
+            "area_map": _area_map(request, code, map_code, period) if map_code else None,
             "choices": selectors.jurisdictions_for(request.user)[:500],
             "months": months,
             "query": _query(code, period),
@@ -95,6 +98,35 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
         }
         | _period_context(request, period),
     )
+
+
+def _area_map(
+    request: AuthenticatedRequest, code: str, indicator_code: str, period: Period
+) -> dict[str, Any]:
+    """The map of the units below ``code`` for one indicator: GeoJSON features (boundary,
+    name, value as displayed, shade class, drill link) for ``json_script`` and the legend."""
+    found = selectors.area_map(request.user, code, indicator_code, period)
+    drill = reverse("metrics:drill", args=[found.indicator.code])
+    features = [
+        {
+            "type": "Feature",
+            "geometry": area.jurisdiction.boundary,
+            "properties": {
+                "code": area.jurisdiction.code,
+                "name": area.jurisdiction.name,
+                "display": area.figure.display,
+                "reason": area.figure.reason,
+                "tone": area.tone_class,
+                "drill": drill + "?" + _query(area.jurisdiction.code, period),
+            },
+        }
+        for area in found.areas
+    ]
+    return {
+        "map": found,
+        "data": {"type": "FeatureCollection", "features": features},
+        "legend": found.legend,
+    }
 
 
 @page

@@ -8,7 +8,19 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db.models import Avg, Count, Model, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Avg,
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,10 +30,11 @@ from zhian.core.extensions import PageAction
 from zhian.core.models import Jurisdiction, JurisdictionKind
 from zhian.core.scoping import can, scope_paths, scope_q
 from zhian.dispatch.selectors import access_incident
-from zhian.records.choices import OPEN_STAGES, ApprovalStatus, DeadlineStatus
+from zhian.records.choices import OPEN_STAGES, ApprovalStatus, DeadlineStatus, EventKind, Stage
 from zhian.records.models import (
     Approval,
     Case,
+    CaseEvent,
     Deadline,
     DeadlineRule,
     Evidence,
@@ -397,3 +410,163 @@ def access_evidence_file(user: Any, file_id: int) -> EvidenceFile:
     if row is None:
         raise NotFound(_("未找到该附件"))
     return row
+
+
+# --- KPI read side (zhian.metrics imports these; records never imports metrics) ---------
+
+
+def _below(within: Jurisdiction) -> QuerySet[Any]:
+    return Jurisdiction.objects.filter(path__startswith=within.path).values("pk")
+
+
+def _whole_platform(within: Jurisdiction) -> bool:
+    """The only top-level jurisdiction: every row is inside it (no filter needed)."""
+    return (
+        within.parent_id is None
+        and not Jurisdiction.objects.filter(parent=None).exclude(pk=within.pk).exists()
+    )
+
+
+def counted_cases(
+    within: Jurisdiction,
+    start: datetime,
+    end: datetime,
+    *,
+    case_types: Iterable[str] = (),
+    user: Any = None,
+) -> QuerySet[Case]:
+    """Cases accepted (受案, ``accepted_at``) in ``[start, end)`` by ``within`` or a unit
+    below it that count as cases (案件): not those later 不予立案 (the report was not a
+    case) or 撤销 (annulled). ``case_types`` narrows to criminal / administrative.
+
+    With ``user`` the rows are narrowed to what the user may open (drill-down lists);
+    without, the caller counts an aggregate for a jurisdiction it has already authorised."""
+    qs = in_scope(Case.objects.all(), user, "case.view") if user is not None else Case.objects.all()
+    qs = qs.filter(accepted_at__gte=start, accepted_at__lt=end).exclude(
+        stage__in=[Stage.NOT_FILED, Stage.REVOKED]
+    )
+    if not _whole_platform(within):
+        qs = qs.filter(jurisdiction_id__in=_below(within))
+    types = list(case_types)
+    if types:
+        qs = qs.filter(case_type__in=types)
+    return qs
+
+
+def counted_filings(
+    within: Jurisdiction,
+    start: datetime,
+    end: datetime,
+    *,
+    case_types: Iterable[str] = (),
+    solved_within: bool = False,
+) -> QuerySet[CaseEvent]:
+    """立案 events in ``[start, end)`` of cases handled in ``within`` or below and not since
+    annulled (撤销): one per filed case, the 现行案件 of the period, counted on the filing
+    time (``at``). ``solved_within``: only cases that reached a 处理决定 before ``end`` (the
+    破案 of this platform's stage machine: 调查 → 处理决定 → 结案 / 移送; a case handed to
+    another authority from 调查 without a decision is never solved). Read from the events,
+    so a count scans the period's events and joins their cases by key."""
+    qs = CaseEvent.objects.filter(kind=EventKind.FILED, at__gte=start, at__lt=end).exclude(
+        case__stage=Stage.REVOKED
+    )
+    if not _whole_platform(within):
+        qs = qs.filter(case__jurisdiction_id__in=_below(within))
+    types = list(case_types)
+    if types:
+        qs = qs.filter(case__case_type__in=types)
+    if solved_within:
+        qs = qs.filter(
+            Exists(
+                CaseEvent.objects.filter(
+                    case_id=OuterRef("case_id"), kind=EventKind.DECIDED, at__lt=end
+                )
+            )
+        )
+    return qs
+
+
+def with_decision(filings: QuerySet[CaseEvent]) -> QuerySet[CaseEvent]:
+    """:func:`counted_filings` rows joined to their case's 处理决定 event (``decision``),
+    for one filtered count per month in a single scan with :func:`decided_before`."""
+    return filings.annotate(
+        decision=FilteredRelation("case__events", condition=Q(case__events__kind=EventKind.DECIDED))
+    )
+
+
+def decided_before(moment: datetime) -> Q:
+    """On :func:`with_decision` rows: the case had a 处理决定 before ``moment``."""
+    return Q(decision__at__lt=moment)
+
+
+def counted_filed_cases(
+    within: Jurisdiction,
+    start: datetime,
+    end: datetime,
+    *,
+    case_types: Iterable[str] = (),
+    solved_within: bool = False,
+    user: Any = None,
+) -> QuerySet[Case]:
+    """The cases of :func:`counted_filings` (``solved_within``: solved before ``end``), in
+    the user's scope with ``user`` (the drill-down list behind a clearance figure)."""
+    qs = in_scope(Case.objects.all(), user, "case.view") if user is not None else Case.objects.all()
+    filings = counted_filings(
+        within, start, end, case_types=case_types, solved_within=solved_within
+    )
+    return qs.filter(pk__in=filings.values("case_id"))
+
+
+def case_month_groups(start: datetime, end: datetime, zone: Any) -> list[dict[str, Any]]:
+    """For the KPI summary (zhian.metrics): per local month of ``zone``, handling unit and
+    case type, the cases accepted in ``[start, end)`` that count (``accepted``), and the
+    立案 events in it of cases not annulled (``filed``) with those decided before their
+    filing month ended (``solved``). Rows of month, jurisdiction_id, case_type and counts."""
+    accepted = (
+        Case.objects.filter(accepted_at__gte=start, accepted_at__lt=end)
+        .exclude(stage__in=[Stage.NOT_FILED, Stage.REVOKED])
+        .annotate(month=TruncMonth("accepted_at", tzinfo=zone))
+        .order_by()
+        .values("month", "jurisdiction_id", "case_type")
+        .annotate(accepted=Count("pk"))
+    )
+    first_decision = (
+        CaseEvent.objects.filter(case_id=OuterRef("case_id"), kind=EventKind.DECIDED)
+        .order_by("at")
+        .values("at")[:1]
+    )
+    filed = (
+        CaseEvent.objects.filter(kind=EventKind.FILED, at__gte=start, at__lt=end)
+        .exclude(case__stage=Stage.REVOKED)
+        .annotate(
+            month=TruncMonth("at", tzinfo=zone),
+            decided_month=TruncMonth(Subquery(first_decision), tzinfo=zone),
+            jurisdiction_id=F("case__jurisdiction_id"),
+            case_type=F("case__case_type"),
+        )
+        .order_by()
+        .values("month", "jurisdiction_id", "case_type")
+        .annotate(filed=Count("pk"), solved=Count("pk", filter=Q(decided_month=F("month"))))
+    )
+    return [dict(r) for r in accepted] + [dict(r) for r in filed]
+
+
+def case_months_changed_since(since: datetime, before: datetime, zone: Any) -> set[Any]:
+    """Local months (first day) that hold a case created or changed at or after ``since``
+    (every stage step and its 立案 / 处理决定 event bumps ``updated_at``): its acceptance
+    month and its filing month, when before ``before``."""
+    changed = Case.objects.filter(updated_at__gte=since)
+    months = set(
+        changed.filter(accepted_at__lt=before)
+        .annotate(month=TruncMonth("accepted_at", tzinfo=zone))
+        .order_by()
+        .values_list("month", flat=True)
+        .distinct()
+    ) | set(
+        CaseEvent.objects.filter(kind=EventKind.FILED, at__lt=before, case__in=changed)
+        .annotate(month=TruncMonth("at", tzinfo=zone))
+        .order_by()
+        .values_list("month", flat=True)
+        .distinct()
+    )
+    return {timezone.localtime(m, zone).date() for m in months}

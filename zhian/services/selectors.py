@@ -30,6 +30,7 @@ from zhian.services.models import (
     FaqEntry,
     OnlineReport,
     Slot,
+    SurveyResponse,
 )
 from zhian.services.operations.tracking import PublicEntry, find_tracking, public_timeline
 
@@ -208,3 +209,48 @@ def internal_notes(tracking_id: int) -> list[Any]:
     from zhian.services.models import InternalNote
 
     return list(InternalNote.objects.filter(tracking_id=tracking_id).select_related("author"))
+
+
+# ---- KPI read side (zhian.metrics imports these; services never imports metrics) ------
+
+
+def _below(within: Jurisdiction) -> QuerySet[Any]:
+    return Jurisdiction.objects.filter(path__startswith=within.path).values("pk")
+
+
+def counted_complaints(
+    within: Jurisdiction,
+    start: datetime,
+    end: datetime,
+    *,
+    findings: list[str] | tuple[str, ...] = (),
+    user: Any = None,
+) -> QuerySet[Complaint]:
+    """Complaints about policing concluded (``concluded_at``) in ``[start, end)`` whose
+    complained-about unit is ``within`` or below it, with one of ``findings`` when given
+    (有效投诉: upheld and partly upheld). With ``user``: the complaints the user may see
+    (the complainant deferred)."""
+    qs = complaints_for(user, open_only=False) if user is not None else Complaint.objects.all()
+    qs = qs.filter(concluded_at__gte=start, concluded_at__lt=end, unit_id__in=_below(within))
+    if findings:
+        qs = qs.filter(finding__in=list(findings))
+    return qs
+
+
+def counted_survey_responses(
+    within: Jurisdiction,
+    start: datetime,
+    end: datetime,
+    *,
+    ratings: list[str] | tuple[str, ...] = (),
+    user: Any = None,
+) -> QuerySet[SurveyResponse]:
+    """回访 answers given (``answered_at``) in ``[start, end)`` about a station in
+    ``within`` or below, with one of ``ratings`` when given. With ``user``: in scope."""
+    qs = SurveyResponse.objects.all()
+    if user is not None:
+        qs = scoped(qs, user, "survey.view", field="station")
+    qs = qs.filter(answered_at__gte=start, answered_at__lt=end, station_id__in=_below(within))
+    if ratings:
+        qs = qs.filter(rating__in=list(ratings))
+    return qs

@@ -138,6 +138,7 @@ ZHIAN_FREQUENT_TASKS = [
     "zhian.grid.tasks.scan_overdue_referrals",
     "zhian.services.tasks.sync_forwarded_reports",
     "zhian.insights.tasks.scan_near_repeat_alerts",
+    "zhian.metrics.tasks.refresh_summaries",
 ]
 
 PASSWORD_HASHERS = [

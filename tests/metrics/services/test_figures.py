@@ -25,7 +25,7 @@ MARCH = date(2026, 3, 1)
 def test_entry_and_change_are_audited_with_before_and_after(
     tree: dict[str, Any], people: dict[str, Any]
 ) -> None:
-    cases = indicator("cases")
+    cases = indicator("accidents")
     figure = do_enter_monthly_figure(
         cases, tree["S1"], MARCH, 7, note="月报", acting_user=people["analyst"]
     )
@@ -46,7 +46,7 @@ def test_entry_and_change_are_audited_with_before_and_after(
 def test_a_second_entry_without_the_version_is_refused(
     tree: dict[str, Any], people: dict[str, Any]
 ) -> None:
-    cases = indicator("cases")
+    cases = indicator("accidents")
     do_enter_monthly_figure(cases, tree["S1"], MARCH, 7, acting_user=people["analyst"])
     with pytest.raises(Conflict) as refused:
         do_enter_monthly_figure(cases, tree["S1"], MARCH, 8, acting_user=people["analyst"])
@@ -95,7 +95,7 @@ def test_bad_entries_name_the_field_and_store_nothing(
 def test_a_station_analyst_enters_only_for_their_station_and_a_leader_not_at_all(
     tree: dict[str, Any], people: dict[str, Any]
 ) -> None:
-    cases = indicator("cases")
+    cases = indicator("accidents")
     with pytest.raises(NotFound):
         do_enter_monthly_figure(cases, tree["S2"], MARCH, 1, acting_user=people["s1_analyst"])
     with pytest.raises(PermissionDenied):

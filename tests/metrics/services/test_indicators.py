@@ -42,7 +42,7 @@ def test_a_leader_adds_an_indicator_and_it_is_audited(
         ({"params": {"top_categories": ["77"]}}, "params"),
         ({"params": {"colour": "red"}}, "params"),
         ({"params": {"arrived_within_minutes": 0}}, "params"),
-        ({"source": "records.cases"}, "source"),
+        ({"source": "accidents.register"}, "source"),
         ({"kind": "rate"}, "denominator_source"),
         (
             {

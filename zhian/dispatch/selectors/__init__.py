@@ -451,7 +451,13 @@ from zhian.dispatch.selectors.analysis import (
     NOT_COUNTED as NOT_COUNTED,
 )
 from zhian.dispatch.selectors.analysis import (
+    category_ids_under as category_ids_under,
+)
+from zhian.dispatch.selectors.analysis import (
     count_incidents_near as count_incidents_near,
+)
+from zhian.dispatch.selectors.analysis import (
+    counted_incident_month_groups as counted_incident_month_groups,
 )
 from zhian.dispatch.selectors.analysis import (
     counted_incidents as counted_incidents,
@@ -461,6 +467,9 @@ from zhian.dispatch.selectors.analysis import (
 )
 from zhian.dispatch.selectors.analysis import (
     incident_counts_by_day_and_cell as incident_counts_by_day_and_cell,
+)
+from zhian.dispatch.selectors.analysis import (
+    incident_months_changed_since as incident_months_changed_since,
 )
 from zhian.dispatch.selectors.analysis import (
     incident_time_range as incident_time_range,

@@ -7,7 +7,9 @@ import math
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
 from zhian.analytics.routing import haversine_m
 from zhian.core.models import Jurisdiction
@@ -300,3 +302,38 @@ def counted_incidents(
 def top_category_codes() -> dict[str, str]:
     """Top-level incident categories (code → name), for validating KPI filters."""
     return dict(IncidentCategory.objects.filter(parent__isnull=True).values_list("code", "name"))
+
+
+def category_ids_under(top_categories: list[str] | tuple[str, ...]) -> QuerySet[Any]:
+    """Ids of the categories a KPI filter on top-level codes counts (for a subquery)."""
+    return IncidentCategory.objects.filter(
+        Q(parent__code__in=top_categories) | Q(parent=None, code__in=top_categories)
+    ).values("pk")
+
+
+def counted_incident_month_groups(start: datetime, end: datetime, zone: Any) -> QuerySet[Any]:
+    """Counted incidents (not merged or cancelled) received in ``[start, end)`` per local
+    month of ``zone``, jurisdiction and category: rows of ``month``, ``jurisdiction_id``,
+    ``category_id``, ``n`` (for the KPI summary that zhian.metrics keeps)."""
+    return (
+        Incident.objects.filter(received_at__gte=start, received_at__lt=end)
+        .exclude(status__in=NOT_COUNTED)
+        .annotate(month=TruncMonth("received_at", tzinfo=zone))
+        .order_by()
+        .values("month", "jurisdiction_id", "category_id")
+        .annotate(n=Count("pk"))
+    )
+
+
+def incident_months_changed_since(since: datetime, before: datetime, zone: Any) -> set[Any]:
+    """Local months (first day) of incidents received before ``before`` that were created
+    or changed (merged, cancelled, reclassified …: every dispatch write stamps
+    ``updated_at``) at or after ``since``."""
+    rows = (
+        Incident.objects.filter(updated_at__gte=since, received_at__lt=before)
+        .annotate(month=TruncMonth("received_at", tzinfo=zone))
+        .order_by()
+        .values_list("month", flat=True)
+        .distinct()
+    )
+    return {timezone.localtime(m, zone).date() for m in rows}
