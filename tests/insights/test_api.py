@@ -78,3 +78,35 @@ def test_alerts_and_plans_are_scoped(
         east.post("/api/v1/insights/plans", body, content_type="application/json").status_code
         == 404
     )
+
+
+def test_each_input_rule_is_a_422_naming_the_field(people: dict[str, Any]) -> None:
+    """One field at a time breaks the input contract (zhian.core.schema_types): a code
+    with an invisible character, a boolean as a number, a day written as a number (read
+    as a Unix time otherwise) or out of the bureau's window: 422 naming the field, and
+    nothing is queued or planned."""
+    from zhian.insights.models import PatrolPlan, StoredForecast
+
+    client = api_client(people["analyst"])
+    cases = [
+        ("/api/v1/insights/forecasts", {"jurisdiction": "HKI\u200b"}, "jurisdiction"),
+        ("/api/v1/insights/forecasts", {"jurisdiction": "HKI", "category": "01" * 9}, "category"),
+        (
+            "/api/v1/insights/forecasts",
+            {"jurisdiction": "HKI", "horizon_days": True},
+            "horizon_days",
+        ),
+        ("/api/v1/insights/plans", {"jurisdiction": "HKI", "day": 0}, "day"),
+        ("/api/v1/insights/plans", {"jurisdiction": "HKI", "day": "2099-01-01"}, "day"),
+        (
+            "/api/v1/insights/plans",
+            {"jurisdiction": "HKI", "day": "2026-01-01", "dwell_minutes": True},
+            "dwell_minutes",
+        ),
+    ]
+    for path, body, field in cases:
+        response = client.post(path, body, content_type="application/json")
+        assert response.status_code == 422, (field, response.content[:300])
+        assert response["Content-Type"].startswith("application/problem+json")
+        assert any(field in e["loc"] for e in response.json().get("errors", [])), response.json()
+    assert not StoredForecast.objects.exists() and not PatrolPlan.objects.exists()

@@ -91,3 +91,26 @@ def test_indicator_definitions_are_for_kpi_viewers_only(people: dict[str, Any]) 
         listed = client_for(people[who]).get("/api/v1/metrics/indicators").json()
         codes = [r["code"] for r in listed]
         assert "crime_incidents" in codes, who
+
+
+def test_each_input_rule_is_a_422_naming_the_field(
+    tree: dict[str, Any], people: dict[str, Any]
+) -> None:
+    """One field at a time breaks the input contract (zhian.core.schema_types): 422 naming
+    the field, and no figure is stored."""
+    from zhian.metrics.models import MonthlyFigure
+
+    c = client_for(people["analyst"])
+    good = {"indicator": "accidents", "jurisdiction": "S1", "month": "2026-02", "value": 3}
+    for change, field in (
+        ({"indicator": "acc\u200bidents"}, "indicator"),
+        ({"jurisdiction": "S\u202e1"}, "jurisdiction"),
+        ({"value": True}, "value"),
+        ({"value": 10_000_001}, "value"),
+        ({"note": "说" * 501}, "note"),
+        ({"month": "2026-2"}, "month"),
+    ):
+        response = c.post("/api/v1/metrics/figures", good | change, content_type="application/json")
+        assert response.status_code == 422, (field, response.content[:300])
+        assert any(field in e["loc"] for e in response.json().get("errors", [])), response.json()
+    assert not MonthlyFigure.objects.exists()

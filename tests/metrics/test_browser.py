@@ -108,3 +108,54 @@ def test_leader_maps_an_indicator_by_station_and_clicks_through_to_the_rows(
     assert page.locator("#drill-rows tbody tr").count() == 3
     assert "j=S2" in page.url
     assert not [e for e in errors if "Content Security Policy" in e], errors
+
+
+CSP_WATCH = """
+window.__csp = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__csp.push([e.violatedDirective, e.blockedURI, e.sourceFile].join(" "));
+});
+"""
+CHART = "echarts.getInstanceByDom(document.querySelector('#kpi-trend-card [data-chart]'))"
+
+
+def test_the_trend_chart_draws_the_chosen_indicator_with_gaps_and_within_the_csp(
+    browser_context: Any,
+    live_server: Any,
+    tree: dict[str, Any],
+    people: dict[str, Any],
+    make_incident: Any,
+    password: str,
+    test_output: Path,
+) -> None:
+    from zhian.metrics.models import IndicatorDefinition
+
+    # Given an indicator whose name is a script payload, and two incidents this month
+    IndicatorDefinition.objects.filter(code="crime_incidents").update(
+        name="<img src=x onerror=alert(1)>"
+    )
+    month = timezone.localdate().replace(day=1)
+    at = max(timezone.now() - timedelta(minutes=5), local_midnight(month) + timedelta(seconds=1))
+    make_incident(at, station="S1")
+    make_incident(at, station="S2")
+    browser_context.add_init_script(CSP_WATCH)
+    page = browser_context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    log_in(page, live_server, people["leader"].username, password)
+    page.goto(f"{live_server.url}/metrics/")
+    page.wait_for_selector("#kpi-trend-card [data-chart] canvas")
+    # When the leader picks the crime-incidents indicator and hovers the chart
+    page.select_option("#kpi-trend-card select[data-indicator]", "crime_incidents")
+    option = page.evaluate(f"{CHART}.getOption().series[0]")
+    box = page.locator("#kpi-trend-card [data-chart]").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] - 30, box["y"] + box["height"] / 2)
+    page.wait_for_timeout(200)
+    page.screenshot(path=str(test_output / "metrics-trend.png"), full_page=True)
+    # Then the chart shows its last-12-month series, this month's 2 incidents last
+    assert option["name"] == "<img src=x onerror=alert(1)>"
+    assert len(option["data"]) == 12 and option["data"][-1] == 2
+    # ... and nothing ran and the policy held
+    assert dialogs == []
+    assert page.evaluate("window.__csp") == []

@@ -4,13 +4,15 @@ layers of the 三张图, patrol plans. Scoped like the pages: a station sees its
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
+from pydantic import AfterValidator, BeforeValidator
 
 from zhian.core.api_support import acting_user
+from zhian.core.schema_types import Day, Name32, check_name, not_bool
 from zhian.insights import selectors
 from zhian.insights.services import forecasts as forecast_services
 from zhian.insights.services import plans as plan_services
@@ -19,11 +21,19 @@ from zhian.insights.services.common import local_midnight
 router = Router(tags=["insights"])
 
 
+# The input contract (zhian.core.schema_types): codes without invisible characters,
+# numbers that are not booleans, days written YYYY-MM-DD in the bureau's window.
+OptionalCode16 = Annotated[str, Field(max_length=16), AfterValidator(check_name)]
+HorizonDays = Annotated[int, BeforeValidator(not_bool), Field(ge=1, le=28)]
+DwellMinutes = Annotated[int, BeforeValidator(not_bool), Field(ge=5, le=60)]
+CapShare = Annotated[float, BeforeValidator(not_bool), Field(gt=0, le=1, allow_inf_nan=False)]
+
+
 class ForecastIn(Schema):
-    jurisdiction: str = Field(..., max_length=32, description="辖区编码（分局或派出所）")
-    category: str = Field("", max_length=16, description="警情类别编码；空为全部类别")
+    jurisdiction: Name32 = Field(..., description="辖区编码（分局或派出所）")
+    category: OptionalCode16 = Field("", description="警情类别编码；空为全部类别")
     method: Literal["best", "decay", "naive365", "naive730", "kde"] = "best"
-    horizon_days: int = Field(7, ge=1, le=28)
+    horizon_days: HorizonDays = 7
 
 
 class ForecastOut(Schema):
@@ -80,11 +90,11 @@ class AlertOut(Schema):
 
 
 class PlanIn(Schema):
-    jurisdiction: str = Field(..., max_length=32)
-    day: dt.date
+    jurisdiction: Name32
+    day: Day
     shift: Literal["day", "night"] = "day"
-    cap_share: float | None = Field(None, gt=0, le=1)
-    dwell_minutes: int = Field(15, ge=5, le=60)
+    cap_share: CapShare | None = None
+    dwell_minutes: DwellMinutes = 15
 
 
 class PlanOut(Schema):

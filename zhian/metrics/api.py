@@ -4,13 +4,15 @@ figures. Every value that cannot be computed is ``null`` with a ``reason``."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
+from pydantic import AfterValidator, BeforeValidator
 
 from zhian.core.api_support import acting_user
+from zhian.core.schema_types import Name32, Text500, check_name, not_bool
 from zhian.metrics import selectors
 from zhian.metrics.engine import Change, Figure
 from zhian.metrics.periods import parse_period
@@ -90,14 +92,21 @@ class StationOut(Schema):
     components: list[ComponentOut]
 
 
+# The input contract (zhian.core.schema_types): codes without invisible characters, free
+# text without NUL or lone surrogates, counts that are not booleans.
+Code40 = Annotated[str, Field(min_length=1, max_length=40), AfterValidator(check_name)]
+Count = Annotated[int, BeforeValidator(not_bool), Field(ge=0, le=10_000_000)]
+Version = Annotated[int, BeforeValidator(not_bool), Field(ge=1, le=2**31 - 1)]
+
+
 class MonthlyFigureIn(Schema):
-    indicator: str = Field(..., max_length=40)
-    jurisdiction: str = Field(..., max_length=32)
+    indicator: Code40
+    jurisdiction: Name32
     month: str = Field(..., pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")
-    value: int = Field(..., ge=0, le=10_000_000)
-    denominator: int | None = Field(None, ge=0, le=10_000_000)
-    note: str = Field("", max_length=500)
-    expected_version: int | None = Field(None, ge=1, description="修改已有数据时必填")
+    value: Count
+    denominator: Count | None = None
+    note: Text500 = ""
+    expected_version: Version | None = Field(None, description="修改已有数据时必填")
 
 
 class MonthlyFigureOut(Schema):

@@ -62,6 +62,31 @@ def _period_context(request: HttpRequest, period: Period) -> dict[str, Any]:
     }
 
 
+def _trend_data(rows: list[Any], months: list[str]) -> dict[str, Any]:
+    """The trend chart's series (ECharts, ``static/metrics/trend.js``): per indicator its
+    monthly values, rates in per cent, a month without a value as null (a gap, never 0)."""
+    return {
+        "series": [
+            {
+                "code": row.indicator.code,
+                "name": row.indicator.name,
+                "direction": row.indicator.direction,
+                "unit": "%" if any(f.is_rate for f in row.trend) else "",
+                "months": months,
+                "values": [
+                    None
+                    if f.value is None
+                    else round(f.value * 100, 1)
+                    if f.is_rate
+                    else f.value
+                    for f in row.trend
+                ],
+            }
+            for row in rows
+        ]
+    }
+
+
 @page
 def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     period = _period(request)
@@ -88,6 +113,7 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
         {
             "dash": dash,
             "lines": lines,
+            "trend": _trend_data(dash.rows, months),
             "map_code": map_code,
             "area_map": _area_map(request, code, map_code, period) if map_code else None,
             "choices": selectors.jurisdictions_for(request.user)[:500],
