@@ -145,3 +145,57 @@ def test_script_payload_names_never_run_on_any_page(
     assert SVG in page.inner_text(".leaflet-tooltip-pane")
     assert dialogs == [] and page.evaluate("window.__csp") == []
     assert not [m for m in console if "Content Security Policy" in m], console
+
+
+def test_script_payload_names_never_run_on_the_other_apps_pages(
+    browser_context: Any, live_server: Any, hostile: dict[str, Any], password: str
+) -> None:
+    """The same hostile bureau seen by one user holding the roles that open every other
+    app's main pages: 案件, 网格, 研判 (maps), 考核 (table, trend chart, area map), 便民服务."""
+    from tests.metrics import conftest as metrics_seed
+    from zhian.core.models import Jurisdiction
+    from zhian.metrics.models import IndicatorDefinition
+
+    if not IndicatorDefinition.objects.exists():  # a transactional test's flush removed them
+        metrics_seed._indicators.seed(django_apps, None)
+        metrics_seed._wired.wire(django_apps, None)
+    bureau = Jurisdiction.objects.get(code="X")
+    viewer = UserFactory(
+        username="xss_viewer",
+        roles=[
+            (Role.LEADER, bureau),
+            (Role.ANALYST, bureau),
+            (Role.COMMUNITY_OFFICER, bureau),
+            (Role.SUPERVISOR, bureau),
+            (Role.DISPATCHER, bureau),
+        ],
+    )
+    browser_context.add_init_script(WATCH)
+    page = browser_context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    console: list[str] = []
+    page.on("console", lambda m: console.append(m.text))
+    log_in(page, live_server, viewer.username, password)
+    pages = {
+        "/cases/": "main",
+        "/grid/": "main",
+        "/insights/": "#map",
+        "/metrics/": "#kpi-trend-card [data-chart] canvas",
+        "/metrics/?map=crime_incidents": "#kpi-map",
+        "/services/": "main",
+    }
+    for path, ready in pages.items():
+        response = page.goto(f"{live_server.url}{path}")
+        assert response is not None and response.status == 200, path
+        try:
+            page.wait_for_selector(ready, state="attached")
+        except Exception:
+            raise AssertionError(f"{path}: {ready} not found; console: {console}") from None
+        page.wait_for_timeout(150)
+        assert dialogs == [], f"{path}: a payload ran: {dialogs}"
+        violations = page.evaluate("window.__csp")
+        assert violations == [], f"{path}: CSP violations {violations}"
+        if path.startswith("/metrics/?map"):
+            # the station's payload name is on the map as text (the test reached it)
+            assert IMG in page.inner_text("#kpi-map")
