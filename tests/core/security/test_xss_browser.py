@@ -92,6 +92,21 @@ def hostile(db: Any) -> dict[str, Any]:
     return {"user": dispatcher, "incident": incident, "station": station}
 
 
+def open_and_check(page: Any, url: str, ready: str, dialogs: list[str]) -> int:
+    """Open ``url`` under the CSP, wait for ``ready``, open every map tooltip; assert no
+    payload ran and no violation was reported. Returns how many tooltips were opened."""
+    response = page.goto(url)
+    assert response is not None and response.status == 200, url
+    assert "script-src 'self'" in (response.headers.get("content-security-policy") or "")
+    page.wait_for_selector(ready, state="attached")
+    opened = int(page.evaluate(OPEN_TOOLTIPS))
+    page.wait_for_timeout(150)
+    assert dialogs == [], f"{url}: a payload ran: {dialogs}"
+    violations = page.evaluate("window.__csp")
+    assert violations == [], f"{url}: CSP violations {violations}"
+    return opened
+
+
 def test_script_payload_names_never_run_on_any_page(
     browser_context: Any, live_server: Any, hostile: dict[str, Any], password: str
 ) -> None:
@@ -117,17 +132,8 @@ def test_script_payload_names_never_run_on_any_page(
         "/dispatch/new/": "#map[data-scope]",
     }
     for path, ready in pages.items():
-        # When each page is opened and every tooltip on its map is shown
-        response = page.goto(f"{live_server.url}{path}")
-        assert response is not None and response.status == 200, path
-        assert "script-src 'self'" in (response.headers.get("content-security-policy") or "")
-        page.wait_for_selector(ready, state="attached")
-        opened = page.evaluate(OPEN_TOOLTIPS)
-        page.wait_for_timeout(150)
-        # Then nothing ran and the policy was never violated
-        assert dialogs == [], f"{path}: a payload ran: {dialogs}"
-        violations = page.evaluate("window.__csp")
-        assert violations == [], f"{path}: CSP violations {violations}"
+        # When each page is opened and every tooltip on its map is shown, nothing runs
+        opened = open_and_check(page, f"{live_server.url}{path}", ready, dialogs)
         if path == "/dispatch/":
             # ... and the payloads are on the map as text (so the test did reach them)
             assert opened >= 3
@@ -174,8 +180,6 @@ def test_script_payload_names_never_run_on_the_other_apps_pages(
     page = browser_context.new_page()
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    console: list[str] = []
-    page.on("console", lambda m: console.append(m.text))
     log_in(page, live_server, viewer.username, password)
     pages = {
         "/cases/": "main",
@@ -186,16 +190,7 @@ def test_script_payload_names_never_run_on_the_other_apps_pages(
         "/services/": "main",
     }
     for path, ready in pages.items():
-        response = page.goto(f"{live_server.url}{path}")
-        assert response is not None and response.status == 200, path
-        try:
-            page.wait_for_selector(ready, state="attached")
-        except Exception:
-            raise AssertionError(f"{path}: {ready} not found; console: {console}") from None
-        page.wait_for_timeout(150)
-        assert dialogs == [], f"{path}: a payload ran: {dialogs}"
-        violations = page.evaluate("window.__csp")
-        assert violations == [], f"{path}: CSP violations {violations}"
+        open_and_check(page, f"{live_server.url}{path}", ready, dialogs)
         if path.startswith("/metrics/?map"):
             # the station's payload name is on the map as text (the test reached it)
             assert IMG in page.inner_text("#kpi-map")
