@@ -74,11 +74,7 @@ def _trend_data(rows: list[Any], months: list[str]) -> dict[str, Any]:
                 "unit": "%" if any(f.is_rate for f in row.trend) else "",
                 "months": months,
                 "values": [
-                    None
-                    if f.value is None
-                    else round(f.value * 100, 1)
-                    if f.is_rate
-                    else f.value
+                    None if f.value is None else round(f.value * 100, 1) if f.is_rate else f.value
                     for f in row.trend
                 ],
             }
