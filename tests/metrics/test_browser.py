@@ -3,7 +3,7 @@ the case count to the cases behind it, and downloads the monthly PDF."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,13 @@ from zhian.metrics.periods import local_midnight
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def earlier_this_month() -> datetime:
+    """A moment a few minutes ago, but inside this local month (so the dashboard's default
+    period holds it even in the first minutes of a month)."""
+    month = timezone.localdate().replace(day=1)
+    return max(timezone.now() - timedelta(minutes=5), local_midnight(month) + timedelta(seconds=1))
+
+
 def test_leader_switches_station_drills_down_and_downloads_the_pdf(
     browser_context: Any,
     live_server: Any,
@@ -27,8 +34,7 @@ def test_leader_switches_station_drills_down_and_downloads_the_pdf(
     password: str,
     test_output: Path,
 ) -> None:
-    month = timezone.localdate().replace(day=1)
-    at = max(timezone.now() - timedelta(minutes=5), local_midnight(month) + timedelta(seconds=1))
+    at = earlier_this_month()
     officer = UserFactory(
         username="bamj", roles=[(Role.CASE_OFFICER, tree["S1"]), (Role.CASE_OFFICER, tree["S2"])]
     )
@@ -82,8 +88,7 @@ def test_leader_maps_an_indicator_by_station_and_clicks_through_to_the_rows(
     password: str,
     test_output: Path,
 ) -> None:
-    month = timezone.localdate().replace(day=1)
-    at = max(timezone.now() - timedelta(minutes=5), local_midnight(month) + timedelta(seconds=1))
+    at = earlier_this_month()
     for _ in range(3):
         make_incident(at, station="S2")
     make_incident(at, station="S1")
@@ -134,8 +139,7 @@ def test_the_trend_chart_draws_the_chosen_indicator_with_gaps_and_within_the_csp
     IndicatorDefinition.objects.filter(code="crime_incidents").update(
         name="<img src=x onerror=alert(1)>"
     )
-    month = timezone.localdate().replace(day=1)
-    at = max(timezone.now() - timedelta(minutes=5), local_midnight(month) + timedelta(seconds=1))
+    at = earlier_this_month()
     make_incident(at, station="S1")
     make_incident(at, station="S2")
     browser_context.add_init_script(CSP_WATCH)
