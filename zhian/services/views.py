@@ -21,7 +21,7 @@ from zhian.core.attachments import attachment_response
 from zhian.core.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed
 from zhian.core.models import User
 from zhian.core.models.notifications import OutboxMessage
-from zhian.core.pages import AuthenticatedRequest, error_page, paginate, run_action
+from zhian.core.pages import AuthenticatedRequest, error_page, paginate, posted, run_action
 from zhian.core.parties import mask_phone
 from zhian.core.scoping import can
 from zhian.services import selectors
@@ -156,11 +156,9 @@ def report_accept(request: AuthenticatedRequest, report_id: int) -> HttpResponse
 @login_required
 @require_POST
 def report_forward(request: AuthenticatedRequest, report_id: int) -> HttpResponse:
-    form = ForwardForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("请检查警情类别和坐标"))
+    d = posted(request, ForwardForm, _("请检查警情类别和坐标"))
+    if d is None:
         return redirect(f"/services/reports/{report_id}/")
-    d = form.cleaned_data
     return _report_action(
         request,
         report_id,
@@ -179,11 +177,9 @@ def report_forward(request: AuthenticatedRequest, report_id: int) -> HttpRespons
 @login_required
 @require_POST
 def report_to_grid(request: AuthenticatedRequest, report_id: int) -> HttpResponse:
-    form = GridForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("请选择网格事件类型"))
+    d = posted(request, GridForm, _("请选择网格事件类型"))
+    if d is None:
         return redirect(f"/services/reports/{report_id}/")
-    d = form.cleaned_data
     return _report_action(
         request,
         report_id,
@@ -200,11 +196,9 @@ def report_to_grid(request: AuthenticatedRequest, report_id: int) -> HttpRespons
 def _with_note(
     request: AuthenticatedRequest, report_id: int, op: Callable[..., Any], done: str
 ) -> HttpResponse:
-    form = PublicNoteForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("请填写给群众的说明"))
+    d = posted(request, PublicNoteForm, _("请填写给群众的说明"))
+    if d is None:
         return redirect(f"/services/reports/{report_id}/")
-    d = form.cleaned_data
     return _report_action(
         request,
         report_id,
@@ -413,11 +407,9 @@ def complaint_assign(request: AuthenticatedRequest, complaint_id: int) -> HttpRe
 @login_required
 @require_POST
 def complaint_conclude(request: AuthenticatedRequest, complaint_id: int) -> HttpResponse:
-    form = ConcludeForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("请选择结论并写明理由"))
+    d = posted(request, ConcludeForm, _("请选择结论并写明理由"))
+    if d is None:
         return redirect(f"/services/complaints/{complaint_id}/")
-    d = form.cleaned_data
     return _complaint_action(
         request,
         complaint_id,
@@ -435,11 +427,9 @@ def complaint_conclude(request: AuthenticatedRequest, complaint_id: int) -> Http
 @login_required
 @require_POST
 def complaint_reply(request: AuthenticatedRequest, complaint_id: int) -> HttpResponse:
-    form = ReplyForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("请填写答复内容"))
+    d = posted(request, ReplyForm, _("请填写答复内容"))
+    if d is None:
         return redirect(f"/services/complaints/{complaint_id}/")
-    d = form.cleaned_data
     return _complaint_action(
         request,
         complaint_id,
