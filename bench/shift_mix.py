@@ -110,7 +110,7 @@ def run_load(
     port: int, setup: dict[str, Any], bodies: list[dict[str, Any]], seconds: float
 ) -> dict[str, float]:
     import gevent
-    from locust import HttpUser, constant_pacing, task
+    from locust import HttpUser, task
     from locust.env import Environment
 
     auth = {"Authorization": f"Bearer {setup['token']}", "Content-Type": "application/json"}
@@ -122,18 +122,30 @@ def run_load(
     units = iter(setup["units"])
     rng = random.Random(20261128)
 
-    def stagger(period: float) -> None:
-        """Start a user at a random point of its cycle: real desks, call-takers and cars
+    def stagger(user: Any, period: float) -> None:
+        """Start ``user`` at a random point of its cycle: real desks, call-takers and cars
         are not synchronised (locust starts all 50 within two seconds, which would send
         the 30 desks' polls as one burst every 5 s)."""
-        gevent.sleep(rng.uniform(0, period))
+        user.due = time.monotonic() + rng.uniform(0, period)
+        gevent.sleep(user.due - time.monotonic())
+
+    def paced(period: float) -> Any:
+        """One task every ``period`` seconds on the user's own staggered schedule. (Locust's
+        ``constant_pacing`` counts from the user's creation, so after the first task it
+        would undo the stagger and line the users up again.)"""
+
+        def wait(user: Any) -> float:
+            user.due += period
+            return max(0.0, user.due - time.monotonic())
+
+        return wait
 
     class CallTaker(HttpUser):
         fixed_count = 10
-        wait_time = constant_pacing(30)
+        wait_time = paced(30)
 
         def on_start(self) -> None:
-            stagger(30)
+            stagger(self, 30)
 
         @task
         def create(self) -> None:
@@ -155,10 +167,10 @@ def run_load(
 
     class BoardDesk(HttpUser):
         fixed_count = 30
-        wait_time = constant_pacing(5)
+        wait_time = paced(5)
 
         def on_start(self) -> None:
-            stagger(5)
+            stagger(self, 5)
             # Production settings name the cookie __Host-sessionid (DEBUG off).
             self.client.cookies.set(setup["cookie"], next(sessions))
             with self.client.get("/dispatch/", name="board page", catch_response=True) as r:
@@ -192,10 +204,10 @@ def run_load(
 
     class PatrolDevice(HttpUser):
         fixed_count = 10
-        wait_time = constant_pacing(10)
+        wait_time = paced(10)
 
         def on_start(self) -> None:
-            stagger(10)
+            stagger(self, 10)
             self.unit, self.lon, self.lat = next(units)
             self.assignment: int | None = None
             self.steps: list[str] = []
