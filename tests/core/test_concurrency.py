@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from zhian.core.concurrency import update_if_version
+from zhian.core.concurrency import check_version, update_if_version
 from zhian.core.errors import PreconditionFailed
 from zhian.core.models import Jurisdiction
 
@@ -24,3 +24,12 @@ def test_second_writer_with_the_same_version_is_refused(tree: dict[str, Any]) ->
     stored = Jurisdiction.objects.get(code="S1")
     assert (stored.name, stored.version) == ("甲", 2)
     assert stored.updated_at >= first.created_at
+
+
+def test_check_version_refuses_a_stale_expectation_without_writing(tree: dict[str, Any]) -> None:
+    unit = Jurisdiction.objects.get(code="S1")
+    check_version(unit, 1)
+    with pytest.raises(PreconditionFailed) as exc:
+        check_version(unit, 3)
+    assert exc.value.extra["current_version"] == 1
+    assert Jurisdiction.objects.get(code="S1").version == 1

@@ -131,6 +131,18 @@ def test_stale_update_is_refused(people: dict[str, Any]) -> None:
     assert missing.status_code == 428
 
 
+def test_update_that_changes_nothing_still_checks_if_match(people: dict[str, Any]) -> None:
+    client = client_for(people["dispatcher"])
+    incident = post(client, "/api/v1/incidents", INCIDENT).json()
+    path = f"/api/v1/incidents/{incident['id']}"
+    for body in ({}, {"priority": incident["priority"]}):
+        stale = client.patch(path, body, content_type="application/json", headers={"If-Match": "7"})
+        assert stale.status_code == 412, stale.content
+        assert stale.json()["current_version"] == 1
+        same = client.patch(path, body, content_type="application/json", headers={"If-Match": "1"})
+        assert same.status_code == 200 and same.json()["version"] == 1
+
+
 def test_dispatch_flow_and_illegal_transition_is_409(people: dict[str, Any], units: Any) -> None:
     client = client_for(people["dispatcher"])
     incident = post(client, "/api/v1/incidents", INCIDENT).json()

@@ -17,7 +17,7 @@ from django.utils.translation import pgettext
 
 from zhian.analytics.routing import haversine_m
 from zhian.core import audit
-from zhian.core.concurrency import update_if_version
+from zhian.core.concurrency import check_version, update_if_version
 from zhian.core.coords import gcj02_to_wgs84
 from zhian.core.errors import Conflict, ValidationFailed
 from zhian.core.geo import point_cell
@@ -358,6 +358,7 @@ def do_update_incident(
         raise ValidationFailed(_("请填写事发地址"), code="invalid_address")
     changed = {k: v for k, v in values.items() if getattr(incident, k) != v}
     if not changed:
+        check_version(incident, expected_version, STALE_INCIDENT)
         return incident
     before = {k: getattr(incident, k) for k in changed}
     if "category" in before:
