@@ -155,7 +155,7 @@ def drive(
     return latencies, errors[0], time.perf_counter() - start
 
 
-def run() -> dict[str, float]:
+def run() -> dict[str, dict[str, float]]:
     env = bench_env()
     token = prepare(env)
     bodies = offences(shared_data(), WARMUP + MEASURED + PACED)

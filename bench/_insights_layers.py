@@ -38,6 +38,7 @@ import secrets
 import sys
 import tempfile
 import time
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -280,7 +281,7 @@ def beat_track(
 def bench_patrol_layer(
     tree: dict,
     analysts: list,
-    bureau_user: object,
+    bureau_user: Any,
     since: Any,
     until: Any,
     since_d: Any,
@@ -336,20 +337,20 @@ def load_average() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def fill_aggregate(since_d: object, until_d: object) -> tuple[float, int]:
+def fill_aggregate(since_d: date, until_d: date) -> tuple[float, int]:
     """What a bulk import runs after COPY: the recount of its days, then the statistics."""
     from django.db import connection
 
     from zhian.insights.services.incident_cells import rebuild_in_chunks
 
     start = time.perf_counter()
-    rows = sum(n for _day, n in rebuild_in_chunks(since_d, until_d))  # type: ignore[arg-type]
+    rows = sum(n for _day, n in rebuild_in_chunks(since_d, until_d))
     with connection.cursor() as cur:
         cur.execute("VACUUM ANALYZE insights_incidentcellday")
     return time.perf_counter() - start, rows
 
 
-def measure_points(analysts: list, since: object, until: object) -> float:
+def measure_points(analysts: list[Any], since: datetime, until: datetime) -> float:
     """A zoom-16 view (about 1,700 x 1,200 m here) around random incidents of each station."""
     from zhian.dispatch.models import Incident
     from zhian.insights.selectors import incident_points_in_view
@@ -366,7 +367,7 @@ def measure_points(analysts: list, since: object, until: object) -> float:
             inc = Incident.objects.get(pk=ids[int(rng.integers(0, len(ids)))])
             bbox = (inc.lon - 0.0105, inc.lat - 0.0055, inc.lon + 0.0105, inc.lat + 0.0055)
             t0 = time.perf_counter()
-            body = incident_points_in_view(user, j, since, until, bbox)  # type: ignore[arg-type]
+            body = incident_points_in_view(user, j, since, until, bbox)
             json.dumps(body)
             ms.append(1000 * (time.perf_counter() - t0))
             outcomes["too_many" if body["too_many"] else "points"] += 1
@@ -382,11 +383,11 @@ def measure_points(analysts: list, since: object, until: object) -> float:
 
 def measure(
     analysts: list,
-    bureau_user: object,
+    bureau_user: Any,
     tree: dict,
-    since: object,
-    until: object,
-    since_d: object,
+    since: datetime,
+    until: datetime,
+    since_d: date,
     copy_s: float,
     label: str,
 ) -> float:

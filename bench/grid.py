@@ -24,6 +24,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -50,7 +51,7 @@ def setup_django() -> None:
     call_command("migrate", verbosity=0)
 
 
-def fixtures() -> dict[str, object]:
+def fixtures() -> dict[str, Any]:
     from tests.factories import Role, UserFactory, build_tree
     from zhian.grid.services.departments import do_add_liaison, do_create_department
 
@@ -108,7 +109,7 @@ def _col(values: np.ndarray, null: np.ndarray | None = None) -> np.ndarray:
     return out
 
 
-def load(fx: dict[str, object]) -> dict[str, int]:
+def load(fx: dict[str, Any]) -> dict[str, int]:
     """COPY the reports and referrals in chunks; return counts."""
     from django.db import connection
 
@@ -116,11 +117,11 @@ def load(fx: dict[str, object]) -> dict[str, int]:
 
     rng = np.random.default_rng(SEED)
     grids = fx["grids"]
-    departments = [d.pk for d in fx["departments"]]  # type: ignore[attr-defined]
-    worker = fx["worker"].pk  # type: ignore[attr-defined]
+    departments = [d.pk for d in fx["departments"]]
+    worker = fx["worker"].pk
     cells = {
         g.pk: point_cell((g.min_lon + g.max_lon) / 2, (g.min_lat + g.max_lat) / 2) for g in grids
-    }  # type: ignore[attr-defined]
+    }
     now = int(NOW.timestamp())
     span = 730 * 86_400
     report_cols = (
@@ -147,7 +148,7 @@ def load(fx: dict[str, object]) -> dict[str, int]:
             hi = now - span + (span * (start + n)) // N_REPORTS
             created = np.sort(rng.integers(lo, max(lo + 1, hi - 60), n))
             grid_idx = rng.integers(0, len(grids), n)
-            g = [grids[i] for i in grid_idx]  # type: ignore[index]
+            g = [grids[i] for i in grid_idx]
             lon = np.array([x.min_lon for x in g]) + rng.random(n) * 0.02
             lat = np.array([x.min_lat for x in g]) + rng.random(n) * 0.02
             jur = np.array([x.pk for x in g])
@@ -297,7 +298,7 @@ def bench_scan() -> tuple[float, float, int]:
     return float(np.median(times)), float(np.median(idle)), alerts
 
 
-def bench_scorecard(fx: dict[str, object]) -> tuple[float, float, int]:
+def bench_scorecard(fx: dict[str, Any]) -> tuple[float, float, int]:
     from zhian.grid.selectors import scorecard
 
     rng = np.random.default_rng(SEED + 1)

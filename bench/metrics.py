@@ -205,7 +205,7 @@ def _cases(user: Any, rng: np.random.Generator, end: datetime) -> None:
     )
 
 
-def _figures(user: object) -> None:
+def _figures(user: Any) -> None:
     from zhian.core.models import Jurisdiction
     from zhian.metrics.models import IndicatorDefinition, MonthlyFigure
 

@@ -13,6 +13,14 @@ from zhian.core.services.jurisdictions import do_import_jurisdictions
 PASSWORD = "correct-horse-battery-9"
 
 
+def _add_roles(user: User, create: bool, extracted: Any, **kwargs: Any) -> None:
+    """``roles=[(Role.X, jurisdiction), …]``: saved, then given these roles."""
+    if create:
+        user.save()
+        for role, jurisdiction in extracted or []:
+            RoleAssignment.objects.create(user=user, role=role, jurisdiction=jurisdiction)
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
@@ -23,13 +31,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     display_name = factory.Sequence(lambda n: f"测试用户{n}")
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
-    @factory.post_generation
-    def roles(self, create: bool, extracted: Any, **kwargs: Any) -> None:
-        """``roles=[(Role.X, jurisdiction), …]``."""
-        if create:
-            self.save()
-            for role, jurisdiction in extracted or []:
-                RoleAssignment.objects.create(user=self, role=role, jurisdiction=jurisdiction)
+    roles = factory.PostGeneration(_add_roles)
 
 
 def square(lon: float, lat: float, size: float) -> dict[str, Any]:
