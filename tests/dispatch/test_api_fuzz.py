@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import schemathesis
 from django.core import signals
+from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
@@ -23,9 +24,12 @@ from schemathesis.checks import (
 
 from zhian.core.services.tokens import do_create_token
 from zhian.dispatch.models import Unit
-from zhian.wsgi import application
 
 pytestmark = pytest.mark.django_db
+
+# The WSGI handler zhian.wsgi serves, without its process warm-up (gc.freeze would hold
+# this test process's objects for good).
+application = get_wsgi_application()
 
 
 @pytest.fixture(autouse=True)
