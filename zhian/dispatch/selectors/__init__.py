@@ -43,7 +43,8 @@ def incidents_for(
         qs = qs.filter(status=status)
     if active is True:
         qs = qs.filter(status__in=ACTIVE_INCIDENT)
-    return qs.select_related("category", "jurisdiction")
+    # The jurisdiction's name and code, not its boundary (GeoJSON, kilobytes a row).
+    return qs.select_related("category", "jurisdiction").defer("jurisdiction__boundary")
 
 
 def access_incident(user: Any, incident_id: int) -> Incident:
@@ -57,7 +58,7 @@ def units_for(user: Any, *, status: str | None = None) -> QuerySet[Unit]:
     qs = scoped(Unit.objects.all(), user, "unit.view", field="station")
     if status:
         qs = qs.filter(status=status)
-    return qs.select_related("station")
+    return qs.select_related("station").defer("station__boundary")
 
 
 def access_unit(user: Any, unit_id: int) -> Unit:
