@@ -5,6 +5,7 @@ Usage::
     python bench/_forecast_screen.py --scope auto_theft       # fit 2015-2017, check 2018-2019
     python bench/_forecast_screen.py --sum-categories         # all = sum of per-category surfaces
     python bench/_forecast_screen.py --scope all --adaptive   # e-folding from trailing weeks
+    python bench/_forecast_screen.py --scope all --select decay,sum   # third round
 
 Precomputes, for every weekly window of a period, each cell's blend components (the
 names of :class:`~zhian.analytics.forecasters.blend.BlendForecaster`: decayed counts at
@@ -34,7 +35,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.forecast import SCOPES
 from zhian.analytics.datasets import toronto_mci_path
+from zhian.analytics.evaluation import backtest
 from zhian.analytics.events import DAY, EventSet, load_events
+from zhian.analytics.forecasters import make_forecaster
 from zhian.analytics.forecasters.blend import SEASON_AFTER, SEASON_BEFORE, SEASON_YEARS
 from zhian.analytics.forecasters.recommended import RECOMMENDED_PARAMS
 from zhian.analytics.grids import SquareGrid, StudyArea
@@ -239,15 +242,41 @@ def adaptive(events: EventSet, scope: str) -> None:
         print(f"adaptive L={lags}: 2018-2019 PAI@1 {np.nanmean(out[156:]):.3f}")
 
 
+def select(events: EventSet, scope: str, incumbent: str, candidate: str) -> None:
+    """The library's own 104-week backtest of 2018-2019 for two methods (third round):
+    mean PAI@1 and PAI@5, the margin, and the standard error of the weekly differences."""
+    start, weeks = PERIODS["select"]
+    models = {m: make_forecaster(m) for m in (incumbent, candidate)}
+    res = backtest(events, models, start, weeks, coverages=(0.01, 0.05), category=SCOPES[scope])
+    for m in models:
+        pai1, pai5 = res.mean(m, "pai", 0.01), res.mean(m, "pai", 0.05)
+        print(f"{m}: 2018-2019 PAI@1 {pai1:.3f}, PAI@5 {pai5:.3f}, {res.seconds[m]:.1f} s")
+    weekly = {
+        m: np.array([r["pai"] for r in res.rows if r["method"] == m and r["coverage"] == 0.01])
+        for m in models
+    }
+    diff = weekly[candidate] - weekly[incumbent]
+    se = diff.std(ddof=1) / math.sqrt(len(diff))
+    wins = int((diff > 0).sum())
+    print(
+        f"{candidate} - {incumbent}: {diff.mean():+.3f} PAI@1 (paired s.e. {se:.3f}); "
+        f"higher in {wins} of {len(diff)} weeks, lower in {int((diff < 0).sum())}"
+    )
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--scope", default="all", choices=list(SCOPES))
     p.add_argument("--sum-categories", action="store_true")
     p.add_argument("--adaptive", action="store_true")
+    p.add_argument("--select", metavar="INCUMBENT,CANDIDATE", help="library backtest, 2018-2019")
     args = p.parse_args()
     events = load_events(toronto_mci_path())
     t0 = time.perf_counter()
-    if args.sum_categories:
+    if args.select:
+        incumbent, candidate = args.select.split(",")
+        select(events, args.scope, incumbent, candidate)
+    elif args.sum_categories:
         sum_of_categories(events, FITTED)
     elif args.adaptive:
         adaptive(events, args.scope)
