@@ -7,7 +7,12 @@ import pytest
 
 from zhian.analytics.datasets import synthetic_events
 from zhian.analytics.events import DAY, EventSet
-from zhian.analytics.forecasters import CategorySumForecaster, make_forecaster
+from zhian.analytics.forecasters import (
+    CategorySumForecaster,
+    Forecaster,
+    NaiveForecaster,
+    make_forecaster,
+)
 from zhian.analytics.grids import SquareGrid
 
 FIVE = ("Assault", "Auto Theft", "Break and Enter", "Robbery", "Theft Over")
@@ -98,11 +103,46 @@ def test_one_category_ranks_as_its_own_method() -> None:
     np.testing.assert_allclose(fc.risk / fc.risk.sum(), decay.risk / decay.risk.sum())
 
 
+def test_one_category_split_by_another_column() -> None:
+    # Given two categories whose events carry a quadrant (NE, NW, SE, SW)
+    ev = synthetic_events(np.random.default_rng(9), days=400, per_day=10.0)
+    until = ev.instant("2018-12-01")
+    quad = ev.extra["neighbourhood"]
+    # When assaults are forecast as the sum over quadrants, NE with a 30-day memory
+    # (a forecaster given as a prototype) and the others with decay's 365 days
+    methods: dict[str, str | Forecaster] = {q: "decay" for q in ("NW", "SE", "SW")}
+    methods["NE"] = NaiveForecaster(window=None, decay=30.0)
+    model = CategorySumForecaster(methods=methods, by="neighbourhood", category="Assault")
+    fc = model.fit(ev, until).predict(until, 7.0)
+    # Then the study area is the assaults' and each cell holds its quadrant's decayed
+    # count spread over that quadrant's assaults of the last year, prorated to 7 days
+    assaults = (ev.category == "Assault") & (ev.t < until)
+    np.testing.assert_array_equal(fc.area.ids, np.unique(fc.area.grid.cell_ids(ev)[assaults]))
+    expected = np.zeros(len(fc.area))
+    for q in ("NE", "NW", "SE", "SW"):
+        sel = assaults & (quad == q)
+        age = (until - ev.t[sel]) / DAY
+        d = np.bincount(
+            fc.area.positions(ev.subset(sel)),
+            weights=np.exp(-age / (30.0 if q == "NE" else 365.0)),
+            minlength=len(fc.area),
+        )
+        n = int((sel & (ev.t >= until - 365 * DAY)).sum())
+        expected += d / d.sum() * n * 7 / 365
+    np.testing.assert_allclose(fc.risk, expected, rtol=1e-10)
+    assert sum(model.shares_.values()) == int((assaults & (ev.t >= until - 365 * DAY)).sum())
+    # and the parts still see the other category's events (for covariates)
+    ne = model.components_["NE"]
+    assert set(ne.all_events_.categories) >= {"Break and Enter", "neighbourhood=NE"}
+    with pytest.raises(ValueError, match="no column 'premises'"):
+        CategorySumForecaster(by="premises", category="Assault").fit(ev, until)
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [
         ({"category": "Assault"}, "category must be None"),
-        ({"methods": {}}, "at least one category"),
+        ({"methods": {}}, "at least one part"),
         ({"methods": {"Assault": "oracle"}}, "unknown method 'oracle'"),
     ],
 )

@@ -1,4 +1,4 @@
-"""All categories as the sum of per-category forecasts (分类叠加预测)."""
+"""Sum of per-category (or per-part) forecasts (分类叠加预测)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from collections.abc import Mapping
 import numpy as np
 from numpy.typing import NDArray
 
-from zhian.analytics.events import DAY
-from zhian.analytics.forecasters.base import Forecaster
+from zhian.analytics.events import DAY, EventSet
+from zhian.analytics.forecasters.base import Forecaster, clone
 from zhian.analytics.grids import H3Grid, SquareGrid
 
 __all__ = ["CategorySumForecaster"]
@@ -18,33 +18,39 @@ RECENT_DAYS = 365
 
 
 class CategorySumForecaster(Forecaster):
-    """All-categories risk as the sum of one forecast per category.
+    """Risk as the sum of one forecast per category (or per value of another column).
 
-    For each category, its own forecaster (``methods[category]``, by default ``best``,
-    the method recommended for that category) is fitted exactly as it would be alone,
-    on its own study area (the cells holding an earlier event of that category). Its
-    forecast is divided by its sum and multiplied by the category's events of the last
-    365 days, prorated to the horizon, so each category contributes its expected count
-    spread as its own method spreads it. A cell's risk is the sum over categories; a
-    cell outside a category's area receives nothing from it. The risks therefore add up
-    to all events of the last 365 days prorated to the horizon. With ``decay`` for every
-    category this is the second round's "sum of decayed counts" (issue 12).
+    For each part (a category; with ``by``, a value of that column among the target
+    events, e.g. each premises type of assaults) its own forecaster
+    (``methods[part]``, by default ``best``, the method recommended for a category) is
+    fitted exactly as it would be alone, on its own study area (the cells holding an
+    earlier event of that part). Its forecast is divided by its sum and multiplied by
+    the part's events of the last 365 days, prorated to the horizon, so each part
+    contributes its expected count spread as its own method spreads it. A cell's risk
+    is the sum over parts; a cell outside a part's area receives nothing from it. The
+    risks therefore add up to the target's events of the last 365 days prorated to the
+    horizon. With ``decay`` for every category this is the second round's "sum of
+    decayed counts" (issue 12).
 
     Parameters
     ----------
-    methods : mapping of category to method name, default None
+    methods : mapping of part to method name or unfitted forecaster, default None
         A name :func:`~zhian.analytics.forecasters.make_forecaster` knows (``best``,
-        ``decay``, ``naive365`` …), built with defaults for that category. None: ``best``
-        for every category in the training events.
-    grid : see :class:`~zhian.analytics.forecasters.base.Forecaster`.
-    category : must be None (the sum forecasts all categories); kept for the common
-        interface.
+        ``decay``, ``naive365`` …), built with defaults for the part, or a forecaster
+        whose parameters are copied (its ``category`` is set to the part). None:
+        ``best`` for every part in the training events.
+    by : str or None, default None
+        None: the parts are the categories and ``category`` must be None. Otherwise an
+        ``extra`` column of the events (e.g. ``premises_type``) splitting the events
+        of ``category`` (all events when None).
+    grid, category : see :class:`~zhian.analytics.forecasters.base.Forecaster`.
 
     Attributes
     ----------
-    components_ : dict of category to fitted forecaster, kept between fits so that a
-        learned model reuses its booster in a weekly backtest as it does alone.
-    shares_ : dict of category to its events of the last 365 days at the last fit.
+    components_ : dict of part to fitted forecaster, kept between fits while its method
+        is unchanged, so that a learned model reuses its booster in a weekly backtest
+        as it does alone.
+    shares_ : dict of part to its events of the last 365 days at the last fit.
     """
 
     name = "sum"
@@ -52,44 +58,91 @@ class CategorySumForecaster(Forecaster):
     def __init__(
         self,
         *,
-        methods: Mapping[str, str] | None = None,
+        methods: Mapping[str, str | Forecaster] | None = None,
+        by: str | None = None,
         grid: SquareGrid | H3Grid | None = None,
         category: str | None = None,
     ) -> None:
         self.methods = methods
+        self.by = by
         self.grid = grid
         self.category = category
 
     def _check_params(self) -> None:
-        if self.category is not None:
-            raise ValueError("the sum forecasts all categories together; category must be None")
+        if self.by is None and self.category is not None:
+            raise ValueError(
+                "the sum of categories forecasts all categories together; category must "
+                "be None (or give `by` to split one category by another column)"
+            )
         if self.methods is not None and not self.methods:
-            raise ValueError("methods must name at least one category (or be None)")
+            raise ValueError("methods must name at least one part (or be None)")
 
-    def _fit(self) -> None:
+    def _label(self, part: str) -> str:
+        return part if self.by is None else f"{self.by}={part}"
+
+    def _parts_source(self) -> EventSet:
+        """The events with each target event's category replaced by its part's label."""
+        if self.by is None:
+            return self.source_
+        cached: tuple[EventSet, EventSet] | None = getattr(self, "parts_cache_", None)
+        if cached is not None and cached[0] is self.source_:
+            return cached[1]
+        source = self.source_
+        if self.by not in source.extra:
+            have = ", ".join(sorted(source.extra)) or "none"
+            raise ValueError(f"the events have no column {self.by!r} (extra columns: {have})")
+        target = (
+            np.ones(len(source), bool)
+            if self.category is None
+            else (source.category == self.category)
+        )
+        values = np.asarray(source.extra[self.by]).astype(str)
+        labels = np.char.add(f"{self.by}=", values)
+        relabelled = source.replace(category=np.where(target, labels, source.category))
+        self.parts_cache_ = (source, relabelled)
+        return relabelled
+
+    def _spec(self, part: str) -> str | Forecaster:
+        return "best" if self.methods is None else self.methods[part]
+
+    def _build(self, spec: str | Forecaster, label: str) -> Forecaster:
         from zhian.analytics.forecasters import make_forecaster
 
-        past = self.all_events_
-        wanted = dict(self.methods) if self.methods is not None else {}
-        cats = list(wanted) if self.methods is not None else past.categories
+        if isinstance(spec, str):
+            return make_forecaster(spec, grid=self.grid, category=label)
+        model = clone(spec).set_params(category=label)
+        if self.grid is not None:
+            model.set_params(grid=self.grid)
+        return model
+
+    def _fit(self) -> None:
+        source = self._parts_source()
+        past = source.between(None, self.until_)
+        if self.methods is not None:
+            parts = list(self.methods)
+        elif self.by is None:
+            parts = past.categories
+        else:
+            prefix = f"{self.by}="
+            parts = [c[len(prefix) :] for c in past.categories if c.startswith(prefix)]
         kept = getattr(self, "components_", {})
         keys = getattr(self, "component_keys_", {})
         components: dict[str, Forecaster] = {}
-        component_keys: dict[str, tuple[str, SquareGrid | H3Grid | None]] = {}
+        component_keys: dict[str, str] = {}
         shares: dict[str, int] = {}
         recent = past.between(self.until_ - RECENT_DAYS * DAY, None)
-        for cat in cats:
-            of_cat = past.of_category(cat)
-            if len(of_cat) == 0:
+        for part in parts:
+            label = self._label(part)
+            if len(past.of_category(label)) == 0:
                 continue  # named but not seen yet: nothing to spread
-            method = wanted.get(cat, "best")
-            key = (method, self.grid)
-            model = kept.get(cat) if keys.get(cat) == key else None
+            spec = self._spec(part)
+            key = repr((spec, self.grid))
+            model = kept.get(part) if keys.get(part) == key else None
             if model is None:
-                model = make_forecaster(method, grid=self.grid, category=cat)
-            components[cat] = model.fit(self.source_, self.until_)
-            component_keys[cat] = key
-            shares[cat] = len(recent.of_category(cat))
+                model = self._build(spec, label)
+            components[part] = model.fit(source, self.until_)
+            component_keys[part] = key
+            shares[part] = len(recent.of_category(label))
         self.components_ = components
         self.component_keys_ = component_keys
         self.shares_ = shares
@@ -97,13 +150,13 @@ class CategorySumForecaster(Forecaster):
     def _predict(self, start: int, end: int) -> NDArray[np.float64]:
         horizon = (end - start) / DAY
         risk = np.zeros(len(self.area_))
-        for cat, model in self.components_.items():
+        for part, model in self.components_.items():
             fc = model.predict(start, horizon)
             total = fc.risk.sum()
-            if total <= 0 or self.shares_[cat] == 0:
+            if total <= 0 or self.shares_[part] == 0:
                 continue
             pos = self.area_.locate(fc.area.ids)  # distinct ids: distinct positions
             inside = pos >= 0
-            scale = self.shares_[cat] * horizon / RECENT_DAYS / total
+            scale = self.shares_[part] * horizon / RECENT_DAYS / total
             risk[pos[inside]] += fc.risk[inside] * scale
         return risk
