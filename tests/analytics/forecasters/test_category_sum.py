@@ -9,7 +9,6 @@ from zhian.analytics.datasets import synthetic_events
 from zhian.analytics.events import DAY, EventSet
 from zhian.analytics.forecasters import (
     CategorySumForecaster,
-    Forecaster,
     NaiveForecaster,
     make_forecaster,
 )
@@ -51,8 +50,9 @@ def test_decayed_counts_by_hand() -> None:
     expected = (2 * burglary / burglary.sum() + 4 * assault / assault.sum()) * 7 / 365
     np.testing.assert_allclose(risk, expected, rtol=1e-12)
     assert model.shares_ == {"B": 2, "S": 4}
-    # and a category named but never seen adds nothing
-    more = CategorySumForecaster(methods={"B": "decay", "S": "decay", "X": "decay"})
+    # and so does the same with decay as the default, while a category named but never
+    # seen adds nothing
+    more = CategorySumForecaster(methods={"X": "kde"}, default="decay")
     more.set_params(grid=SquareGrid(100)).fit(ev, until)
     np.testing.assert_allclose(more.predict(horizon=7).risk, expected, rtol=1e-12)
     assert set(more.components_) == {"B", "S"}
@@ -110,9 +110,12 @@ def test_one_category_split_by_another_column() -> None:
     quad = ev.extra["neighbourhood"]
     # When assaults are forecast as the sum over quadrants, NE with a 30-day memory
     # (a forecaster given as a prototype) and the others with decay's 365 days
-    methods: dict[str, str | Forecaster] = {q: "decay" for q in ("NW", "SE", "SW")}
-    methods["NE"] = NaiveForecaster(window=None, decay=30.0)
-    model = CategorySumForecaster(methods=methods, by="neighbourhood", category="Assault")
+    model = CategorySumForecaster(
+        methods={"NE": NaiveForecaster(window=None, decay=30.0)},
+        default="decay",
+        by="neighbourhood",
+        category="Assault",
+    )
     fc = model.fit(ev, until).predict(until, 7.0)
     # Then the study area is the assaults' and each cell holds its quadrant's decayed
     # count spread over that quadrant's assaults of the last year, prorated to 7 days
@@ -142,7 +145,6 @@ def test_one_category_split_by_another_column() -> None:
     ("params", "message"),
     [
         ({"category": "Assault"}, "category must be None"),
-        ({"methods": {}}, "at least one part"),
         ({"methods": {"Assault": "oracle"}}, "unknown method 'oracle'"),
     ],
 )

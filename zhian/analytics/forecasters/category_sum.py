@@ -21,9 +21,9 @@ class CategorySumForecaster(Forecaster):
     """Risk as the sum of one forecast per category (or per value of another column).
 
     For each part (a category; with ``by``, a value of that column among the target
-    events, e.g. each premises type of assaults) its own forecaster
-    (``methods[part]``, by default ``best``, the method recommended for a category) is
-    fitted exactly as it would be alone, on its own study area (the cells holding an
+    events, e.g. each premises type of assaults) its own forecaster (``methods[part]``,
+    else ``default``: ``best``, the method recommended for the category) is fitted
+    exactly as it would be alone, on its own study area (the cells holding an
     earlier event of that part). Its forecast is divided by its sum and multiplied by
     the part's events of the last 365 days, prorated to the horizon, so each part
     contributes its expected count spread as its own method spreads it. A cell's risk
@@ -34,11 +34,14 @@ class CategorySumForecaster(Forecaster):
 
     Parameters
     ----------
-    methods : mapping of part to method name or unfitted forecaster, default None
-        A name :func:`~zhian.analytics.forecasters.make_forecaster` knows (``best``,
-        ``decay``, ``naive365`` …), built with defaults for the part, or a forecaster
-        whose parameters are copied (its ``category`` is set to the part). None:
-        ``best`` for every part in the training events.
+    methods : mapping of part to method, default None
+        A method is a name :func:`~zhian.analytics.forecasters.make_forecaster` knows
+        (``best``, ``decay``, ``naive365`` …), built with defaults for the part, or an
+        unfitted forecaster whose parameters are copied (its ``category`` set to the
+        part). Parts not named here get ``default``.
+    default : method name or unfitted forecaster, default ``"best"``
+        The method of every part ``methods`` does not name (``best`` of a part that is
+        not a known category is ``decay``).
     by : str or None, default None
         None: the parts are the categories and ``category`` must be None. Otherwise an
         ``extra`` column of the events (e.g. ``premises_type``) splitting the events
@@ -59,11 +62,13 @@ class CategorySumForecaster(Forecaster):
         self,
         *,
         methods: Mapping[str, str | Forecaster] | None = None,
+        default: str | Forecaster = "best",
         by: str | None = None,
         grid: SquareGrid | H3Grid | None = None,
         category: str | None = None,
     ) -> None:
         self.methods = methods
+        self.default = default
         self.by = by
         self.grid = grid
         self.category = category
@@ -74,8 +79,6 @@ class CategorySumForecaster(Forecaster):
                 "the sum of categories forecasts all categories together; category must "
                 "be None (or give `by` to split one category by another column)"
             )
-        if self.methods is not None and not self.methods:
-            raise ValueError("methods must name at least one part (or be None)")
 
     def _label(self, part: str) -> str:
         return part if self.by is None else f"{self.by}={part}"
@@ -103,7 +106,7 @@ class CategorySumForecaster(Forecaster):
         return relabelled
 
     def _spec(self, part: str) -> str | Forecaster:
-        return "best" if self.methods is None else self.methods[part]
+        return (self.methods or {}).get(part, self.default)
 
     def _build(self, spec: str | Forecaster, label: str) -> Forecaster:
         from zhian.analytics.forecasters import make_forecaster
@@ -118,9 +121,7 @@ class CategorySumForecaster(Forecaster):
     def _fit(self) -> None:
         source = self._parts_source()
         past = source.between(None, self.until_)
-        if self.methods is not None:
-            parts = list(self.methods)
-        elif self.by is None:
+        if self.by is None:
             parts = past.categories
         else:
             prefix = f"{self.by}="
@@ -133,8 +134,6 @@ class CategorySumForecaster(Forecaster):
         recent = past.between(self.until_ - RECENT_DAYS * DAY, None)
         for part in parts:
             label = self._label(part)
-            if len(past.of_category(label)) == 0:
-                continue  # named but not seen yet: nothing to spread
             spec = self._spec(part)
             key = repr((spec, self.grid))
             model = kept.get(part) if keys.get(part) == key else None
