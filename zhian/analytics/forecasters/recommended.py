@@ -73,17 +73,22 @@ RECOMMENDED_PARAMS: dict[str | None, dict[str, Any]] = {
 }
 
 
+#: The method of a category the selection never saw (another data set): cheap and robust.
+FALLBACK = "decay"
+
+
 def recommended_method(category: str | None) -> str:
     """The recommended method for ``category``; categories not in :data:`RECOMMENDED`
-    (another data set) get the one for all categories, the cheap and robust ``decay``."""
-    return RECOMMENDED.get(category, RECOMMENDED[None])
+    (another data set) get :data:`FALLBACK`, ``decay`` with its defaults."""
+    return RECOMMENDED.get(category, FALLBACK)
 
 
 def recommended_params(category: str | None) -> dict[str, Any]:
     """Constructor parameters of :func:`recommended_method` for ``category`` (a deep
     copy, so a caller cannot change the recommendation)."""
-    key = category if category in RECOMMENDED else None
-    return copy.deepcopy(RECOMMENDED_PARAMS.get(key, {}))
+    if category not in RECOMMENDED:
+        return {}
+    return copy.deepcopy(RECOMMENDED_PARAMS.get(category, {}))
 
 
 class RecommendedForecaster(Forecaster):
