@@ -251,7 +251,13 @@ def adaptive(events: EventSet, scope: str) -> None:
 #: smoothing, an e-folding per type from this menu fitted on 2015-2017.
 PREMISES_DECAYS = (182.0, 365.0, 730.0, 1460.0)
 #: What ``premises`` fitted (its output, copied), used by ``--select best,premises``.
-PREMISES_FITTED: dict[str, float] = {}
+PREMISES_FITTED: dict[str, float] = {
+    "Apartment": 1460.0,
+    "Outside": 365.0,
+    "Commercial": 365.0,
+    "Other": 1460.0,
+    "Educational": 365.0,
+}
 
 
 def premises_candidate(decays: dict[str, float]) -> CategorySumForecaster:
@@ -366,7 +372,7 @@ def premises(events: EventSet) -> None:
         print(f"pass {sweep + 1}: {decays} -> {best:.3f}")
         if not changed:
             break
-    print(f"fitted: { {g: d for g, d in decays.items() if d != 730.0} }")
+    print(f"fitted: { {str(g): d for g, d in decays.items() if d != 730.0} }")
 
 
 def select(events: EventSet, scope: str, incumbent: str, candidate: str) -> None:
