@@ -13,8 +13,8 @@ candidates, ``best`` is ``smoothed`` for Assault, and with ``blend`` (weighted s
 count-based estimates, weights fitted on 2015–2017) among them, ``blend`` for Auto Theft
 and Theft Over (each category's choice and parameters are in :data:`RECOMMENDED` and
 :data:`RECOMMENDED_PARAMS`). ``sum`` (all categories as the sum of each category's
-``best``, :class:`CategorySumForecaster`) is the third round's candidate for all
-categories (``docs/forecasting.md``). No ensemble is
+``best``, :class:`CategorySumForecaster`) scored 14.91 for all categories, below
+``decay`` (third round, ``docs/forecasting.md``). No ensemble is
 offered: the mean of ``learned`` and ``decay`` scored 15.02 / 10.03, and the mean of
 ``learned`` and ``sepp`` 15.01 for all categories, so neither earned its cost.
 

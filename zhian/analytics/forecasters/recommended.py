@@ -29,7 +29,10 @@ __all__ = [
 #: Robbery 11.06 / 11.32 / 11.26 / 11.13, Theft Over 9.03 / 9.11 / 9.45 / 9.72 (the
 #: 365-day count: 14.84, 16.57, 8.30, 8.92, 10.22, 8.78). The highest wins, the rule
 #: used since the first selection; docs/forecasting.md shows the margins are within the
-#: weeks' noise for Assault and Auto Theft.
+#: weeks' noise for Assault and Auto Theft. Third round (registered in advance): all
+#: categories as the sum of each category's ``best`` (``sum``) 14.91 against ``decay``'s
+#: 15.03, Assault split by premises type with per-type e-foldings 16.85 against 16.87;
+#: neither adopted.
 RECOMMENDED: dict[str | None, str] = {
     None: "decay",
     "Assault": "smoothed",
