@@ -5,6 +5,7 @@ Usage::
     python bench/_forecast_screen.py --scope auto_theft       # fit 2015-2017, check 2018-2019
     python bench/_forecast_screen.py --sum-categories         # all = sum of per-category surfaces
     python bench/_forecast_screen.py --scope all --adaptive   # e-folding from trailing weeks
+    python bench/_forecast_screen.py --scope all --select decay,sum   # third round
 
 Precomputes, for every weekly window of a period, each cell's blend components (the
 names of :class:`~zhian.analytics.forecasters.blend.BlendForecaster`: decayed counts at
@@ -34,7 +35,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.forecast import SCOPES
 from zhian.analytics.datasets import toronto_mci_path
+from zhian.analytics.evaluation import backtest
 from zhian.analytics.events import DAY, EventSet, load_events
+from zhian.analytics.forecasters import (
+    CategorySumForecaster,
+    SmoothedForecaster,
+    make_forecaster,
+    recommended_params,
+)
 from zhian.analytics.forecasters.blend import SEASON_AFTER, SEASON_BEFORE, SEASON_YEARS
 from zhian.analytics.forecasters.recommended import RECOMMENDED_PARAMS
 from zhian.analytics.grids import SquareGrid, StudyArea
@@ -239,15 +247,175 @@ def adaptive(events: EventSet, scope: str) -> None:
         print(f"adaptive L={lags}: 2018-2019 PAI@1 {np.nanmean(out[156:]):.3f}")
 
 
+#: Candidate B of the third round (Assault split by premises type): the incumbent's
+#: smoothing, an e-folding per type from this menu fitted on 2015-2017.
+PREMISES_DECAYS = (182.0, 365.0, 730.0, 1460.0)
+#: What ``premises`` fitted (its output, copied), used by ``--select best,premises``.
+PREMISES_FITTED: dict[str, float] = {
+    "Apartment": 1460.0,
+    "Outside": 365.0,
+    "Commercial": 365.0,
+    "Other": 1460.0,
+    "Educational": 365.0,
+}
+
+
+def premises_candidate(decays: dict[str, float]) -> CategorySumForecaster:
+    """Assault as the sum over premises types of the incumbent's ``smoothed``, each type
+    with its own e-folding (730 days, the incumbent's, where ``decays`` names none)."""
+    incumbent = recommended_params("Assault")
+
+    def part(decay: float) -> SmoothedForecaster:
+        return SmoothedForecaster(**{**incumbent, "decay": decay})
+
+    return CategorySumForecaster(
+        methods={g: part(d) for g, d in decays.items()},
+        default=part(incumbent["decay"]),
+        by="premises_type",
+        category="Assault",
+    )
+
+
+class PremisesWindows:
+    """Per weekly window of a period: each premises type's smoothed assault surface at
+    every e-folding of the menu (on the type's own cells, scaled to its assaults of the
+    last 365 days, as :class:`CategorySumForecaster` spreads it) and the outcomes."""
+
+    def __init__(self, events: EventSet, start: str, weeks: int) -> None:
+        grid = SquareGrid(150.0)
+        params = recommended_params("Assault")
+        rings, nw, pw = params["rings"], params["neighbour_weight"], params["prior_weight"]
+        gid_all, t_all = grid.cell_ids(events), events.t
+        sel = events.category == "Assault"
+        t, gid = t_all[sel], gid_all[sel]
+        ptype = np.asarray(events.extra["premises_type"])[sel].astype(str)
+        self.types = sorted(
+            set(ptype[t < events.instant("2018-01-01")]),
+            key=lambda g: (-int(((ptype == g) & (t < events.instant("2018-01-01"))).sum()), g),
+        )
+        self.parts: list[dict[tuple[str, float], tuple[NDArray[np.intp], NDArray[np.float64]]]]
+        self.parts, self.counts, self.totals, self.ids = [], [], [], []
+        origin0, step = events.instant(start), 7 * DAY
+        for w in range(weeks):
+            o = origin0 + w * step
+            b, ba = int(np.searchsorted(t, o)), int(np.searchsorted(t_all, o))
+            area = StudyArea(grid=grid, epsg=events.epsg, ids=np.unique(gid[:b]))
+            pa = area.locate(gid_all[:ba])
+            ok = pa >= 0
+            age, age_all = (o - t[:b]) / DAY, (o - t_all[:ba][ok]) / DAY
+            recent = age <= 365  # events in [o - 365 d, o)
+            every = {
+                tau: np.bincount(pa[ok], weights=np.exp(-age_all / tau), minlength=len(area))
+                for tau in PREMISES_DECAYS
+            }
+            out = {}
+            for g in self.types:
+                mine = ptype[:b] == g
+                if not mine.any():
+                    continue
+                sub = StudyArea(grid=grid, epsg=events.epsg, ids=np.unique(gid[:b][mine]))
+                p = area.locate(sub.ids)
+                where = sub.locate(gid[:b][mine])
+                smooth = sub.neighbour_sum(rings)
+                block = len(grid.neighbours(sub.ids[:1], rings))
+                n365 = int((mine & recent).sum())
+                for tau in PREMISES_DECAYS:
+                    own = np.bincount(where, weights=np.exp(-age[mine] / tau), minlength=len(sub))
+                    risk = own + nw * (smooth @ own) / block
+                    ev_g = every[tau][p]
+                    if ev_g.sum() > 0:
+                        risk = risk + pw * ev_g * (own.sum() / ev_g.sum())
+                    out[(g, tau)] = (p, risk / risk.sum() * n365)
+            self.parts.append(out)
+            lo, hi = np.searchsorted(t, [o, o + step])
+            q = area.locate(gid[lo:hi])
+            self.counts.append(np.bincount(q[q >= 0], minlength=len(area)).astype(float))
+            self.totals.append(int(hi - lo))
+            self.ids.append(area.ids)
+
+    def risk(self, i: int, decays: dict[str, float]) -> NDArray[np.float64]:
+        r = np.zeros(len(self.ids[i]))
+        for g in self.types:
+            key = (g, decays.get(g, 730.0))
+            if key in self.parts[i]:
+                p, v = self.parts[i][key]
+                r[p] += v
+        return r
+
+    def score(self, decays: dict[str, float], coverage: float = 0.01) -> float:
+        pai = []
+        for i, (cnt, tot, ids) in enumerate(zip(self.counts, self.totals, self.ids, strict=True)):
+            if tot == 0:
+                continue
+            r = self.risk(i, decays)
+            k = max(1, math.ceil(coverage * len(r) - 1e-9))
+            top = np.lexsort((ids, -r))[:k]
+            pai.append((cnt[top].sum() / tot) / (k / len(r)))
+        return float(np.mean(pai))
+
+
+def premises(events: EventSet) -> None:
+    """Candidate B: fit each premises type's e-folding on 2015-2017 (registered rule)."""
+    win = PremisesWindows(events, *PERIODS["tune"])
+    decays = dict.fromkeys(win.types, 730.0)
+    best = win.score(decays)
+    print(f"types (most 2014-2017 assaults first): {win.types}")
+    print(f"all at 730 days: 2015-2017 PAI@1 {best:.3f}")
+    for sweep in range(2):
+        changed = False
+        for g in win.types:
+            for tau in PREMISES_DECAYS:
+                trial = {**decays, g: tau}
+                sc = win.score(trial)
+                if sc > best + 1e-9:
+                    best, decays, changed = sc, trial, True
+        print(f"pass {sweep + 1}: {decays} -> {best:.3f}")
+        if not changed:
+            break
+    print(f"fitted: { {str(g): d for g, d in decays.items() if d != 730.0} }")
+
+
+def select(events: EventSet, scope: str, incumbent: str, candidate: str) -> None:
+    """The library's own 104-week backtest of 2018-2019 for two methods (third round):
+    mean PAI@1 and PAI@5, the margin, and the standard error of the weekly differences."""
+    start, weeks = PERIODS["select"]
+    models = {
+        m: premises_candidate(PREMISES_FITTED) if m == "premises" else make_forecaster(m)
+        for m in (incumbent, candidate)
+    }
+    res = backtest(events, models, start, weeks, coverages=(0.01, 0.05), category=SCOPES[scope])
+    for m in models:
+        pai1, pai5 = res.mean(m, "pai", 0.01), res.mean(m, "pai", 0.05)
+        print(f"{m}: 2018-2019 PAI@1 {pai1:.3f}, PAI@5 {pai5:.3f}, {res.seconds[m]:.1f} s")
+    weekly = {
+        m: np.array([r["pai"] for r in res.rows if r["method"] == m and r["coverage"] == 0.01])
+        for m in models
+    }
+    diff = weekly[candidate] - weekly[incumbent]
+    se = diff.std(ddof=1) / math.sqrt(len(diff))
+    wins = int((diff > 0).sum())
+    print(
+        f"{candidate} - {incumbent}: {diff.mean():+.3f} PAI@1 (paired s.e. {se:.3f}); "
+        f"higher in {wins} of {len(diff)} weeks, lower in {int((diff < 0).sum())}"
+    )
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--scope", default="all", choices=list(SCOPES))
     p.add_argument("--sum-categories", action="store_true")
     p.add_argument("--adaptive", action="store_true")
+    p.add_argument("--premises", action="store_true", help="fit candidate B (2015-2017)")
+    p.add_argument("--select", metavar="INCUMBENT,CANDIDATE", help="library backtest, 2018-2019")
     args = p.parse_args()
     events = load_events(toronto_mci_path())
     t0 = time.perf_counter()
-    if args.sum_categories:
+    if args.premises:
+        premises(events)
+    elif args.select:
+        incumbent, candidate = args.select.split(",")
+        select(events, args.scope, incumbent, candidate)
+    elif args.sum_categories:
         sum_of_categories(events, FITTED)
     elif args.adaptive:
         adaptive(events, args.scope)

@@ -12,7 +12,9 @@ Enter): ``naive365`` 14.84 / 8.92, ``decay`` 15.03 / 9.46, ``sepp`` 14.85 / 8.95
 candidates, ``best`` is ``smoothed`` for Assault, and with ``blend`` (weighted shares of
 count-based estimates, weights fitted on 2015–2017) among them, ``blend`` for Auto Theft
 and Theft Over (each category's choice and parameters are in :data:`RECOMMENDED` and
-:data:`RECOMMENDED_PARAMS`). No ensemble is
+:data:`RECOMMENDED_PARAMS`). ``sum`` (all categories as the sum of each category's
+``best``, :class:`CategorySumForecaster`) scored 14.91 for all categories, below
+``decay`` (third round, ``docs/forecasting.md``). No ensemble is
 offered: the mean of ``learned`` and ``decay`` scored 15.02 / 10.03, and the mean of
 ``learned`` and ``sepp`` 15.01 for all categories, so neither earned its cost.
 
@@ -39,6 +41,7 @@ from zhian.analytics.forecasters.base import (
     clone,
 )
 from zhian.analytics.forecasters.blend import BlendForecaster
+from zhian.analytics.forecasters.category_sum import CategorySumForecaster
 from zhian.analytics.forecasters.kde import KDEForecaster, gaussian_kde
 from zhian.analytics.forecasters.learned import LearnedForecaster, lagged_features
 from zhian.analytics.forecasters.naive import NaiveForecaster
@@ -63,6 +66,7 @@ __all__ = [
     "RECOMMENDED",
     "RECOMMENDED_PARAMS",
     "BlendForecaster",
+    "CategorySumForecaster",
     "EmptyTrainingWindowError",
     "EtasFit",
     "Forecast",
@@ -95,6 +99,7 @@ METHODS: dict[str, Callable[..., Forecaster]] = {
     "learned": LearnedForecaster,
     "smoothed": SmoothedForecaster,
     "blend": BlendForecaster,
+    "sum": CategorySumForecaster,
 }
 
 
