@@ -45,6 +45,7 @@ lint: $(BIN)/.installed  ## ruff (checks and format), mypy, and the layer contra
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy zhian
+	$(BIN)/mypy --explicit-package-bases bench
 	PYTHONPATH=. $(BIN)/lint-imports
 
 test: $(BIN)/.installed system-deps lint test-sqlite test-postgres  ## lint, then the whole suite on SQLite and on PostgreSQL 15

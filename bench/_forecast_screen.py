@@ -27,6 +27,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -124,7 +125,7 @@ class Windows:
             n = len(ids)
             pos = area.locate(gid[:b])
             age = (o - t[:b]) / DAY
-            f: dict[str, NDArray[np.float64]] = {}
+            f: dict[str, NDArray[Any]] = {}
             f["n365"] = np.bincount(pos[age <= 365], minlength=n).astype(float)
             for tau in DECAYS:
                 f[f"decay{tau:g}"] = np.bincount(pos, weights=np.exp(-age / tau), minlength=n)
@@ -239,7 +240,11 @@ def adaptive(events: EventSet, scope: str) -> None:
     """Each window uses whichever e-folding had the best mean PAI@1 over the last L weeks."""
     win = Windows(events, SCOPES[scope], "2015-01-07", 156 + 104)
     menu = ["decay182", "decay365", "decay730", "decay1460"]
-    pai = np.vstack([win.weekly(lambda i, m=m: blend({m: 1.0}, win.features[i])) for m in menu])
+
+    def alone(m: str) -> Callable[[int], NDArray[np.float64]]:
+        return lambda i: blend({m: 1.0}, win.features[i])
+
+    pai = np.vstack([win.weekly(alone(m)) for m in menu])
     for lags in (13, 26, 52, 104):
         out = np.full(pai.shape[1], np.nan)
         for i in range(lags, pai.shape[1]):
