@@ -28,8 +28,8 @@ def test_second_writer_with_the_same_version_is_refused(tree: dict[str, Any]) ->
 
 def test_check_version_refuses_a_stale_expectation_without_writing(tree: dict[str, Any]) -> None:
     unit = Jurisdiction.objects.get(code="S1")
-    check_version(unit, 1)
+    check_version(unit.version, 1)
     with pytest.raises(PreconditionFailed) as exc:
-        check_version(unit, 3)
+        check_version(unit.version, 3)
     assert exc.value.extra["current_version"] == 1
     assert Jurisdiction.objects.get(code="S1").version == 1

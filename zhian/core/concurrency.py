@@ -15,11 +15,11 @@ STALE_MESSAGE = gettext_lazy("该记录已被他人修改，请刷新后重试")
 
 
 def check_version(
-    obj: models.Model, expected_version: int, message: str | Promise = STALE_MESSAGE
+    current: int, expected_version: int, message: str | Promise = STALE_MESSAGE
 ) -> None:
-    """Raise PreconditionFailed (412) when ``obj`` as read is not at ``expected_version``:
-    a write that turns out to change nothing still answers a stale ``If-Match``."""
-    current = getattr(obj, "version")
+    """Raise PreconditionFailed (412) when the version read (``current``) is not
+    ``expected_version``: a write that turns out to change nothing still answers a stale
+    ``If-Match``."""
     if current != expected_version:
         raise PreconditionFailed(str(message), current_version=current)
 

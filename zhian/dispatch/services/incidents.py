@@ -358,7 +358,7 @@ def do_update_incident(
         raise ValidationFailed(_("请填写事发地址"), code="invalid_address")
     changed = {k: v for k, v in values.items() if getattr(incident, k) != v}
     if not changed:
-        check_version(incident, expected_version, STALE_INCIDENT)
+        check_version(incident.version, expected_version, STALE_INCIDENT)
         return incident
     before = {k: getattr(incident, k) for k in changed}
     if "category" in before:
