@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from zhian.core import audit
 from zhian.insights.choices import RunStatus
@@ -34,6 +35,6 @@ def test_demo_insights_on_first_run(
     assert bureau_fc.status == RunStatus.DONE and bureau_fc.cells and bureau_fc.accuracy
     assert NearRepeatAlert.objects.filter(category_code="0105").exists()
     plan = PatrolPlan.objects.get()
-    assert plan.shift == "day" and plan.shift_start.date() == tomorrow()
+    assert plan.shift == "day" and timezone.localdate(plan.shift_start) == tomorrow()
     assert plan.summary["cells"] > 0 and plan.summary["travel_method"] == "straight_line"
     assert audit.verify_chain().ok

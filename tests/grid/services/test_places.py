@@ -3,10 +3,11 @@ re-inspection → closed, sweeps with a progress board per station."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from zhian.core.errors import Conflict, ValidationFailed
 from zhian.grid import selectors
@@ -124,8 +125,9 @@ def test_a_failed_item_becomes_a_hazard_followed_up_until_a_reinspection_closes_
     hazards = {h.item: h for h in Hazard.objects.filter(place=hotel)}
     assert set(hazards) == {"fire_exits", "cctv"}
     exits = hazards["fire_exits"]
-    assert (exits.deadline - first.inspected_at.date()).days == 3  # 3 days for exits
-    assert (hazards["cctv"].deadline - first.inspected_at.date()).days == 15
+    inspected_on = timezone.localdate(first.inspected_at)  # the bureau's day, not UTC's
+    assert (exits.deadline - inspected_on).days == 3  # 3 days for exits
+    assert (hazards["cctv"].deadline - inspected_on).days == 15
     # Follow-up, then the operator reports it rectified: still open until re-inspected.
     svc.do_follow_up_hazard(exits, acting_user=worker, note="已督促经营者清理")
     svc.do_follow_up_hazard(
@@ -196,3 +198,18 @@ def test_a_sweep_makes_tasks_for_the_chosen_types_and_reports_progress_per_stati
         ("第1派出所", 3, 1, 1, 1),
         ("第2派出所", 1, 0, 0, 0),
     ]
+
+
+def test_a_deadline_counts_from_the_bureaus_day_after_local_midnight(
+    people: dict[str, Any], places: dict[str, Any]
+) -> None:
+    # 16:30 UTC is 00:30 the next day in Beijing: the hazard's 3 days start on that day.
+    at = datetime(2026, 11, 28, 16, 30, tzinfo=UTC)
+    svc.do_record_inspection(
+        places["hotel"],
+        acting_user=people["worker"],
+        results=_all("hotel", fire_exits="fail"),
+        at=at,
+    )
+    exits = Hazard.objects.get(place=places["hotel"], item="fire_exits")
+    assert exits.deadline == date(2026, 12, 2)
