@@ -129,6 +129,15 @@ class BacktestResult:
         arr = np.asarray(vals, dtype=np.float64)
         return float(np.nanmean(arr)) if np.isfinite(arr).any() else float("nan")
 
+    def per_window(self, method: str, metric: str, coverage: float) -> NDArray[np.float64]:
+        """``metric`` of ``method`` in each window, in window order (NaN: no events)."""
+        rows = sorted(
+            (int(r["origin"]), float(r[metric]))
+            for r in self.rows
+            if r["method"] == method and r["coverage"] == coverage
+        )
+        return np.array([v for _, v in rows], dtype=np.float64)
+
     def n_windows(self) -> int:
         return len({r["origin"] for r in self.rows})
 

@@ -1,0 +1,91 @@
+"""Block-bootstrap intervals of a backtest's headline (zhian.analytics.uncertainty)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from zhian.analytics.evaluation import BacktestResult
+from zhian.analytics.uncertainty import (
+    block_bootstrap_interval,
+    gap_closed,
+    gap_closed_interval,
+)
+
+
+def _mean(x: float) -> float:
+    return x
+
+
+def test_gap_closed_by_hand() -> None:
+    assert gap_closed(10.5, 10.0, 11.0) == pytest.approx(0.5)
+    assert gap_closed(12.0, 10.0, 11.0) == pytest.approx(2.0)
+    assert gap_closed(9.0, 10.0, 11.0) == pytest.approx(-1.0)
+    assert math.isnan(gap_closed(10.5, 10.0, 10.0))
+
+
+def test_an_unvarying_series_has_a_point_interval() -> None:
+    lo, hi = gap_closed_interval([10.5] * 20, [10.0] * 20, [11.0] * 20)
+    assert lo == pytest.approx(0.5) and hi == pytest.approx(0.5)
+
+
+def test_iid_draws_match_the_normal_interval_of_a_mean() -> None:
+    x = np.random.default_rng(1).normal(size=400)
+    lo, hi = block_bootstrap_interval([x], _mean, block=1, draws=4000, level=0.9)
+    half = 1.645 * x.std(ddof=1) / math.sqrt(x.size)
+    assert lo == pytest.approx(x.mean() - half, abs=0.25 * half)
+    assert hi == pytest.approx(x.mean() + half, abs=0.25 * half)
+
+
+def test_blocks_widen_the_interval_of_a_dependent_series() -> None:
+    rng = np.random.default_rng(2)
+    x = np.zeros(520)
+    for i in range(1, x.size):
+        x[i] = 0.8 * x[i - 1] + rng.normal()
+    iid = block_bootstrap_interval([x], _mean, block=1)
+    blocked = block_bootstrap_interval([x], _mean, block=20)
+    assert blocked[1] - blocked[0] > 1.8 * (iid[1] - iid[0])
+
+
+def test_pairing_cancels_what_the_series_share() -> None:
+    """Weekly swings common to all three series do not widen the gap's interval."""
+    rng = np.random.default_rng(3)
+    common = rng.normal(scale=3.0, size=52)
+    naive = 10.0 + common
+    lo, hi = gap_closed_interval(naive + 0.5, naive, naive + 1.0)
+    assert lo == pytest.approx(0.5) and hi == pytest.approx(0.5)
+
+
+def test_windows_without_events_are_dropped_and_draws_are_reproducible() -> None:
+    rng = np.random.default_rng(4)
+    naive = rng.normal(10, 1, size=52)
+    best = naive + rng.normal(0.3, 0.5, size=52)
+    ceiling = naive + 0.6
+    best[7] = np.nan
+    first = gap_closed_interval(best, naive, ceiling, seed=5)
+    assert first == gap_closed_interval(best, naive, ceiling, seed=5)
+    assert all(np.isfinite(first))
+    point = gap_closed(
+        np.nanmean(best[np.isfinite(best)]),
+        naive[np.isfinite(best)].mean(),
+        0.6 + naive[np.isfinite(best)].mean(),
+    )
+    assert first[0] < point < first[1]
+    wide = gap_closed_interval(best, naive, ceiling, seed=5, level=0.99)
+    assert wide[0] < first[0] and wide[1] > first[1]
+
+
+@pytest.mark.parametrize("kwargs", [{"level": 1.0}, {"level": 0.0}, {"block": 0}, {"draws": 0}])
+def test_bad_settings_are_refused(kwargs: dict[str, float]) -> None:
+    with pytest.raises(ValueError):
+        block_bootstrap_interval([[1.0, 2.0]], _mean, **kwargs)  # type: ignore[arg-type]
+
+
+def test_per_window_scores_come_in_window_order() -> None:
+    res = BacktestResult(coverages=(0.01,))
+    for origin, value in ((300, 3.0), (100, 1.0), (200, 2.0)):
+        res.rows.append({"method": "m", "origin": origin, "coverage": 0.01, "pai": value})
+        res.rows.append({"method": "other", "origin": origin, "coverage": 0.01, "pai": -1.0})
+    assert res.per_window("m", "pai", 0.01).tolist() == [1.0, 2.0, 3.0]
