@@ -56,6 +56,7 @@ def test_analyst_opens_the_maps_switches_layers_and_prints_a_plan(
     assert page.input_value("#id_since") == since.isoformat()
     assert page.locator("#layer-switch").is_visible()
     assert page.locator("#accuracy").is_visible()
+    assert "简单计数" in page.locator("#accuracy thead").inner_text()  # the baseline to beat
     # clustered at this zoom: fewer markers than incidents, labelled with counts
     assert page.locator(".cluster-label").count() >= 1
     page.screenshot(path=str(test_output / "insights-incidents.png"))

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from django.utils import timezone
 
-from tests.insights.factories import scatter_incidents
+from tests.insights.factories import record_incident, scatter_incidents
+from zhian.analytics.evaluation import backtest
 from zhian.analytics.events import EventSet
 from zhian.analytics.forecasters import make_forecaster
 from zhian.analytics.grids import SquareGrid
@@ -25,16 +26,22 @@ from zhian.insights.services.forecasts import do_request_forecast, refresh_forec
 pytestmark = pytest.mark.django_db
 
 
-def library_rows(incidents: list[Incident], until: dt.datetime, code: str | None) -> list[Any]:
-    """What ``python -m zhian.analytics forecast --method best`` computes on the same
-    incidents, built here from the model rows rather than through insights."""
+def library_events(incidents: list[Incident], code: str | None) -> EventSet:
+    """The incidents as the library's events, built here from the model rows rather
+    than through insights."""
     rows = [i for i in incidents if code is None or i.category.code == code]
-    ev = EventSet.from_arrays(
+    return EventSet.from_arrays(
         [int(i.received_at.timestamp()) for i in rows],
         [i.lon for i in rows],
         [i.lat for i in rows],
         [i.category.code for i in rows],
     )
+
+
+def library_rows(incidents: list[Incident], until: dt.datetime, code: str | None) -> list[Any]:
+    """What ``python -m zhian.analytics forecast --method best`` computes on the same
+    incidents."""
+    ev = library_events(incidents, code)
     model = make_forecaster("best", grid=SquareGrid(150), category=code)
     fc = model.fit(ev, int(until.timestamp())).predict(int(until.timestamp()), 7)
     order = fc.ranking()
@@ -65,6 +72,53 @@ def test_a_stored_forecast_equals_the_library_output(
     # with the recent accuracy of the same method and an audit row
     assert set(fc.accuracy) >= {"weeks", "pai_1", "hit_1", "pai_5", "hit_5"}
     assert AuditEvent.objects.filter(action="insights.forecast").count() == 1
+
+
+def test_the_stored_accuracy_compares_with_the_plain_count_week_by_week(
+    people: dict[str, Any], hki: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    # given a place busy 400-700 days ago and again every few days of the last 8 weeks,
+    # and another place busy 100-200 days ago only: the 730-day count ranks the first
+    # on top, the 365-day count the second
+    now = timezone.now()
+    busy, lapsed = (24.9400, 60.1700), (24.9500, 60.1740)
+    user = people["dispatcher"]
+    incidents = [
+        record_incident(user, code="0101", lon=lon, lat=lat, at=now - dt.timedelta(days=d))
+        for (lon, lat), days in (
+            (busy, range(400, 700, 10)),
+            (lapsed, range(100, 200, 5)),
+            (busy, range(1, 57, 3)),
+        )
+        for d in days
+    ]
+    incidents += scatter_incidents(user, 60, until=now, days=300, seed=2)
+    # when an analyst stores a 730-day-count forecast
+    with django_capture_on_commit_callbacks(execute=True):
+        fc = do_request_forecast(
+            hki["HKI"], acting_user=people["analyst"], data_end=now, method="naive730"
+        )
+    fc.refresh_from_db()
+    assert fc.status == RunStatus.DONE
+    # then its stored accuracy is the library's backtest of that method and of the
+    # 365-day count over the same 8 weeks, and the forecast won every week
+    until = int(now.timestamp())
+    res = backtest(
+        library_events(incidents, None),
+        {
+            "m": make_forecaster("naive730", grid=SquareGrid(150)),
+            "count": make_forecaster("naive365", grid=SquareGrid(150)),
+        },
+        until - 8 * 7 * 86_400,
+        8,
+        coverages=(0.01, 0.05),
+    )
+    acc = fc.accuracy
+    assert acc["pai_1"] == pytest.approx(res.mean("m", "pai", 0.01), abs=5e-4)
+    assert acc["baseline_pai_1"] == pytest.approx(res.mean("count", "pai", 0.01), abs=5e-4)
+    assert acc["baseline_pai_5"] == pytest.approx(res.mean("count", "pai", 0.05), abs=5e-4)
+    assert acc["pai_1"] > acc["baseline_pai_1"]
+    assert acc["weeks_scored"] == 8 and acc["weeks_better_1"] == 8
 
 
 def test_only_analysts_run_forecasts_and_only_in_scope(

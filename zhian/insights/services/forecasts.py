@@ -57,21 +57,35 @@ def recent_accuracy(
     weeks: int = 8,
 ) -> dict[str, Any]:
     """Hit rate and PAI at 1 % and 5 % of the area, means over the ``weeks`` weekly
-    windows before ``until`` (each fitted on the events before it); empty when the
-    earliest window has no training events."""
-    model = make_forecaster(method, grid=SquareGrid(cell_size_m), category=category)
+    windows before ``until`` (each fitted on the events before it), next to the same
+    scores of the plain count of the last 365 days (``baseline_*``, what a forecast has
+    to beat) and in how many of the weeks with events the forecast's PAI@1 % was above
+    the count's (``weeks_better_1`` of ``weeks_scored``); empty when the earliest window
+    has no training events."""
+    grid = SquareGrid(cell_size_m)
+    models = {
+        "m": make_forecaster(method, grid=grid, category=category),
+        "count": make_forecaster("naive365", grid=grid, category=category),
+    }
     start = until - weeks * 7 * 86_400
     try:
-        res = backtest(
-            events, {"m": model}, start, weeks, coverages=(0.01, 0.05), category=category
-        )
+        res = backtest(events, models, start, weeks, coverages=(0.01, 0.05), category=category)
     except EmptyTrainingWindowError:
         return {}
+
+    def rounded(value: float, digits: int) -> float | None:
+        return None if np.isnan(value) else round(value, digits)
+
     out: dict[str, Any] = {"weeks": weeks}
     for cov, tag in ((0.01, "1"), (0.05, "5")):
-        pai_v, hit_v = res.mean("m", "pai", cov), res.mean("m", "hit_rate", cov)
-        out[f"pai_{tag}"] = None if np.isnan(pai_v) else round(pai_v, 3)
-        out[f"hit_{tag}"] = None if np.isnan(hit_v) else round(hit_v, 4)
+        out[f"pai_{tag}"] = rounded(res.mean("m", "pai", cov), 3)
+        out[f"hit_{tag}"] = rounded(res.mean("m", "hit_rate", cov), 4)
+        out[f"baseline_pai_{tag}"] = rounded(res.mean("count", "pai", cov), 3)
+        out[f"baseline_hit_{tag}"] = rounded(res.mean("count", "hit_rate", cov), 4)
+    ours, count = res.per_window("m", "pai", 0.01), res.per_window("count", "pai", 0.01)
+    scored = np.isfinite(ours) & np.isfinite(count)
+    out["weeks_scored"] = int(scored.sum())
+    out["weeks_better_1"] = int((ours[scored] > count[scored]).sum())
     return out
 
 
