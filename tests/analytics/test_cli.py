@@ -255,3 +255,20 @@ def test_forecast_on_the_real_data(tmp_path: Path) -> None:
     assert len(rows) > 5000 and rows[0]["epsg"] == "32617"
     risk = np.array([float(r["risk"]) for r in rows])
     assert 50 < risk.sum() < 300 and risk.max() > 0.2  # about 130 BnE a week
+
+
+@pytest.mark.parametrize("command", ["forecast", "backtest"])
+def test_sum_with_a_category_exits_2_saying_what_to_leave_out(
+    command: str, events_csv: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    method = ["--method", "sum"] if command == "forecast" else ["--methods", "decay,sum"]
+    at = (
+        ["--at", "2018-12-01"]
+        if command == "forecast"
+        else ["--start", "2018-12-01", "--weeks", "2"]
+    )
+    code = main([command, "--events", str(events_csv), *at, *method, "--category", "Assault"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "--method sum adds up the forecasts of every category: leave out --category" in err
+    assert "Traceback" not in err

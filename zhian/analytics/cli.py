@@ -56,7 +56,17 @@ def _load(path: Path, timezone: str) -> EventSet:
         raise UsageError(f"{path}: {exc}") from None
 
 
+def _check_sum(methods: list[str], category: str | None) -> None:
+    """``sum`` adds up every category's forecast; the command line has no ``by``."""
+    if category and "sum" in methods:
+        raise UsageError(
+            "--method sum adds up the forecasts of every category: leave out --category "
+            "(splitting one category by another column is a library option, `by`)"
+        )
+
+
 def _forecast(args: argparse.Namespace) -> tuple[EventSet, Forecast]:
+    _check_sum([args.method], args.category)
     events = _load(args.events, args.timezone)
     model = make_forecaster(args.method, grid=SquareGrid(args.cell), category=args.category)
     try:
@@ -82,8 +92,9 @@ def cmd_forecast(args: argparse.Namespace) -> None:
 
 
 def cmd_backtest(args: argparse.Namespace) -> None:
-    events = _load(args.events, args.timezone)
     names = [m.strip() for m in args.methods.split(",") if m.strip()]
+    _check_sum(names, args.category)
+    events = _load(args.events, args.timezone)
     models = {m: make_forecaster(m, grid=SquareGrid(args.cell)) for m in names}
     if args.ceiling:
         models["hindsight (oracle)"] = HindsightCounts(grid=SquareGrid(args.cell))
