@@ -14,7 +14,9 @@ import pytest
 
 from zhian.analytics.cli import main
 from zhian.analytics.datasets import synthetic_events, toronto_mci_path
-from zhian.analytics.events import EventSet
+from zhian.analytics.evaluation import backtest
+from zhian.analytics.events import EventSet, load_events
+from zhian.analytics.forecasters import make_forecaster
 
 ROOT = Path(__file__).resolve().parents[2]
 TZ = ZoneInfo("America/Toronto")
@@ -272,3 +274,31 @@ def test_sum_with_a_category_exits_2_saying_what_to_leave_out(
     err = capsys.readouterr().err
     assert "--method sum adds up the forecasts of every category: leave out --category" in err
     assert "Traceback" not in err
+
+
+def test_backtest_prints_each_method_against_the_first_with_an_interval(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # given 8 weeks of 2020 Assaults, the 365-day count first and the decayed count second
+    path = toronto_mci_path()
+    if not path.exists():
+        pytest.skip("the Toronto data set is not on this machine")
+    argv = ["backtest", "--events", str(path), "--start", "2020-01-01", "--weeks", "8"]
+    assert main([*argv, "--methods", "naive365,decay", "--category", "Assault"]) == 0
+    out = capsys.readouterr().out
+    # then the difference line is the library's weekly difference, with its interval
+    res = backtest(
+        load_events(path),
+        {"naive365": make_forecaster("naive365"), "decay": make_forecaster("decay")},
+        "2020-01-01",
+        8,
+        coverages=(0.01,),
+        category="Assault",
+    )
+    weekly = res.per_window("decay", "pai", 0.01) - res.per_window("naive365", "pai", 0.01)
+    line = next(x for x in out.splitlines() if x.strip().startswith("decay:"))
+    assert line.split()[1] == f"{weekly.mean():+.2f}"
+    assert line.endswith(f"higher in {int((weekly > 0).sum())} of 8 weeks")
+    lo, hi = (float(x) for x in line.split("(")[1].split(")")[0].split(" to "))
+    assert lo <= weekly.mean() <= hi and lo < hi
+    assert "PAI@1 minus naive365's" in out

@@ -9,12 +9,15 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import operator
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
 from zhian.analytics.ceiling import HindsightCounts
-from zhian.analytics.evaluation import backtest
+from zhian.analytics.evaluation import BacktestResult, backtest
 from zhian.analytics.events import DAY, EventFileError, EventSet, load_events
 from zhian.analytics.fairness import fairness_report
 from zhian.analytics.forecasters import (
@@ -25,6 +28,7 @@ from zhian.analytics.forecasters import (
 )
 from zhian.analytics.grids import SquareGrid
 from zhian.analytics.near_repeat import knox_test
+from zhian.analytics.uncertainty import block_bootstrap_interval
 
 __all__ = ["main"]
 
@@ -111,11 +115,34 @@ def cmd_backtest(args: argparse.Namespace) -> None:
         "trained on events before each window; PAI and hit rate (%) are means"
     )
     print(res.table())
+    if len(res.methods()) > 1:
+        print(_differences(res, cov[0]))
     if args.ceiling:
         print(
             "hindsight (oracle) ranks cells by the events a year before and after each "
             "window: a ceiling, not a forecast (see zhian.analytics.ceiling)"
         )
+
+
+def _differences(res: BacktestResult, coverage: float) -> str:
+    """Each method's weekly PAI minus the first method's: the mean, a 90 % moving-block
+    bootstrap interval and the weeks it was higher (is a difference more than chance?)."""
+    first, *others = res.methods()
+    base = res.per_window(first, "pai", coverage)
+    lines = [
+        f"PAI@{coverage * 100:g} minus {first}'s, mean over weeks with a 90 % interval "
+        "(blocks of 4 weeks resampled; an interval holding 0 is no evidence either way):"
+    ]
+    for m in others:
+        ours = res.per_window(m, "pai", coverage)
+        both = np.isfinite(ours) & np.isfinite(base)
+        diff = float(np.mean(ours[both] - base[both])) if both.any() else float("nan")
+        lo, hi = block_bootstrap_interval([ours, base], operator.sub)
+        lines.append(
+            f"  {m}: {diff:+.2f} ({lo:+.2f} to {hi:+.2f}), higher in "
+            f"{int((ours[both] > base[both]).sum())} of {int(both.sum())} weeks"
+        )
+    return "\n".join(lines)
 
 
 def cmd_near_repeat(args: argparse.Namespace) -> None:
