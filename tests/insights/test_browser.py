@@ -60,6 +60,13 @@ def test_analyst_opens_the_maps_switches_layers_and_prints_a_plan(
     # clustered at this zoom: fewer markers than incidents, labelled with counts
     assert page.locator(".cluster-label").count() >= 1
     page.screenshot(path=str(test_output / "insights-incidents.png"))
+    # the exported image says what it shows and keeps the cluster counts
+    with page.expect_download() as dl:
+        page.click("#export-png")
+    dl.value.save_as(test_output / "insights-export-incidents.png")
+    caption = page.get_attribute("#map", "data-export-caption") or ""
+    assert "警情发案图" in caption and since.isoformat() in caption and "导出于" in caption
+    assert int(page.get_attribute("#map", "data-export-labels") or 0) >= 1
 
     page.check("input[name=layer-choice][value=patrol]")
     page.wait_for_selector("#map[data-layer='patrol'][data-empty='false']")
@@ -70,6 +77,7 @@ def test_analyst_opens_the_maps_switches_layers_and_prints_a_plan(
 
     with page.expect_download() as dl:
         page.click("#export-png")
+    assert page.get_attribute("#map", "data-export-labels") == "0"  # the clusters are gone
     png = test_output / "insights-export.png"
     dl.value.save_as(png)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 2000

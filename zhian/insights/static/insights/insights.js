@@ -154,27 +154,99 @@
 
   /* PNG export: Leaflet's own canvas renderer draws every vector layer (preferCanvas);
      we composite those canvases (and any loaded tiles) onto one canvas at their screen
-     offsets, add the title and legend text, and download it with canvas.toBlob. */
-  function exportPng(map, el, title, legendEl) {
+     offsets, draw the permanent labels (cluster counts) that Leaflet keeps in the DOM,
+     and add a caption (layer, the filters' values, export time) and the legend with its
+     swatches, so that the image says what it shows. Downloaded with canvas.toBlob. */
+  function wrap(ctx, line, width) {
+    const out = [];
+    let cur = "";
+    for (const ch of line) {
+      if (cur && ctx.measureText(cur + ch).width > width) { out.push(cur); cur = ch.trim() ? ch : ""; } else { cur += ch; }
+    }
+    if (cur) out.push(cur);
+    return out;
+  }
+  function caption(exportedAt) {
+    const parts = [];
+    const layer = document.querySelector("input[name=layer-choice]:checked");
+    if (layer && layer.parentElement) parts.push(layer.parentElement.textContent.replace(/\s+/g, " ").trim());
+    document.querySelectorAll("#map-filters label").forEach((lab) => {
+      const field = lab.querySelector("select, input");
+      if (!field) return;
+      const name = Array.from(lab.childNodes).filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.textContent).join("").trim();
+      const value = field.tagName === "SELECT" ? (field.selectedOptions[0] || { textContent: "" }).textContent : field.value;
+      parts.push(name + " " + value.trim());
+    });
+    const now = new Date();
+    const pad = (n) => String(n).padStart(2, "0");
+    parts.push(exportedAt + " " + now.getFullYear() + "-" + pad(now.getMonth() + 1) + "-" + pad(now.getDate()) + " " + pad(now.getHours()) + ":" + pad(now.getMinutes()));
+    return parts.join(" | ");
+  }
+  function drawSwatch(ctx, sw, x, y) {
+    const cs = getComputedStyle(sw);
+    const colours = (cs.backgroundImage.match(/rgba?\([^)]*\)/g) || []);
+    if (colours.length > 1) {
+      const g = ctx.createLinearGradient(x, 0, x + 14, 0);
+      colours.forEach((c, i) => g.addColorStop(i / (colours.length - 1), c));
+      ctx.fillStyle = g;
+    } else {
+      ctx.fillStyle = cs.backgroundColor;
+    }
+    const h = Math.min(14, parseFloat(cs.height) || 14);
+    ctx.fillRect(x, y - h, 14, h);
+    if (cs.borderTopStyle !== "none" && parseFloat(cs.borderTopWidth) > 0) {
+      ctx.setLineDash(cs.borderTopStyle === "dashed" ? [3, 2] : []);
+      ctx.strokeStyle = cs.borderTopColor; ctx.lineWidth = 2;
+      ctx.strokeRect(x + 1, y - 13, 12, 12);
+      ctx.setLineDash([]);
+    }
+  }
+  function exportPng(map, el, title, legendEl, exportedAt) {
     const size = map.getSize();
     const out = document.createElement("canvas");
-    const legendH = 22 * (1 + legendEl.querySelectorAll("p").length);
-    out.width = size.x; out.height = size.y + legendH;
-    const ctx = out.getContext("2d");
+    const font = "14px sans-serif";
+    let ctx = out.getContext("2d");
+    ctx.font = font;
+    const width = size.x - 16;
+    const head = wrap(ctx, title + " | " + caption(exportedAt), width);
+    const items = [];
+    legendEl.querySelectorAll(":scope > div:not([hidden]) p").forEach((p) => {
+      const textLine = p.textContent.trim();
+      if (!textLine) return;
+      const sw = p.querySelector("i.swatch");
+      wrap(ctx, textLine, width - (sw ? 22 : 0)).forEach((l, i) => items.push({ text: l, swatch: i === 0 ? sw : null, indent: sw ? 22 : 0 }));
+    });
+    out.width = size.x; out.height = size.y + 20 * (head.length + items.length) + 16;
+    ctx = out.getContext("2d");
     ctx.fillStyle = "#ffffff"; ctx.fillRect(0, 0, out.width, out.height);
     const origin = el.getBoundingClientRect();
     el.querySelectorAll("img.leaflet-tile-loaded, canvas").forEach((c) => {
       const r = c.getBoundingClientRect();
       try { ctx.drawImage(c, r.left - origin.left, r.top - origin.top, r.width, r.height); } catch (e) { /* tainted tile */ }
     });
-    ctx.fillStyle = "#222"; ctx.font = "14px sans-serif";
-    let y = size.y + 18;
-    ctx.fillText(title, 8, y);
-    legendEl.querySelectorAll(":scope > div:not([hidden]) p").forEach((p) => { y += 20; ctx.fillText(p.textContent.trim(), 8, y); });
+    ctx.font = "bold 12px sans-serif"; ctx.textAlign = "center"; ctx.textBaseline = "middle"; ctx.fillStyle = "#222";
+    let labels = 0;
+    el.querySelectorAll(".leaflet-tooltip.cluster-label").forEach((t) => {
+      if (getComputedStyle(t).opacity === "0") return;  // a removed layer's label fading out
+      const r = t.getBoundingClientRect();
+      const x = r.left - origin.left + r.width / 2, y = r.top - origin.top + r.height / 2;
+      if (x < 0 || y < 0 || x > size.x || y > size.y) return;
+      ctx.fillText(t.textContent.trim(), x, y); labels += 1;
+    });
+    ctx.font = font; ctx.textAlign = "left"; ctx.textBaseline = "alphabetic";
+    let y = size.y + 4;
+    head.forEach((l) => { y += 20; ctx.fillStyle = "#222"; ctx.fillText(l, 8, y); });
+    items.forEach((it) => {
+      y += 20;
+      if (it.swatch) drawSwatch(ctx, it.swatch, 8, y);
+      ctx.fillStyle = "#222"; ctx.fillText(it.text, 8 + it.indent, y);
+    });
+    el.dataset.exportCaption = head.join("");
+    el.dataset.exportLabels = String(labels);
     out.toBlob((blob) => {
       const a = document.createElement("a");
       a.href = URL.createObjectURL(blob);
-      a.download = "zhian-" + (el.dataset.exportName || "map") + ".png";
+      a.download = "zhian-" + (el.dataset.exportName || "map") + "-" + (el.dataset.layer || "map") + ".png";
       document.body.appendChild(a); a.click(); a.remove();
       el.dataset.exported = String(blob.size);
     }, "image/png");
@@ -222,7 +294,7 @@
     document.querySelectorAll("input[name=layer-choice]").forEach((r) => r.addEventListener("change", () => show(r.value)));
     show(data.layer);
     const btn = document.getElementById("export-png");
-    if (btn) btn.addEventListener("click", () => exportPng(map, el, w.title, legend));
+    if (btn) btn.addEventListener("click", () => exportPng(map, el, w.title, legend, w.exportedAt));
   }
 
   function initPlan() {
