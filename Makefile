@@ -41,11 +41,10 @@ system-deps:  ## install PostgreSQL 15 and Chromium with apt when missing (needs
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-lint: $(BIN)/.installed  ## ruff (checks and format), mypy, and the layer contracts (import-linter)
+lint: $(BIN)/.installed  ## ruff (checks and format), mypy (zhian, bench, tests), and the layer contracts (import-linter)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy zhian
-	$(BIN)/mypy --explicit-package-bases bench
+	$(BIN)/mypy --explicit-package-bases zhian bench tests
 	PYTHONPATH=. $(BIN)/lint-imports
 
 test: $(BIN)/.installed system-deps lint test-sqlite test-postgres  ## lint, then the whole suite on SQLite and on PostgreSQL 15

@@ -3,7 +3,7 @@ through the real import service."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import factory
 
@@ -21,7 +21,9 @@ def _add_roles(user: User, create: bool, extracted: Any, **kwargs: Any) -> None:
             RoleAssignment.objects.create(user=user, role=role, jurisdiction=jurisdiction)
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
+    """``UserFactory(...)`` returns a saved ``User`` (factory-boy's default create strategy)."""
+
     class Meta:
         model = User
         django_get_or_create = ("username",)
@@ -32,6 +34,12 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     roles = factory.PostGeneration(_add_roles)
+
+    if TYPE_CHECKING:
+        # factory-boy's metaclass ``__call__`` returns the model instance, but it is untyped and
+        # mypy does not read a metaclass ``__call__``; this declaration (never run) tells mypy
+        # that ``UserFactory(...)`` is a ``User``, as ``UserFactory.create(...)`` already is.
+        def __new__(cls, **kwargs: Any) -> User: ...  # type: ignore[misc]  # see above
 
 
 def square(lon: float, lat: float, size: float) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -243,7 +245,11 @@ def test_every_cell_matches_a_brute_force_count_on_toronto_data() -> None:
 def test_array_input_in_seconds_or_days_and_its_guards() -> None:
     # given two events at one place, 0.1 d and 7.1 d after a third 5 km away
     xy = [[0.0, 0.0], [5000.0, 0.0], [5000.0, 0.0]]
-    bands = {"space_bands": (0, 1, 100), "time_bands": (0, 7, 14), "permutations": 1}
+    bands: dict[str, Any] = {
+        "space_bands": (0, 1, 100),
+        "time_bands": (0, 7, 14),
+        "permutations": 1,
+    }
     # when the times are given as days or as whole seconds
     by_days = knox_test(xy=xy, t_days=[0.0, 0.1, 7.1], **bands)
     by_seconds = knox_test(xy=xy, t_seconds=[0, 8_640, 613_440], **bands)

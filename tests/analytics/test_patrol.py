@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -36,10 +37,18 @@ def grid_graph(k: int = 8) -> RoadGraph:
         for c in range(k):
             i = r * k + c
             if c + 1 < k:
-                u.append(i), v.append(i + 1)
+                u.append(i)
+                v.append(i + 1)
             if r + 1 < k:
-                u.append(i), v.append(i + k)
+                u.append(i)
+                v.append(i + k)
     return RoadGraph.from_edges(nodes, u, v, speed_mps=30 / 3.6, fwd=True, bwd=True)
+
+
+def node_at(graph: RoadGraph, node: int) -> tuple[float, float]:
+    """The (lon, lat) of one graph node."""
+    lon, lat = graph.node_lonlat[node]
+    return lon, lat
 
 
 def grid_candidates(graph: RoadGraph, rng: np.random.Generator, n: int = 40) -> Candidates:
@@ -100,6 +109,7 @@ def test_dose_cap_skips_cells_of_an_area_past_its_share_with_the_reason() -> Non
     # then the hot area gets 2.5 h - 1.75 h = 45 min: three cells, the riskiest three
     hot = [v for v in plan.visits if v.area == "hot"]
     assert len(hot) == 3
+    assert cap.week_total_s is not None
     assert plan.area_planned_s["hot"] + cap.used_s["hot"] <= cap.share * cap.week_total_s
     assert {v.cell for v in hot} == set(cand.ids[order[:3]].tolist())
     capped = [s for s in plan.skipped if s.reason == SKIP_DOSE_CAP and s.area == "hot"]
@@ -117,10 +127,10 @@ def test_units_keep_to_their_availability_and_the_shift() -> None:
     cand = grid_candidates(graph, np.random.default_rng(3), n=50)
     s0, s1 = SHIFT
     units = [
-        PatrolUnit("full", *graph.node_lonlat[0]),
-        PatrolUnit("late", *graph.node_lonlat[63], available_from=s0 + 3600),
-        PatrolUnit("early", *graph.node_lonlat[7], available_until=s0 + 5400),
-        PatrolUnit("off", *graph.node_lonlat[56], available_from=s1, available_until=s1 + 3600),
+        PatrolUnit("full", *node_at(graph, 0)),
+        PatrolUnit("late", *node_at(graph, 63), available_from=s0 + 3600),
+        PatrolUnit("early", *node_at(graph, 7), available_until=s0 + 5400),
+        PatrolUnit("off", *node_at(graph, 56), available_from=s1, available_until=s1 + 3600),
     ]
     # when planning with a generous cap
     plan = plan_patrols(
@@ -183,7 +193,7 @@ def test_alert_factor_raises_a_cell_into_the_plan() -> None:
     s0 = SHIFT[0]
     base = Candidates.build(["a", "b", "c"], ll, [3.0, 2.0, 1.0], ["x"] * 3)
     alerted = Candidates.build(["a", "b", "c"], ll, [3.0, 2.0, 1.0], ["x"] * 3, [1, 1, 2.5])
-    kw = dict(
+    kw: dict[str, Any] = dict(
         shift_start=s0, shift_end=s0 + 1800, dose_cap=DoseCap(1.0), dwell_s=700, time_limit_s=0.2
     )
     # then without the alert "c" is left out; with it "b" is
@@ -201,7 +211,7 @@ def test_alert_factor_raises_a_cell_into_the_plan() -> None:
 def test_bad_input_is_refused(kwargs: dict[str, int], message: str) -> None:
     graph = grid_graph(3)
     cand = grid_candidates(graph, np.random.default_rng(0), n=3)
-    args = dict(shift_start=0, shift_end=3600, dose_cap=DoseCap(0.5), dwell_s=600)
+    args: dict[str, Any] = dict(shift_start=0, shift_end=3600, dose_cap=DoseCap(0.5), dwell_s=600)
     args.update(kwargs)
     with pytest.raises(ValueError, match=message):
         plan_patrols(graph, cand, [PatrolUnit("u", *graph.node_lonlat[0])], **args)

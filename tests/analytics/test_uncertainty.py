@@ -68,7 +68,7 @@ def test_windows_without_events_are_dropped_and_draws_are_reproducible() -> None
     assert first == gap_closed_interval(best, naive, ceiling, seed=5)
     assert all(np.isfinite(first))
     point = gap_closed(
-        np.nanmean(best[np.isfinite(best)]),
+        float(np.nanmean(best[np.isfinite(best)])),
         naive[np.isfinite(best)].mean(),
         0.6 + naive[np.isfinite(best)].mean(),
     )

@@ -31,7 +31,7 @@ from zhian.core.exports import (
 from zhian.core.parties import validate_phone
 
 HEADERS = ["姓名", "电话", "人数", "备注"]
-ROWS = [
+ROWS: list[list[Any]] = [
     ["张三", "13812345678", 3, '=HYPERLINK("http://evil")'],
     ["李四", "0571-88886666", 1, "+1 正常"],
     ["王五", "13900001111", 12, "-负号开头"],

@@ -126,7 +126,7 @@ def test_the_incident_page_offers_to_open_a_dispute_and_it_opens_once(
     assert "登记为矛盾纠纷" in page
     response = officer.post(f"/grid/disputes/from-incident/{incident.pk}/")
     dispute = Dispute.objects.get(source_incident=incident)
-    assert response.status_code == 302 and response.url == f"/grid/disputes/{dispute.pk}/"
+    assert response.status_code == 302 and response["Location"] == f"/grid/disputes/{dispute.pk}/"
     page = officer.get(f"/dispatch/incidents/{incident.pk}/").content.decode()
     assert f"查看矛盾纠纷 #{dispute.pk}" in page and "登记为矛盾纠纷" not in page
     assert officer.post(f"/grid/disputes/from-incident/{incident.pk}/").status_code == 409

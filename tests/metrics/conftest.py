@@ -31,9 +31,11 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 POINTS = {"S1": (120.01, 30.01), "S2": (120.05, 30.01)}
 
 
-def local(*args: int) -> datetime:
+def local(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
     """An aware datetime in the bureau's zone (Asia/Shanghai in the test settings)."""
-    return datetime(*args, tzinfo=SHANGHAI)
+    return datetime(year, month, day, hour, minute, second, tzinfo=SHANGHAI)
 
 
 @pytest.fixture(autouse=True)

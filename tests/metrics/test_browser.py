@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import Dialog
 
 from tests.browser import log_in
 from tests.factories import Role, UserFactory
@@ -145,7 +146,12 @@ def test_the_trend_chart_draws_the_chosen_indicator_with_gaps_and_within_the_csp
     browser_context.add_init_script(CSP_WATCH)
     page = browser_context.new_page()
     dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    def on_dialog(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
     log_in(page, live_server, people["leader"].username, password)
     page.goto(f"{live_server.url}/metrics/")
     page.wait_for_selector("#kpi-trend-card [data-chart] canvas")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -23,11 +24,11 @@ MARCH = Period.month(2026, 3)
 def only(tree: dict[str, Any], people: dict[str, Any]) -> Any:
     """Keep only the named indicators in the ranking, with the given weights."""
 
-    def keep(**weights: float) -> None:
+    def keep(**weights: int) -> None:
         RankingWeight.objects.exclude(indicator__code__in=weights).delete()
         for code, weight in weights.items():
             do_set_ranking_weight(
-                indicator(code), weight, bureau=tree["B"], acting_user=people["leader"]
+                indicator(code), Decimal(weight), bureau=tree["B"], acting_user=people["leader"]
             )
 
     return keep

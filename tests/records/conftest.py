@@ -20,9 +20,11 @@ _dispatch_seed = importlib.import_module("zhian.dispatch.migrations.0002_seed_ca
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def local(*args: int) -> datetime:
+def local(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
     """A bureau-zone (Asia/Shanghai) aware datetime."""
-    return datetime(*args, tzinfo=SHANGHAI)
+    return datetime(year, month, day, hour, minute, second, tzinfo=SHANGHAI)
 
 
 @pytest.fixture(autouse=True)

@@ -241,7 +241,7 @@ def pg_execute(url: str, sql: str) -> None:
     import psycopg
 
     with psycopg.connect(pg_server_url(url, "postgres"), autocommit=True) as conn:
-        conn.execute(sql)  # type: ignore[arg-type]
+        conn.execute(sql)
 
 
 def clone_sqlite(template: Path, var: Path) -> None:

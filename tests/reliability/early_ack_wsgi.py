@@ -23,7 +23,7 @@ PAUSE_S = 0.5
 
 def application(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
     if environ.get("REQUEST_METHOD") != "POST":
-        return zhian_application(environ, start_response)  # type: ignore[no-any-return]
+        return zhian_application(environ, start_response)
     atomic = transaction.atomic()
     atomic.__enter__()
     result = zhian_application(environ, start_response)

@@ -61,7 +61,7 @@ def test_the_checks_catch_a_build_that_acknowledges_before_commit(make_site: Any
 def crash_writer(site: Any, *, early: bool, acks: int = 10) -> tuple[list[str], dict[str, Any]]:
     writer = start_writer(site, early=early)
     assert writer.stdout is not None
-    numbers = []
+    numbers: list[str] = []
     try:
         while len(numbers) < acks:
             line = writer.stdout.readline()

@@ -21,5 +21,7 @@ def test_demo_services(tree: dict[str, Any]) -> None:
     assert "online reports" in summary
     assert OnlineReport.objects.count() == 5 and FaqEntry.objects.count() == 1
     assert SurveyResponse.objects.count() == 2
-    assert Complaint.objects.get().handler.username == "supervisor"
+    handler = Complaint.objects.get().handler
+    assert handler is not None
+    assert handler.username == "supervisor"
     assert Slot.objects.exists() or "0 slots" in summary

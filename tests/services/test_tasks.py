@@ -44,6 +44,7 @@ def test_a_closed_incident_finishes_the_report_and_invites_a_survey(
     report.refresh_from_db()
     assert report.status == ReportStatus.FORWARDED
     incident = report.incident
+    assert incident is not None
     do_close_incident(
         incident,
         acting_user=people["dispatcher"],

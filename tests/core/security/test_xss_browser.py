@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.apps import apps as django_apps
+from playwright.sync_api import Dialog
 
 from tests.browser import log_in
 from tests.factories import Role, UserFactory, feature, rect
@@ -114,7 +115,12 @@ def test_script_payload_names_never_run_on_any_page(
     browser_context.add_init_script(WATCH)
     page = browser_context.new_page()
     dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    def on_dialog(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
     console: list[str] = []
     page.on("console", lambda m: console.append(m.text))
     log_in(page, live_server, hostile["user"].username, password)
@@ -179,7 +185,12 @@ def test_script_payload_names_never_run_on_the_other_apps_pages(
     browser_context.add_init_script(WATCH)
     page = browser_context.new_page()
     dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    def on_dialog(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
     log_in(page, live_server, viewer.username, password)
     pages = {
         "/cases/": "main",

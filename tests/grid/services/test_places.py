@@ -34,7 +34,7 @@ def test_risk_tier_follows_the_written_rule(places: dict[str, Any]) -> None:
 
 
 def test_attributes_are_validated_per_type_and_name_the_field(people: dict[str, Any]) -> None:
-    base = {
+    base: dict[str, Any] = {
         "name": "加油站",
         "place_type": "hazmat_site",
         "address": "某路 9 号",

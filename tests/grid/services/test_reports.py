@@ -178,7 +178,9 @@ def test_photos_are_stored_with_the_report_and_resolving_needs_one(
             photos=[photo("a.jpg"), photo("b.jpg")],
         )
     assert report.photos.count() == 2
-    stored = report.photos.first().attachment
+    first = report.photos.first()
+    assert first is not None
+    stored = first.attachment
     assert stored.content_type == "image/jpeg" and len(stored.sha256) == 64
     from django.core.files.base import ContentFile
 

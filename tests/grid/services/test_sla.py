@@ -59,11 +59,13 @@ def test_sign_for_clock_reminds_then_escalates_to_sector_then_station(
     second = sla.scan_overdue(now=due + 25 * H)
     assert (second.reminded, second.escalated) == (0, 1)
     referral.refresh_from_db()
+    assert referral.escalated_to is not None
     assert referral.escalated_to.code == "S1-1"  # the grid's sector, one level up
 
     third = sla.scan_overdue(now=due + 49 * H)
     assert third.escalated == 1
     referral.refresh_from_db()
+    assert referral.escalated_to is not None
     assert referral.escalated_to.code == "S1"  # and the station, one more level up
     assert referral.next_alert_at is None  # two levels is as far as it goes
     assert sla.scan_overdue(now=due + 500 * H).examined == 0
@@ -171,7 +173,9 @@ def test_the_background_task_runs_the_scan(filed: tuple[Referral, datetime]) -> 
     _referral, _t0 = filed
     result = scan_overdue_referrals.enqueue()  # the immediate backend in tests
     assert result.return_value == {"reminded": 1, "escalated": 2, "examined": 1}  # 10 days late
-    assert scan_overdue_referrals.enqueue().return_value["examined"] == 0
+    again = scan_overdue_referrals.enqueue().return_value
+    assert again is not None
+    assert again["examined"] == 0
 
 
 def test_reminders_go_to_the_liaisons_and_escalations_to_the_level_above(

@@ -13,8 +13,10 @@ from zhian.records.services.periods import add_months, period_end
 SH = ZoneInfo("Asia/Shanghai")
 
 
-def at(*args: int) -> datetime:
-    return datetime(*args, tzinfo=SH)
+def at(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=SH)
 
 
 def test_days_start_day_not_counted_and_period_runs_to_midnight() -> None:
