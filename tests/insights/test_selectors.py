@@ -174,7 +174,7 @@ def test_the_points_endpoint(people: dict[str, Any], hki: dict[str, Any]) -> Non
     record_incident(people["dispatcher"], code="0105", lon=24.9400, lat=60.1700)
     record_incident(people["dispatcher"], code="0105", lon=24.9500, lat=60.1700)
     today = timezone.localdate()
-    params = {
+    params: dict[str, Any] = {
         "since": today.isoformat(),
         "until": (today + dt.timedelta(days=1)).isoformat(),
         "west": 24.939,

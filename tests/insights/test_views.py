@@ -88,7 +88,7 @@ def test_a_station_user_never_sees_another_stations_layers(
     assert "HKI-E" not in response.content.decode()
     # asking for the east station or the bureau is refused, on the page and the API
     assert client.get(reverse("insights:maps"), {"j": "HKI-E"}).status_code == 400
-    since, until = month
+    since, until = (str(d) for d in month)  # the client sends str(value)
     api = client.get(
         "/api/v1/insights/layers/incidents",
         {"jurisdiction": "HKI-E", "since": since, "until": until},

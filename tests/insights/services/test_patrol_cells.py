@@ -58,6 +58,7 @@ def stored() -> dict:
 
 def record(unit: Unit, user: Any, start: dt.datetime, steps: list[tuple[int, float]]) -> None:
     """Fixes at ``start`` + seconds, moving east by ``dx`` degrees each."""
+    assert unit.lon is not None and unit.lat is not None
     fixes = [
         PositionFix(lon=unit.lon + dx, lat=unit.lat, at=start + dt.timedelta(seconds=s))
         for s, dx in steps
