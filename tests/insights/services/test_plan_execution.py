@@ -10,9 +10,12 @@ from typing import Any
 
 import pytest
 from django.db.models import Sum
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from tests.insights.factories import plan_with_stops, scatter_incidents
+from zhian.core.errors import ValidationFailed
 from zhian.dispatch.models import Unit
 from zhian.dispatch.services.units import PositionFix, do_record_positions
 from zhian.insights.models import PatrolCellDay, PatrolPlan, StoredForecast
@@ -233,3 +236,24 @@ def test_time_in_another_units_cell_is_off_route_and_survives_the_forecast(
     again = plan_execution(plan)
     assert again.units[0].off_route_minutes == pytest.approx(5.0)
     assert again.units[0].visits[0].cell == one.visits[0].cell
+
+
+def test_a_plan_whose_cells_cannot_be_placed_is_refused_not_guessed(
+    people: dict[str, Any], hki: dict[str, Any], units: dict[str, Unit]
+) -> None:
+    # given a plan whose stop names a square its centre is not in (a different grid)
+    w1 = units["W-01"]
+    plan = plan_with_stops(
+        hki["HKI-W"], day=yesterday(), shift="day", stops={w1: [(w1.lon, w1.lat, 0.2)]}
+    )
+    x, y = (int(v) for v in plan.routes[0]["visits"][0]["cell"].split(":"))
+    plan.routes[0]["visits"][0]["cell"] = f"{x + 150}:{y}"
+    plan.save(update_fields=["routes"])
+    with pytest.raises(ValidationFailed) as err:
+        plan_execution(plan)
+    assert err.value.code == "plan_grid_unknown"
+    # the page still opens and says why there is no report
+    client = Client()
+    client.force_login(people["analyst_w"])
+    page = client.get(reverse("insights:plan", args=[plan.pk]))
+    assert page.status_code == 200 and "无法确定该计划的网格" in page.content.decode()
