@@ -12,6 +12,9 @@ lengths), median of 3.
 
 Linkage: see ``docs/linkage.md`` (synthetic series mixed into the Toronto background).
 
+Execution: ``bench/_insights_execution.py`` on its own PostgreSQL (the report of a
+20-unit day-shift plan over 14 days of fixes every 30 s).
+
 Layers: ``bench/_insights_layers.py`` on its own PostgreSQL (1,000,000 incidents in a month,
 bulk-loaded with COPY; the 警情发案图 layer's p95 per station).
 """
@@ -101,14 +104,23 @@ def bench_layers() -> int:
     )
 
 
+def bench_execution() -> int:
+    script = ROOT / "bench" / "_insights_execution.py"
+    return subprocess.call(
+        [str(ROOT / "scripts" / "with-postgres"), sys.executable, str(script)], cwd=ROOT
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--only", choices=["patrol", "linkage", "layers"])
+    parser.add_argument("--only", choices=["patrol", "linkage", "execution", "layers"])
     args = parser.parse_args()
     if args.only in (None, "patrol"):
         bench_patrol()
     if args.only in (None, "linkage"):
         bench_linkage()
+    if args.only in (None, "execution") and (rc := bench_execution()):
+        raise SystemExit(rc)
     if args.only in (None, "layers"):
         raise SystemExit(bench_layers())
 

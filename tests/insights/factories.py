@@ -1,4 +1,5 @@
-"""Insights test helpers: incidents recorded through dispatch's real intake service."""
+"""Insights test helpers: incidents recorded through dispatch's real intake service, and
+patrol plans with chosen stops."""
 
 from __future__ import annotations
 
@@ -6,9 +7,15 @@ import datetime as dt
 from typing import Any
 
 import numpy as np
+from pyproj import Transformer
 
+from zhian.analytics.events import utm_epsg
+from zhian.analytics.grids import SquareGrid
 from zhian.dispatch.models import Incident
 from zhian.dispatch.services import incidents as I
+from zhian.insights.choices import RunStatus
+from zhian.insights.models import PatrolPlan, StoredForecast
+from zhian.insights.services.plans import shift_window
 
 
 def record_incident(
@@ -49,3 +56,83 @@ def scatter_incidents(
             record_incident(user, code=codes[k % len(codes)], lon=float(lon), lat=float(lat), at=at)
         )
     return out
+
+
+def plan_with_stops(
+    jurisdiction: Any,
+    *,
+    day: dt.date,
+    shift: str,
+    stops: dict[Any, list[tuple[float, float, float]]],
+    dwell_minutes: int = 15,
+    cell_size_m: int = 150,
+) -> PatrolPlan:
+    """A stored patrol plan whose units (``stops``' keys) visit the forecast squares under
+    the given ``(lon, lat, risk)`` points, every 30 minutes from the shift's start, named
+    and centred as ``do_make_patrol_plan`` stores them (the forecast's ``x_min:y_min``
+    squares in its UTM projection). For tests that need exact cells and times, not a
+    solver's choice."""
+    start, end = shift_window(day, shift)
+    lon0, lat0 = next(iter(stops.values()))[0][:2]
+    epsg = utm_epsg(lon0, lat0)
+    forecast = StoredForecast.objects.create(
+        jurisdiction=jurisdiction,
+        data_end=start,
+        epsg=epsg,
+        cell_size_m=cell_size_m,
+        status=RunStatus.DONE,
+        method="decay",
+    )
+    to_xy = Transformer.from_crs(4326, epsg, always_xy=True)
+    to_ll = Transformer.from_crs(epsg, 4326, always_xy=True)
+    grid = SquareGrid(float(cell_size_m))
+    routes = []
+    for unit, points in stops.items():
+        visits = []
+        for k, (lon, lat, risk) in enumerate(points):
+            x, y = to_xy.transform(lon, lat)
+            ix, iy = grid.index(np.array([x]), np.array([y]))
+            x0, y0 = float(ix[0] * cell_size_m), float(iy[0] * cell_size_m)
+            c_lon, c_lat = to_ll.transform(x0 + cell_size_m / 2, y0 + cell_size_m / 2)
+            arrive = int(start.timestamp()) + 1800 * (k + 1)
+            visits.append(
+                {
+                    "order": k + 1,
+                    "cell": f"{x0:.0f}:{y0:.0f}",
+                    "area": str(unit.station_id),
+                    "area_name": unit.station.name,
+                    "lon": round(c_lon, 6),
+                    "lat": round(c_lat, 6),
+                    "risk": risk,
+                    "alert": False,
+                    "arrive": arrive,
+                    "depart": arrive + dwell_minutes * 60,
+                    "travel_s": 0,
+                    "distance_m": 0.0,
+                }
+            )
+        routes.append(
+            {
+                "unit": unit.pk,
+                "call_sign": unit.call_sign,
+                "start": int(start.timestamp()),
+                "end": int(end.timestamp()),
+                "lon": unit.lon,
+                "lat": unit.lat,
+                "route_length_m": 0.0,
+                "travel_s": 0,
+                "patrol_s": dwell_minutes * 60 * len(visits),
+                "visits": visits,
+            }
+        )
+    return PatrolPlan.objects.create(
+        jurisdiction=jurisdiction,
+        forecast=forecast,
+        shift=shift,
+        shift_start=start,
+        shift_end=end,
+        dwell_minutes=dwell_minutes,
+        cap_share=0.2,
+        routes=routes,
+        summary={"cells": sum(len(r["visits"]) for r in routes), "risk_covered_share": 0.4},
+    )

@@ -1,8 +1,9 @@
-"""Insights API: run and follow a forecast, list alerts, make and read a plan; scoped and
-permission-checked like the pages."""
+"""Insights API: run and follow a forecast, list alerts, make and read a plan and its
+execution; scoped and permission-checked like the pages."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +11,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from tests.insights.factories import record_incident, scatter_incidents
+from tests.insights.factories import plan_with_stops, record_incident, scatter_incidents
 from zhian.core.services.tokens import do_create_token
+from zhian.dispatch.services.units import PositionFix, do_record_positions
 from zhian.insights.services.alerts import scan_near_repeat
 from zhian.insights.services.plans import tomorrow
 
@@ -110,3 +112,41 @@ def test_each_input_rule_is_a_422_naming_the_field(people: dict[str, Any]) -> No
         assert response["Content-Type"].startswith("application/problem+json")
         assert any(field in e["loc"] for e in response.json().get("errors", [])), response.json()
     assert not StoredForecast.objects.exists() and not PatrolPlan.objects.exists()
+
+
+def test_a_plans_execution_is_read_in_the_plans_scope(
+    people: dict[str, Any], hki: dict[str, Any], units: Any
+) -> None:
+    # given yesterday's day-shift plan of the west station, W-01 10 minutes in its cell
+    w1, w2 = units["W-01"], units["W-02"]
+    plan = plan_with_stops(
+        hki["HKI-W"],
+        day=timezone.localdate() - dt.timedelta(days=1),
+        shift="day",
+        stops={w1: [(w1.lon, w1.lat, 0.2)], w2: [(w2.lon, w2.lat, 0.1)]},
+    )
+    v = plan.routes[0]["visits"][0]
+    at = dt.datetime.fromtimestamp(v["arrive"], tz=dt.UTC)
+    fixes = [
+        PositionFix(lon=v["lon"], lat=v["lat"], at=at + dt.timedelta(minutes=k)) for k in range(11)
+    ]
+    do_record_positions(w1, fixes, acting_user=people["dispatcher"])
+    url = f"/api/v1/insights/plans/{plan.pk}/execution"
+    # when the west patrol officer reads it: 10 minutes, done; W-02 without fixes is null
+    r = api_client(people["patrol_w"]).get(url)
+    assert r.status_code == 200
+    body = r.json()
+    assert body["state"] == "finished" and body["units_without_data"] == 1
+    one, two = body["units"]
+    assert one["visits"][0]["actual_minutes"] == pytest.approx(10.0)
+    assert one["visits"][0]["status"] == "done" and one["cells_done"] == 1
+    assert two["has_data"] is False and two["visits"][0]["actual_minutes"] is None
+    assert two["visits"][0]["status"] == "no_data"
+    assert body["delivered_share"] == pytest.approx(10 / 15)
+    # then another station's analyst gets the plan's 404, and a dispatcher too
+    assert api_client(people["analyst_e"]).get(url).status_code == 404
+    assert api_client(people["dispatcher"]).get(url).status_code == 404
+    assert (
+        api_client(people["analyst_w"]).get("/api/v1/insights/plans/999999/execution").status_code
+        == 404
+    )

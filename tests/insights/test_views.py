@@ -1,5 +1,5 @@
 """Insights pages: the 三张图 for a period, scoped layers, forecasts with progress,
-alerts, and a patrol plan made, shown and printable."""
+alerts, and a patrol plan made, shown, printable and its execution."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.insights.factories import record_incident, scatter_incidents
+from tests.insights.factories import plan_with_stops, record_incident, scatter_incidents
 from zhian.dispatch.services.units import PositionFix, do_record_positions
 from zhian.insights.forms import last_month
 from zhian.insights.models import PatrolPlan, StoredForecast
@@ -204,3 +204,58 @@ def test_a_busy_period_sends_counted_cells_not_points(
     assert data["incidents"]["truncated"] is True and data["incidents"]["points"] == []
     assert data["incidents"]["count"] == 40
     assert sum(c[2] for c in data["incidents"]["density"]) == 40
+
+
+def test_the_plan_page_shows_what_was_carried_out(
+    people: dict[str, Any], hki: dict[str, Any], units: Any
+) -> None:
+    # given yesterday's west plan: W-01 stayed 10 minutes in its cell, W-02 sent nothing
+    w1, w2 = units["W-01"], units["W-02"]
+    plan = plan_with_stops(
+        hki["HKI-W"],
+        day=timezone.localdate() - dt.timedelta(days=1),
+        shift="day",
+        stops={w1: [(w1.lon, w1.lat, 0.2)], w2: [(w2.lon, w2.lat, 0.1)]},
+    )
+    v = plan.routes[0]["visits"][0]
+    at = dt.datetime.fromtimestamp(v["arrive"], tz=dt.UTC)
+    fixes = [
+        PositionFix(lon=v["lon"], lat=v["lat"], at=at + dt.timedelta(minutes=k)) for k in range(11)
+    ]
+    do_record_positions(w1, fixes, acting_user=people["dispatcher"])
+    # when the west patrol officer opens the plan
+    page = client_for(people["patrol_w"]).get(reverse("insights:plan", args=[plan.pk]))
+    html = page.content.decode()
+    # then the 执行情况 section shows the totals, W-01's ✓ with 10.0 minutes, W-02 as
+    # 无定位数据 (no zero minutes), and how time is credited
+    assert page.status_code == 200 and 'id="execution"' in html
+    assert "班次已结束" in html and "交付 10 / 应到 15 分钟（67%）" in html
+    w1_block = html.split('data-unit="W-01"')[-1].split("</article>")[0]
+    w2_block = html.split('data-unit="W-02"')[-1].split("</article>")[0]
+    assert "10.0" in w1_block and "✓" in w1_block
+    assert "无定位数据" in w2_block and "✓" not in w2_block and "✗" not in w2_block
+    assert "最多 300 秒（5 分钟）" in html and "50% 即为“完成”" in html
+    # and in English
+    client = client_for(people["patrol_w"])
+    client.cookies["django_language"] = "en"
+    english = client.get(reverse("insights:plan", args=[plan.pk])).content.decode()
+    assert "Execution" in english and "No position data" in english
+    assert "执行情况" not in english and "无定位数据" not in english
+    # another station's analyst gets the plan's 404
+    assert (
+        client_for(people["analyst_e"]).get(reverse("insights:plan", args=[plan.pk])).status_code
+        == 404
+    )
+
+
+def test_a_plan_for_tomorrow_says_its_shift_has_not_started(
+    people: dict[str, Any], hki: dict[str, Any], units: Any
+) -> None:
+    w1 = units["W-01"]
+    plan = plan_with_stops(
+        hki["HKI-W"], day=tomorrow(), shift="day", stops={w1: [(w1.lon, w1.lat, 0.2)]}
+    )
+    html = client_for(people["analyst_w"]).get(reverse("insights:plan", args=[plan.pk]))
+    text = html.content.decode()
+    assert f"班次尚未开始（{tomorrow().isoformat()} 08:00 开始）" in text
+    assert "无定位数据" not in text

@@ -17,6 +17,7 @@ from zhian.insights import selectors
 from zhian.insights.services import forecasts as forecast_services
 from zhian.insights.services import plans as plan_services
 from zhian.insights.services.common import local_midnight
+from zhian.insights.services.plan_execution import plan_execution
 
 router = Router(tags=["insights"])
 
@@ -112,6 +113,59 @@ class PlanOut(Schema):
     @staticmethod
     def resolve_jurisdiction(obj: Any) -> str:
         return str(obj.jurisdiction.code)
+
+
+class VisitExecutionOut(Schema):
+    order: int
+    cell: str = Field(..., description="计划网格（预测方格左下角，投影坐标米）")
+    area: str
+    area_label: str
+    risk: float
+    planned_arrive: dt.datetime
+    planned_depart: dt.datetime
+    planned_minutes: float
+    actual_minutes: float | None = Field(..., description="班次内在该网格的分钟；无定位数据为 null")
+    first_entered: dt.datetime | None
+    status: Literal["done", "missed", "pending", "no_data"]
+    assessed: bool = Field(..., description="计划离开时间已过或已完成，计入比例")
+
+
+class UnitExecutionOut(Schema):
+    unit: int
+    call_sign: str
+    has_data: bool | None = Field(..., description="班次内有无定位点；班次未开始为 null")
+    fixes: int
+    planned_minutes: float
+    actual_minutes: float | None
+    delivered_minutes: float | None = Field(..., description="每点至多计划停留时间")
+    cells_planned: int
+    cells_done: int | None
+    off_route_minutes: float | None = Field(..., description="在本计划分给其他力量的网格中的分钟")
+    visits: list[VisitExecutionOut]
+
+
+class PlanExecutionOut(Schema):
+    plan_id: int
+    state: Literal["not_started", "in_progress", "finished"]
+    shift_start: dt.datetime
+    shift_end: dt.datetime
+    assessed_until: dt.datetime | None
+    done_share: float = Field(..., description="实际停留达到计划停留的这一比例即为完成")
+    max_fix_seconds: int = Field(..., description="每个定位点最多计入的秒数")
+    units: list[UnitExecutionOut]
+    units_without_data: int
+    planned_minutes: float
+    assessed_planned_minutes: float
+    assessed_delivered_minutes: float
+    delivered_minutes: float
+    actual_minutes: float
+    delivered_share: float | None
+    cells_planned: int
+    cells_assessed: int
+    cells_done: int
+    risk_done_share: float | None = Field(..., description="已完成点风险 / 应到点风险")
+    plan_risk_covered_share: float | None
+    delivered_risk_covered_share: float | None
 
 
 def _window(since: dt.date, until: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -227,3 +281,16 @@ def make_plan(request: HttpRequest, payload: PlanIn) -> Status[Any]:
 @router.get("/insights/plans/{plan_id}", response=PlanOut)
 def get_plan(request: HttpRequest, plan_id: int) -> Any:
     return selectors.access_plan(acting_user(request), plan_id)
+
+
+@router.get(
+    "/insights/plans/{plan_id}/execution",
+    response=PlanExecutionOut,
+    url_name="insights_plan_execution",
+)
+def get_plan_execution(request: HttpRequest, plan_id: int) -> Any:
+    """执行情况: per unit and planned cell the minutes actually spent there in the shift
+    (from AVL fixes: each fix credited the time to the unit's next fix, at most 5 minutes),
+    whether each stop was done (at least half the planned dwell), and the plan's totals."""
+    plan = selectors.access_plan(acting_user(request), plan_id)
+    return plan_execution(plan)

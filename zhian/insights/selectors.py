@@ -30,6 +30,7 @@ from zhian.insights.models import (
     StoredForecast,
 )
 from zhian.insights.services.common import cell_centres, local_midnight
+from zhian.insights.services.plan_execution import plan_execution
 
 #: Above this many incidents the incident layer sends cells only (the map clusters them),
 #: and a zoomed-in view gets its points only below it.
@@ -377,8 +378,9 @@ def access_jurisdiction(user: Any, code: str, action: str = "insights.view") -> 
     raise NotFound(_("未找到该辖区"))
 
 
-def plan_page(plan: PatrolPlan) -> dict[str, Any]:
-    """A plan's page: per unit its stops with local times, and the summary."""
+def plan_page(plan: PatrolPlan, *, now: dt.datetime | None = None) -> dict[str, Any]:
+    """A plan's page: per unit its stops with local times, the summary, and how far the
+    plan was carried out by ``now`` (执行情况, :func:`plan_execution`)."""
     tz = timezone.get_current_timezone()
 
     def local(ts: int) -> dt.datetime:
@@ -438,4 +440,12 @@ def plan_page(plan: PatrolPlan) -> dict[str, Any]:
         ][:10],
         "risk_pct": plan.summary.get("risk_covered_share", 0) * 100,
         "map_data": deployment_layer(plan),
+        **_execution_or_error(plan, now),
     }
+
+
+def _execution_or_error(plan: PatrolPlan, now: dt.datetime | None) -> dict[str, Any]:
+    try:
+        return {"execution": plan_execution(plan, now=now), "execution_error": ""}
+    except ValidationFailed as exc:
+        return {"execution": None, "execution_error": exc.message}
