@@ -37,6 +37,12 @@ pytestmark = pytest.mark.django_db
 FAR = 0.05  # degrees of longitude east: about 2.8 km, outside every planned cell
 
 
+def lonlat(unit: Unit) -> tuple[float, float]:
+    """A unit's position (the fixtures' units all have one)."""
+    assert unit.lon is not None and unit.lat is not None
+    return unit.lon, unit.lat
+
+
 def yesterday() -> dt.date:
     return timezone.localdate() - dt.timedelta(days=1)
 
@@ -123,7 +129,7 @@ def test_fixes_outside_the_shift_are_not_counted(
         hki["HKI-W"],
         day=yesterday(),
         shift="day",
-        stops={w1: [(w1.lon, w1.lat, 0.2)], w2: [(w2.lon, w2.lat, 0.1)]},
+        stops={w1: [(*lonlat(w1), 0.2)], w2: [(*lonlat(w2), 0.1)]},
     )
     a, c = stop(plan, "W-01"), stop(plan, "W-02")
     user, start, end = people["dispatcher"], plan.shift_start, plan.shift_end
@@ -158,7 +164,7 @@ def test_before_the_shift_the_plan_has_not_started(
         hki["HKI-W"],
         day=timezone.localdate() + dt.timedelta(days=1),
         shift="day",
-        stops={w1: [(w1.lon, w1.lat, 0.2)]},
+        stops={w1: [(*lonlat(w1), 0.2)]},
     )
     report = plan_execution(plan)
     assert report.state == NOT_STARTED and report.assessed_until is None
@@ -176,7 +182,7 @@ def test_during_the_shift_it_counts_up_to_now(
         hki["HKI-W"],
         day=yesterday(),
         shift="day",
-        stops={w1: [(w1.lon, w1.lat, 0.3), (w1.lon + 0.01, w1.lat, 0.1)]},
+        stops={w1: [(*lonlat(w1), 0.3), (lonlat(w1)[0] + 0.01, lonlat(w1)[1], 0.1)]},
     )
     a, b = stop(plan, "W-01", 0), stop(plan, "W-01", 1)
     user, start = people["dispatcher"], plan.shift_start
@@ -212,7 +218,7 @@ def test_time_in_another_units_cell_is_off_route_and_survives_the_forecast(
         hki["HKI-W"],
         day=yesterday(),
         shift="day",
-        stops={w1: [(w1.lon, w1.lat, 0.2)], w2: [(w2.lon, w2.lat, 0.1)]},
+        stops={w1: [(*lonlat(w1), 0.2)], w2: [(*lonlat(w2), 0.1)]},
     )
     c = stop(plan, "W-02")
     # W-01 spends 5 minutes in W-02's cell, never in its own
@@ -230,6 +236,7 @@ def test_time_in_another_units_cell_is_off_route_and_survives_the_forecast(
     assert one.visits[0].actual_minutes == 0 and one.visits[0].status == MISSED
     assert report.units[1].has_data is False
     # with the forecast deleted, the grid is worked out from the plan's own stops
+    assert plan.forecast_id is not None
     StoredForecast.objects.filter(pk=plan.forecast_id).delete()
     plan.refresh_from_db()
     assert plan.forecast is None
@@ -244,7 +251,7 @@ def test_a_plan_whose_cells_cannot_be_placed_is_refused_not_guessed(
     # given a plan whose stop names a square its centre is not in (a different grid)
     w1 = units["W-01"]
     plan = plan_with_stops(
-        hki["HKI-W"], day=yesterday(), shift="day", stops={w1: [(w1.lon, w1.lat, 0.2)]}
+        hki["HKI-W"], day=yesterday(), shift="day", stops={w1: [(*lonlat(w1), 0.2)]}
     )
     x, y = (int(v) for v in plan.routes[0]["visits"][0]["cell"].split(":"))
     plan.routes[0]["visits"][0]["cell"] = f"{x + 150}:{y}"
