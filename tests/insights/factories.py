@@ -134,5 +134,9 @@ def plan_with_stops(
         dwell_minutes=dwell_minutes,
         cap_share=0.2,
         routes=routes,
-        summary={"cells": sum(len(r["visits"]) for r in routes), "risk_covered_share": 0.4},
+        summary={
+            "cells": sum(len(r["visits"]) for r in routes),
+            "risk_covered_share": 0.4,
+            "grid": [epsg, float(cell_size_m)],
+        },
     )

@@ -235,7 +235,13 @@ def test_time_in_another_units_cell_is_off_route_and_survives_the_forecast(
     assert one.off_route_minutes == pytest.approx(5.0)
     assert one.visits[0].actual_minutes == 0 and one.visits[0].status == MISSED
     assert report.units[1].has_data is False
-    # with the forecast deleted, the grid is worked out from the plan's own stops
+    # a plan stored before plans kept their grid reads its forecast's
+    grid = plan.summary.pop("grid")
+    plan.save(update_fields=["summary"])
+    assert plan_execution(plan).units[0].off_route_minutes == pytest.approx(5.0)
+    # with the grid kept, the forecast can be deleted
+    plan.summary["grid"] = grid
+    plan.save(update_fields=["summary"])
     assert plan.forecast_id is not None
     StoredForecast.objects.filter(pk=plan.forecast_id).delete()
     plan.refresh_from_db()
@@ -243,6 +249,12 @@ def test_time_in_another_units_cell_is_off_route_and_survives_the_forecast(
     again = plan_execution(plan)
     assert again.units[0].off_route_minutes == pytest.approx(5.0)
     assert again.units[0].visits[0].cell == one.visits[0].cell
+    # and with neither, the report refuses rather than guessing
+    plan.summary.pop("grid")
+    plan.save(update_fields=["summary"])
+    with pytest.raises(ValidationFailed) as err:
+        plan_execution(plan)
+    assert err.value.code == "plan_grid_unknown"
 
 
 def test_a_plan_whose_cells_cannot_be_placed_is_refused_not_guessed(

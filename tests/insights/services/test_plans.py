@@ -67,6 +67,8 @@ def test_a_day_shift_plan_respects_shift_cap_and_units(
     assert max(per_area.values()) * 900 <= limit
     assert plan.summary["travel_method"] == "road_network"
     assert 0 < plan.summary["risk_covered_share"] <= 1
+    assert plan.forecast is not None  # and its grid is kept for the execution report
+    assert plan.summary["grid"] == [plan.forecast.epsg, float(plan.forecast.cell_size_m)]
     assert plan.summary["spread"]["regions"]
     # the alerted cells are flagged as such
     assert any(v["alert"] for v in visits)

@@ -27,7 +27,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from pyproj import Transformer
 
-from zhian.analytics.events import utm_epsg
 from zhian.analytics.grids import SquareGrid
 from zhian.analytics.presence import dwell_seconds
 from zhian.core.errors import ValidationFailed
@@ -113,27 +112,26 @@ class PlanExecution:
 
 
 def plan_grid(plan: PatrolPlan) -> tuple[int, float]:
-    """The projection and side of the plan's square cells: the forecast's, or (when the
-    forecast was deleted) worked out from a stop's centre and corner. Checked against
-    every stop: its centre must fall in the cell it names."""
+    """The projection and side of the plan's square cells: stored with the plan (or, for
+    a plan made before they were, its forecast's). Checked against every stop: its
+    centre must fall in the cell it names."""
     visits = [v for r in plan.routes for v in r["visits"]]
-    fc = plan.forecast
-    if fc is not None and fc.epsg is not None:
-        epsg, size = int(fc.epsg), float(fc.cell_size_m)
-    elif visits:
-        v = visits[0]
-        epsg = utm_epsg(float(v["lon"]), float(v["lat"]))
-        x, _y = _projection(epsg).transform(v["lon"], v["lat"])
-        size = float(round(2 * (x - float(v["cell"].split(":")[0]))))
-    else:
+    if not visits:
         return 4326, 1.0  # nothing planned, nothing to place
-    if visits:
-        lon = np.array([v["lon"] for v in visits], dtype=np.float64)
-        lat = np.array([v["lat"] for v in visits], dtype=np.float64)
-        if size <= 0 or cell_ids(epsg, size, lon, lat) != [v["cell"] for v in visits]:
-            raise ValidationFailed(
-                _("无法确定该计划的网格，不能评估执行情况"), code="plan_grid_unknown"
-            )
+    stored = plan.summary.get("grid")
+    fc = plan.forecast
+    if stored:
+        epsg, size = int(stored[0]), float(stored[1])
+    elif fc is not None and fc.epsg is not None:
+        epsg, size = int(fc.epsg), float(fc.cell_size_m)
+    else:
+        epsg, size = 0, 0.0
+    lon = np.array([v["lon"] for v in visits], dtype=np.float64)
+    lat = np.array([v["lat"] for v in visits], dtype=np.float64)
+    if size <= 0 or cell_ids(epsg, size, lon, lat) != [v["cell"] for v in visits]:
+        raise ValidationFailed(
+            _("无法确定该计划的网格，不能评估执行情况"), code="plan_grid_unknown"
+        )
     return epsg, size
 
 

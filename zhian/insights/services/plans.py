@@ -211,6 +211,9 @@ def do_make_patrol_plan(
             "dissimilarity": round(spread.dissimilarity, 4),
         },
         "unavailable_units": plan.unavailable_units,
+        # the cells' grid (projection, side in metres): what the execution report places
+        # the units' fixes in, even after the forecast is deleted
+        "grid": [int(fc.epsg), float(fc.cell_size_m)],
     }
     row = PatrolPlan.objects.create(
         jurisdiction=jurisdiction,
