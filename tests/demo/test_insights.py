@@ -1,8 +1,10 @@
-"""The insights demo step: on top of the demo bureau it leaves a stored forecast, alerts and
-tomorrow's day-shift plan, from the repository's own data."""
+"""The insights demo step: on top of the demo bureau it leaves a stored forecast, alerts,
+yesterday's day-shift plan as its cars drove it and tomorrow's, from the repository's own
+data."""
 
 from __future__ import annotations
 
+import datetime as dt
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,8 @@ from django.utils import timezone
 
 from zhian.core import audit
 from zhian.insights.choices import RunStatus
-from zhian.insights.models import NearRepeatAlert, PatrolPlan, StoredForecast
+from zhian.insights.models import NearRepeatAlert, PatrolCellDay, PatrolPlan, StoredForecast
+from zhian.insights.services.plan_execution import FINISHED, MISSED, plan_execution
 from zhian.insights.services.plans import tomorrow
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -34,7 +37,14 @@ def test_demo_insights_on_first_run(
     bureau_fc = StoredForecast.objects.get(jurisdiction__kind="bureau", category_code="")
     assert bureau_fc.status == RunStatus.DONE and bureau_fc.cells and bureau_fc.accuracy
     assert NearRepeatAlert.objects.filter(category_code="0105").exists()
-    plan = PatrolPlan.objects.get()
+    plan, done = PatrolPlan.objects.order_by("-shift_start")
     assert plan.shift == "day" and timezone.localdate(plan.shift_start) == tomorrow()
     assert plan.summary["cells"] > 0 and plan.summary["travel_method"] == "straight_line"
+    # yesterday's plan as its cars drove it: the execution report has data, a stop missed
+    assert timezone.localdate(done.shift_start) == timezone.localdate() - dt.timedelta(days=1)
+    report = plan_execution(done)
+    assert report.state == FINISHED and report.units_without_data == 0
+    assert 0 < report.cells_done < report.cells_assessed == report.cells_planned
+    assert MISSED in {v.status for u in report.units for v in u.visits}
+    assert PatrolCellDay.objects.filter(day=timezone.localdate(done.shift_start)).exists()
     assert audit.verify_chain().ok

@@ -1,5 +1,6 @@
 """Insights' demo (研判): sixteen weeks of closed incidents at real Toronto offence points,
-a stored forecast per scope, near-repeat alerts and tomorrow's day-shift patrol plan.
+a stored forecast per scope, near-repeat alerts, yesterday's day-shift patrol plan as its
+units drove it (AVL fixes, so the plan's 执行情况 and the 巡防图 have data) and tomorrow's.
 
 Everything is built through the services from in-repo data (``zhian/demo/data/``): the
 incident *places* are the demo copy's offence points, drawn in proportion to their counts
@@ -10,7 +11,7 @@ demo copy keeps no dates for them.
 from __future__ import annotations
 
 import gzip
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -19,7 +20,14 @@ from django.utils import timezone
 from zhian.core.errors import ValidationFailed
 from zhian.core.models import Jurisdiction, User
 from zhian.demo.toronto import POINTS_PATH
+from zhian.dispatch.models import Unit
 from zhian.dispatch.services.incidents import IncidentInput, do_close_incident, do_create_incident
+from zhian.dispatch.services.units import (
+    MAX_POSITIONS_PER_REQUEST,
+    PositionFix,
+    do_record_positions,
+)
+from zhian.insights.models import PatrolPlan
 from zhian.insights.services.alerts import scan_near_repeat
 from zhian.insights.services.forecasts import refresh_forecasts
 from zhian.insights.services.plans import do_make_patrol_plan, tomorrow
@@ -28,6 +36,10 @@ HISTORY_INCIDENTS = 400
 HISTORY_WEEKS = 16
 # category codes and their shares (theft, burglary, assault, robbery, vehicle theft, fights)
 CATEGORY_MIX = {"0101": 0.3, "0105": 0.2, "0104": 0.2, "0102": 0.1, "0106": 0.1, "0201": 0.1}
+#: Seconds between a demo car's AVL fixes.
+FIX_EVERY_S = 30
+
+Fix = tuple[int, float, float]  # epoch second, lon, lat
 
 
 def _points(bureau: Jurisdiction, rng: np.random.Generator, n: int) -> np.ndarray:
@@ -84,6 +96,54 @@ def create_demo_insights(*, seed: int = 0) -> str:
     station = Jurisdiction.objects.filter(kind="station").order_by("code").first()
     plan_note = "未生成巡防计划"
     if station is not None:
+        yesterday = timezone.localdate() - timedelta(days=1)
+        done = do_make_patrol_plan(station, day=yesterday, shift="day", acting_user=analyst)
+        fixes = _drive_plan(done, dispatcher, rng)
         plan = do_make_patrol_plan(station, day=tomorrow(), shift="day", acting_user=analyst)
-        plan_note = f"{station.name}明日白班巡防计划 {plan.summary['cells']} 个巡逻点"
+        plan_note = (
+            f"{station.name}昨日白班巡防计划（{fixes} 个车载定位点）与明日白班巡防计划 "
+            f"{plan.summary['cells']} 个巡逻点"
+        )
     return f"已创建 {made} 起历史警情、{forecasts} 个风险预测、{alerts} 处近重复预警；{plan_note}"
+
+
+def _track(a: tuple[float, float], b: tuple[float, float], t0: int, t1: int) -> list[Fix]:
+    """Fixes every ``FIX_EVERY_S`` from ``a`` at ``t0`` to ``b`` at ``t1`` (a straight line)."""
+    n = max(1, (t1 - t0) // FIX_EVERY_S)
+    return [
+        (t0 + k * (t1 - t0) // n, a[0] + (b[0] - a[0]) * k / n, a[1] + (b[1] - a[1]) * k / n)
+        for k in range(n)
+    ]
+
+
+def _drive_plan(plan: PatrolPlan, user: User, rng: np.random.Generator) -> int:
+    """Each unit drives its route: to every stop, a stay there through its planned dwell
+    (a few metres of jitter), back to base; its third stop is driven past, so the
+    execution report shows a missed stop too. The fixes go through dispatch's own service
+    (which keeps the 巡防图's aggregate). Returns the number of fixes."""
+    total = 0
+    for route in plan.routes:
+        unit = Unit.objects.get(pk=route["unit"])
+        base = (float(route["lon"]), float(route["lat"]))
+        here, t = base, int(route["start"])
+        points: list[Fix] = []
+        for k, v in enumerate(route["visits"]):
+            stop = (float(v["lon"]), float(v["lat"]))
+            points += _track(here, stop, t, int(v["arrive"]))
+            if k == 2:  # driven past
+                here, t = stop, int(v["arrive"])
+                continue
+            for at in range(int(v["arrive"]), int(v["depart"]), FIX_EVERY_S):
+                dx, dy = rng.normal(0, 0.0002, 2)
+                points.append((at, stop[0] + dx, stop[1] + dy))
+            here, t = stop, int(v["depart"])
+        points += [*_track(here, base, t, t + 600), (t + 600, *base)]
+        fixes = [
+            PositionFix(lon=lon, lat=lat, at=datetime.fromtimestamp(at, tz=UTC))
+            for at, lon, lat in points
+        ]
+        for i in range(0, len(fixes), MAX_POSITIONS_PER_REQUEST):
+            batch = fixes[i : i + MAX_POSITIONS_PER_REQUEST]
+            do_record_positions(unit, batch, acting_user=user)
+        total += len(fixes)
+    return total
