@@ -8,7 +8,7 @@ from collections import Counter
 from typing import Any
 
 import h3
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -424,8 +424,17 @@ def plan_page(plan: PatrolPlan, *, now: dt.datetime | None = None) -> dict[str, 
         )
     ]
     skipped = Counter(s["reason"] for s in plan.skipped)
+    newer = (
+        PatrolPlan.objects.filter(
+            jurisdiction_id=plan.jurisdiction_id, shift_start=plan.shift_start
+        )
+        .filter(Q(created_at__gt=plan.created_at) | Q(created_at=plan.created_at, pk__gt=plan.pk))
+        .order_by("-created_at", "-pk")
+        .first()
+    )
     return {
         "plan": plan,
+        "replaced_by": newer,
         "routes": routes,
         "spread_rows": spread_rows,
         "skipped": [(reasons.get(k, k), n) for k, n in sorted(skipped.items())],

@@ -11,11 +11,18 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from tests.insights.factories import record_incident, scatter_incidents
+from tests.insights.factories import plan_with_stops, record_incident, scatter_incidents
 from zhian.core.errors import PermissionDenied, ValidationFailed
+from zhian.core.models import Jurisdiction
+from zhian.insights.models import PatrolPlan, StoredForecast
 from zhian.insights.services.alerts import scan_near_repeat
 from zhian.insights.services.forecasts import refresh_forecasts
-from zhian.insights.services.plans import do_make_patrol_plan, shift_window, tomorrow
+from zhian.insights.services.plans import (
+    _week_usage,
+    do_make_patrol_plan,
+    shift_window,
+    tomorrow,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +115,82 @@ def test_plans_need_an_analyst_a_forecast_and_a_valid_shift(
             hki["HKI-W"], day=tomorrow(), shift="dusk", acting_user=people["analyst_w"]
         )
     assert err.value.code == "invalid_shift"
+
+
+def test_a_station_plan_from_the_bureau_forecast_keeps_to_the_station(
+    people: dict[str, Any], hki: dict[str, Any], units: Any, settings: Any
+) -> None:
+    settings.ZHIAN_ROAD_NETWORK = ""
+    settings.ZHIAN_PATROL_SOLVER_SECONDS = 0.3
+    # given incidents in both stations and only the bureau's forecast (the stations'
+    # own are removed, so the west station falls back to the bureau's)
+    now = timezone.now()
+    scatter_incidents(people["dispatcher"], 150, until=now, days=90, seed=5)
+    refresh_forecasts(now)
+    StoredForecast.objects.exclude(jurisdiction=hki["HKI"]).delete()
+    bureau_fc = StoredForecast.objects.get(jurisdiction=hki["HKI"], category_code="")
+    west = {
+        str(pk)
+        for pk in Jurisdiction.objects.filter(path__startswith=hki["HKI-W"].path).values_list(
+            "pk", flat=True
+        )
+    }
+    assert any(str(c[3]) not in west for c in bureau_fc.cells)  # the surface spans both
+    # when the west analyst plans tomorrow's day shift
+    plan = do_make_patrol_plan(
+        hki["HKI-W"], day=tomorrow(), shift="day", acting_user=people["analyst_w"]
+    )
+    # then every stop, every skipped cell and every area name is the west station's
+    visits = [v for r in plan.routes for v in r["visits"]]
+    assert visits and {v["area"] for v in visits} <= west
+    assert {s["area"] for s in plan.skipped} <= west
+    assert set(plan.summary["area_names"]) <= west
+
+
+def test_a_bureau_forecast_without_the_stations_cells_plans_nothing(
+    people: dict[str, Any], hki: dict[str, Any], units: Any
+) -> None:
+    # given incidents in the east station only: no west forecast, the bureau's holds
+    # east cells only
+    now = timezone.now()
+    for k in range(40):
+        record_incident(
+            people["dispatcher"],
+            code="0101",
+            lon=24.947 + 0.0002 * k,
+            lat=60.170,
+            at=now - dt.timedelta(days=1 + k),
+        )
+    refresh_forecasts(now)
+    assert not StoredForecast.objects.filter(jurisdiction=hki["HKI-W"], status="done").exists()
+    # then the west plan is refused with the reason, and nothing is stored
+    with pytest.raises(ValidationFailed) as err:
+        do_make_patrol_plan(
+            hki["HKI-W"], day=tomorrow(), shift="day", acting_user=people["analyst_w"]
+        )
+    assert err.value.code == "no_forecast"
+    assert not PatrolPlan.objects.exists()
+
+
+def test_a_plan_made_again_replaces_the_earlier_one_in_the_dose_count(
+    hki: dict[str, Any], units: dict[str, Any]
+) -> None:
+    # given two plans for tomorrow's night shift (the newer replaces the older) and one
+    # for its day shift, each with one 15-minute stop of W-01
+    w1 = units["W-01"]
+    assert w1.lon is not None and w1.lat is not None
+    stop = {w1: [(w1.lon, w1.lat, 0.2)]}
+    day = tomorrow()
+    for shift in ("night", "night", "day"):
+        plan_with_stops(hki["HKI-W"], day=day, shift=shift, stops=stop)
+    area = str(w1.station_id)
+    # when the day shift is planned again: the two night plans count once, the day
+    # shift's own earlier plan not at all
+    day_start, _ = shift_window(day, "day")
+    night_start, _ = shift_window(day, "night")
+    if night_start.isocalendar()[:2] != day_start.isocalendar()[:2]:
+        pytest.skip("tomorrow's night shift starts in another ISO week")
+    used, total = _week_usage(hki["HKI-W"], day_start)
+    assert used == {area: 900} and total == 900
+    # and the bureau's week counts the station's plans too (their stops are its areas)
+    assert _week_usage(hki["HKI"], day_start)[0] == {area: 900}

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -58,9 +59,20 @@ def latest_forecast(jurisdiction: Jurisdiction) -> StoredForecast | None:
     return None
 
 
+def _overlapping(jurisdiction: Jurisdiction) -> Q:
+    """Plans of the jurisdiction, of those enclosing it and of those inside it: the plans
+    whose stops can fall in its areas."""
+    parts = jurisdiction.path.strip("/").split("/")
+    enclosing = ["/" + "/".join(parts[:k]) + "/" for k in range(1, len(parts) + 1)]
+    return Q(jurisdiction__path__in=enclosing) | Q(jurisdiction__path__startswith=jurisdiction.path)
+
+
 def _week_usage(jurisdiction: Jurisdiction, start: dt.datetime) -> tuple[dict[str, float], float]:
-    """Patrol seconds per area already planned in the ISO week of ``start`` (plans of
-    this jurisdiction), and their total."""
+    """Patrol seconds per area already planned in the ISO week of ``start``, and their
+    total. Counted: plans that can put stops in the jurisdiction's areas (its own, its
+    enclosing and its inner jurisdictions'), only the newest plan of each jurisdiction
+    and shift (a plan made again for the same shift replaces the earlier one), and none
+    for the shift being planned, which the new plan replaces."""
     monday = start - dt.timedelta(
         days=start.weekday(),
         hours=start.hour,
@@ -68,17 +80,41 @@ def _week_usage(jurisdiction: Jurisdiction, start: dt.datetime) -> tuple[dict[st
         seconds=start.second,
         microseconds=start.microsecond,
     )
-    used: Counter[str] = Counter()
-    plans = PatrolPlan.objects.filter(
-        jurisdiction=jurisdiction,
-        shift_start__gte=monday,
-        shift_start__lt=monday + dt.timedelta(days=7),
+    plans = (
+        PatrolPlan.objects.filter(
+            _overlapping(jurisdiction),
+            shift_start__gte=monday,
+            shift_start__lt=monday + dt.timedelta(days=7),
+        )
+        .exclude(shift_start=start)
+        .order_by("jurisdiction_id", "shift_start", "-created_at", "-pk")
     )
+    used: Counter[str] = Counter()
+    seen: set[tuple[int, dt.datetime]] = set()
     for plan in plans:
+        key = (plan.jurisdiction_id, plan.shift_start)
+        if key in seen:
+            continue  # replaced by a newer plan for the same shift
+        seen.add(key)
         for route in plan.routes:
             for v in route["visits"]:
                 used[v["area"]] += v["depart"] - v["arrive"]
     return dict(used), float(sum(used.values()))
+
+
+def _cells_within(fc: StoredForecast, jurisdiction: Jurisdiction) -> list[list[Any]]:
+    """The forecast's cells (in rank order) that lie in the jurisdiction: all of them for
+    its own forecast; for an enclosing jurisdiction's forecast, only cells labelled with
+    one of its areas, so a station's plan never routes to (or shows) another's cells."""
+    if fc.jurisdiction_id == jurisdiction.pk:
+        return list(fc.cells)
+    inside = {
+        str(pk)
+        for pk in Jurisdiction.objects.filter(path__startswith=jurisdiction.path).values_list(
+            "pk", flat=True
+        )
+    }
+    return [c for c in fc.cells if len(c) > 3 and str(c[3]) in inside]
 
 
 def _alert_factors(
@@ -126,7 +162,12 @@ def do_make_patrol_plan(
     ]
     if not units:
         raise ValidationFailed(_("该辖区没有可用且有位置的巡逻力量"), code="no_units")
-    top = fc.cells[: settings.ZHIAN_PATROL_MAX_CANDIDATES]
+    cells = _cells_within(fc, jurisdiction)
+    if not cells:
+        raise ValidationFailed(
+            _("该辖区内没有风险预测网格，请先为该辖区运行预测"), code="no_forecast"
+        )
+    top = cells[: settings.ZHIAN_PATROL_MAX_CANDIDATES]
     assert fc.epsg is not None
     centres = cell_centres(fc.epsg, top, float(fc.cell_size_m))
     ids = [f"{c[0]:.0f}:{c[1]:.0f}" for c in top]
