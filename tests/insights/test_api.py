@@ -150,3 +150,14 @@ def test_a_plans_execution_is_read_in_the_plans_scope(
         api_client(people["analyst_w"]).get("/api/v1/insights/plans/999999/execution").status_code
         == 404
     )
+
+
+def test_a_reversed_period_is_refused_in_the_users_language(people: dict[str, Any]) -> None:
+    client = api_client(people["analyst"])
+    query = {"jurisdiction": "HKI", "since": "2026-02-01", "until": "2026-01-01"}
+    zh = client.get("/api/v1/insights/layers/incidents", query)
+    en = client.get("/api/v1/insights/layers/incidents", query, headers={"Accept-Language": "en"})
+    assert zh.status_code == en.status_code == 422
+    assert zh.json()["code"] == "invalid_period"
+    assert "止日期须晚于起日期" in zh.json()["detail"]
+    assert "after" in en.json()["detail"] and "止" not in en.json()["detail"]

@@ -259,3 +259,45 @@ def test_a_plan_for_tomorrow_says_its_shift_has_not_started(
     text = html.content.decode()
     assert f"班次尚未开始（{tomorrow().isoformat()} 08:00 开始）" in text
     assert "无定位数据" not in text
+
+
+def test_days_outside_the_accepted_window_are_refused_on_the_forms(
+    people: dict[str, Any], units: Any
+) -> None:
+    client = client_for(people["analyst_w"])
+    # the plan form: year 9999 overflowed the shift's end (a 500 before)
+    response = client.post(
+        reverse("insights:plans"),
+        {"j": "HKI-W", "day": "9999-12-31", "shift": "night", "dwell_minutes": 15},
+    )
+    assert response.status_code in (400, 422)
+    assert "日期须在" in response.content.decode()
+    assert not PatrolPlan.objects.exists()
+    # the maps' period
+    maps = client.get(reverse("insights:maps"), {"since": "0001-01-01", "until": "0001-02-01"})
+    assert maps.status_code == 400 and "日期须在" in maps.content.decode()
+
+
+def test_the_alerts_page_says_which_list_is_empty(people: dict[str, Any]) -> None:
+    client = client_for(people["analyst"])
+    active = client.get(reverse("insights:alerts")).content.decode()
+    every = client.get(reverse("insights:alerts"), {"show": "all"}).content.decode()
+    assert "没有生效中的预警" in active and "没有预警记录" in every
+
+
+def test_a_plan_made_again_says_it_was_replaced(
+    people: dict[str, Any], hki: dict[str, Any], units: dict[str, Any]
+) -> None:
+    w1 = units["W-01"]
+    assert w1.lon is not None and w1.lat is not None
+    first, second = (
+        plan_with_stops(
+            hki["HKI-W"], day=tomorrow(), shift="day", stops={w1: [(w1.lon, w1.lat, 0.2)]}
+        )
+        for _ in range(2)
+    )
+    client = client_for(people["analyst_w"])
+    old = client.get(reverse("insights:plan", args=[first.pk])).content.decode()
+    new = client.get(reverse("insights:plan", args=[second.pk])).content.decode()
+    assert 'id="replaced-by"' in old and reverse("insights:plan", args=[second.pk]) in old
+    assert 'id="replaced-by"' not in new

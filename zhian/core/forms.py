@@ -1,13 +1,32 @@
+from datetime import date
 from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from zhian.core.models.accounts import Role
 from zhian.core.models.jurisdictions import Jurisdiction
-from zhian.core.schema_types import validate_name
+from zhian.core.schema_types import day_bounds, validate_name
+
+
+class DayField(forms.DateField):
+    """A day inside the window every API day field accepts (``schema_types.day_bounds``):
+    a year-9999 date is refused on the form with the bounds, not a 500 further down."""
+
+    def validate(self, value: date | None) -> None:
+        super().validate(value)
+        if value is None:
+            return
+        earliest, latest = day_bounds()
+        if not earliest <= value <= latest:
+            raise ValidationError(
+                _("日期须在 %(earliest)s 至 %(latest)s 之间"),
+                code="day_out_of_range",
+                params={"earliest": earliest.isoformat(), "latest": latest.isoformat()},
+            )
 
 
 class LoginForm(forms.Form):

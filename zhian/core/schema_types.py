@@ -124,10 +124,18 @@ def check_day_text(value: Any) -> Any:
     return value
 
 
-def check_day(value: date) -> date:
+def day_bounds() -> tuple[date, date]:
+    """The first and last day any day field accepts: ``ZHIAN_EARLIEST_DATE`` to the end
+    of the year ``ZHIAN_LATEST_DAY_YEARS`` ahead (API fields here, forms in
+    ``core.forms.DayField``)."""
     earliest = date.fromisoformat(settings.ZHIAN_EARLIEST_DATE)
     latest = timezone.localdate().replace(month=1, day=1)
     latest = latest.replace(year=latest.year + settings.ZHIAN_LATEST_DAY_YEARS, month=12, day=31)
+    return earliest, latest
+
+
+def check_day(value: date) -> date:
+    earliest, latest = day_bounds()
     if not earliest <= value <= latest:
         raise ValueError(f"must lie between {earliest.isoformat()} and {latest.isoformat()}")
     return value

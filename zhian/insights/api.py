@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import CursorPagination, paginate
 from pydantic import AfterValidator, BeforeValidator
@@ -172,9 +173,7 @@ def _window(since: dt.date, until: dt.date) -> tuple[dt.datetime, dt.datetime]:
     from zhian.core.errors import ValidationFailed
 
     if until <= since or (until - since).days > 366:
-        raise ValidationFailed(
-            "until must be after since, at most a year later", code="invalid_period"
-        )
+        raise ValidationFailed(_("止日期须晚于起日期，且时段最长一年"), code="invalid_period")
     return local_midnight(since), local_midnight(until)
 
 

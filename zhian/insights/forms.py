@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from zhian.core.forms import DayField
 from zhian.insights.choices import Shift
 from zhian.insights.services.forecasts import METHODS
 
@@ -29,10 +30,10 @@ class MapFilterForm(forms.Form):
     """The 三张图 filters: jurisdiction, period [since, until), category, layer."""
 
     j = forms.ChoiceField(label=_("辖区"))
-    since = forms.DateField(
+    since = DayField(
         label=_("起"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     )
-    until = forms.DateField(
+    until = DayField(
         label=_("止（不含）"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     )
     category = forms.ChoiceField(label=_("类别"), required=False)
@@ -88,7 +89,7 @@ class ForecastForm(forms.Form):
 
 class PlanForm(forms.Form):
     j = forms.ChoiceField(label=_("辖区"))
-    day = forms.DateField(
+    day = DayField(
         label=_("日期"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     )
     shift = forms.ChoiceField(label=_("班次"), choices=Shift.choices, initial=Shift.DAY)
