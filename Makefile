@@ -31,11 +31,12 @@ demo: $(BIN)/.installed  ## (re)load the demo data without serving
 	$(MANAGE) migrate --noinput
 	$(MANAGE) load_demo
 
-system-deps:  ## install PostgreSQL 15 and Chromium with apt when missing (needs root)
+system-deps:  ## install PostgreSQL 15, Chromium, a Chinese font and gettext with apt when missing (needs root)
 	@missing=""; \
 	test -x $(PG_BIN)/initdb || missing="$$missing postgresql-15"; \
 	test -x $(CHROMIUM) || missing="$$missing chromium"; \
 	fc-list :lang=zh 2>/dev/null | grep -q . || missing="$$missing fonts-wqy-microhei"; \
+	command -v xgettext >/dev/null || missing="$$missing gettext"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
