@@ -103,7 +103,11 @@ def test_a_repeated_submission_updates_the_note_and_never_duplicates(
     later = in_shift(plan) + dt.timedelta(minutes=30)
     do_log_patrol_stop(plan, tactics=["foot_patrol"], note="更正后", now=later, **args)
     rows = do_log_patrol_stop(
-        plan, tactics=["visible_presence", "foot_patrol"], note="更正后", now=later, **args
+        plan,
+        tactics=["visible_presence", "foot_patrol", "visible_presence"],  # one twice
+        note="更正后",
+        now=later,
+        **args,
     )
     # then there is one row per tactic; the foot patrol's note is the latest one
     assert PatrolStopLog.objects.filter(plan=plan).count() == 2
