@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -264,3 +264,21 @@ def test_the_report_reads_the_logs_in_one_query_however_many_stops_have_them(
 )
 def test_personal_numbers_are_found_in_notes(note: str, found: str | None) -> None:
     assert personal_number_in(note) == found
+
+
+def test_the_database_refuses_a_second_row_for_a_stop_and_tactic_and_an_unknown_tactic(
+    people: dict[str, Any], units: dict[str, Unit], plan: PatrolPlan
+) -> None:
+    # the unique key is what closes the race of two submissions at once
+    row = {
+        "plan": plan,
+        "unit": units["W-01"],
+        "cell": cell(plan, 0),
+        "recorded_at": in_shift(plan),
+    }
+    PatrolStopLog.objects.create(tactic="foot_patrol", **row)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PatrolStopLog.objects.create(tactic="foot_patrol", **row)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PatrolStopLog.objects.create(tactic="stop_and_search", **row)
+    assert PatrolStopLog.objects.count() == 1
