@@ -46,5 +46,8 @@ def test_demo_insights_on_first_run(
     assert report.state == FINISHED and report.units_without_data == 0
     assert 0 < report.cells_done < report.cells_assessed == report.cells_planned
     assert MISSED in {v.status for u in report.units for v in u.visits}
+    # and its crews logged what they did at their first stops (巡逻措施登记)
+    assert 0 < report.cells_logged <= report.cells_planned
+    assert "foot_patrol" in report.units[0].visits[0].tactics
     assert PatrolCellDay.objects.filter(day=timezone.localdate(done.shift_start)).exists()
     assert audit.verify_chain().ok

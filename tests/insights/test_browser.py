@@ -142,3 +142,59 @@ def test_a_busy_period_shows_single_incidents_only_when_zoomed_in(
     page.wait_for_selector("#map[data-points='too-many']")
     assert "请放大地图" in page.inner_text("#points-note")
     assert errors == []
+
+
+def test_a_patrol_officer_logs_tactics_at_a_stop_without_javascript(
+    chromium: Any,
+    live_server: Any,
+    people: dict[str, Any],
+    hki: dict[str, Any],
+    units: dict[str, Any],
+    password: str,
+    test_output: Path,
+) -> None:
+    from tests.insights.factories import plan_with_stops
+    from zhian.insights.models import PatrolStopLog
+
+    # given yesterday's night-shift plan of the west station (open for logging today)
+    w1 = units["W-01"]
+    plan = plan_with_stops(
+        hki["HKI-W"],
+        day=timezone.localdate() - dt.timedelta(days=1),
+        shift="night",
+        stops={w1: [(w1.lon, w1.lat, 0.3), (w1.lon + 0.004, w1.lat, 0.2)]},
+    )
+    # a browser with scripts off: the form is plain HTML
+    context = chromium.new_context(
+        locale="zh-CN", viewport={"width": 1440, "height": 900}, java_script_enabled=False
+    )
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        # (log_in clicks the first submit button: without scripts, the language switch's)
+        page.goto(f"{live_server.url}/login/")
+        page.fill("input[name=username]", people["patrol_w"].username)
+        page.fill("input[name=password]", password)
+        page.click("form:has(input[name=password]) button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/")
+        page.goto(f"{live_server.url}/insights/plans/{plan.pk}/")
+        # when the officer opens the first stop's form, ticks two tactics and saves
+        first = page.locator("#execution details.stop-log").first
+        first.locator("summary").click()
+        first.locator("input[value=foot_patrol]").check()
+        first.locator("input[value=premises_check]").check()
+        first.locator("input[name=note]").fill("检查停车场出入口照明")
+        first.locator("button[type=submit]").click()
+        page.wait_for_url(f"**/insights/plans/{plan.pk}/#execution")
+        # then the stop lists them, with the note, and the page says so
+        row = page.locator("#execution td.stop-tactics").first
+        assert row.locator(".tactics").inner_text() == "步巡、场所安全检查"
+        assert "检查停车场出入口照明" in row.inner_text()
+        assert "已登记巡逻措施" in page.content()
+        assert PatrolStopLog.objects.filter(plan=plan).count() == 2
+        page.screenshot(path=str(test_output / "insights-stop-log.png"), full_page=True)
+        # and, like the rest of 执行情况, the forms are not printed
+        page.emulate_media(media="print")
+        assert not page.locator("#execution").is_visible()
+    finally:
+        context.close()

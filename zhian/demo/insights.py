@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from zhian.core.errors import ValidationFailed
 from zhian.core.models import Jurisdiction, User
+from zhian.core.scoping import can
 from zhian.demo.toronto import POINTS_PATH
 from zhian.dispatch.models import Unit
 from zhian.dispatch.services.incidents import IncidentInput, do_close_incident, do_create_incident
@@ -31,6 +32,7 @@ from zhian.insights.models import PatrolPlan
 from zhian.insights.services.alerts import scan_near_repeat
 from zhian.insights.services.forecasts import refresh_forecasts
 from zhian.insights.services.plans import do_make_patrol_plan, tomorrow
+from zhian.insights.services.stop_logs import do_log_patrol_stop
 
 HISTORY_INCIDENTS = 400
 HISTORY_WEEKS = 16
@@ -99,10 +101,11 @@ def create_demo_insights(*, seed: int = 0) -> str:
         yesterday = timezone.localdate() - timedelta(days=1)
         done = do_make_patrol_plan(station, day=yesterday, shift="day", acting_user=analyst)
         fixes = _drive_plan(done, dispatcher, rng)
+        logged = _log_tactics(done)
         plan = do_make_patrol_plan(station, day=tomorrow(), shift="day", acting_user=analyst)
         plan_note = (
-            f"{station.name}昨日白班巡防计划（{fixes} 个车载定位点）与明日白班巡防计划 "
-            f"{plan.summary['cells']} 个巡逻点"
+            f"{station.name}昨日白班巡防计划（{fixes} 个车载定位点，{logged} 个巡逻点登记了措施）"
+            f"与明日白班巡防计划 {plan.summary['cells']} 个巡逻点"
         )
     return f"已创建 {made} 起历史警情、{forecasts} 个风险预测、{alerts} 处近重复预警；{plan_note}"
 
@@ -147,3 +150,33 @@ def _drive_plan(plan: PatrolPlan, user: User, rng: np.random.Generator) -> int:
             do_record_positions(unit, batch, acting_user=user)
         total += len(fixes)
     return total
+
+
+# What the demo crews log at their first two stops (巡逻措施登记): tactics about the place.
+DEMO_TACTICS = [
+    (["foot_patrol", "premises_check"], "步行巡查沿街商铺，检查门窗与监控是否正常"),
+    (["visible_presence", "prevention_advice"], "路口驻点见警，向商户发放防盗提示单"),
+]
+
+
+def _log_tactics(plan: PatrolPlan) -> int:
+    """The demo patrol officer logs tactics at each unit's first two stops, at the end of
+    the shift (through the service, audited); none when that officer may not log for the
+    plan's station. Returns the number of stops logged."""
+    officer = User.objects.filter(username="patrol").first()
+    if officer is None or not can(officer, "insights.plan.log", plan.jurisdiction):
+        return 0
+    n = 0
+    for route in plan.routes:
+        for v, (tactics, note) in zip(route["visits"], DEMO_TACTICS, strict=False):
+            do_log_patrol_stop(
+                plan,
+                unit_id=int(route["unit"]),
+                cell=str(v["cell"]),
+                tactics=tactics,
+                note=note,
+                acting_user=officer,
+                now=plan.shift_end,
+            )
+            n += 1
+    return n

@@ -1,5 +1,5 @@
 """Admin for insights: every row is made by an audited service or job (forecasts, bands,
-alerts, plans, linkage decisions), so the admin shows them read-only."""
+alerts, plans, logged patrol tactics, linkage decisions), so the admin shows them read-only."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from zhian.insights.models import (
     NearRepeatAlert,
     NearRepeatBand,
     PatrolPlan,
+    PatrolStopLog,
     StoredForecast,
 )
 
@@ -49,6 +50,12 @@ class NearRepeatAlertAdmin(ReadOnlyAdmin):
 class PatrolPlanAdmin(ReadOnlyAdmin):
     list_display = ["jurisdiction", "shift", "shift_start", "created_by"]
     exclude = ["routes", "skipped"]
+
+
+@admin.register(PatrolStopLog)
+class PatrolStopLogAdmin(ReadOnlyAdmin):
+    list_display = ["plan", "unit", "cell", "tactic", "recorded_by", "recorded_at"]
+    list_filter = ["tactic"]
 
 
 @admin.register(LinkDecision)

@@ -13,10 +13,11 @@ from ninja.pagination import CursorPagination, paginate
 from pydantic import AfterValidator, BeforeValidator
 
 from zhian.core.api_support import acting_user
-from zhian.core.schema_types import Day, Name32, check_name, not_bool
+from zhian.core.schema_types import Day, Id, Name32, Text200, check_name, not_bool
 from zhian.insights import selectors
 from zhian.insights.services import forecasts as forecast_services
 from zhian.insights.services import plans as plan_services
+from zhian.insights.services import stop_logs as stop_log_services
 from zhian.insights.services.common import local_midnight
 from zhian.insights.services.plan_execution import plan_execution
 
@@ -129,6 +130,9 @@ class VisitExecutionOut(Schema):
     first_entered: dt.datetime | None
     status: Literal["done", "missed", "pending", "no_data"]
     assessed: bool = Field(..., description="计划离开时间已过或已完成，计入比例")
+    tactics: list[str] = Field(..., description="在该巡逻点登记的巡逻措施（编码）")
+    note: str = Field(..., description="最近一次登记的措施说明")
+    logged_at: dt.datetime | None
 
 
 class UnitExecutionOut(Schema):
@@ -164,9 +168,43 @@ class PlanExecutionOut(Schema):
     cells_planned: int
     cells_assessed: int
     cells_done: int
+    cells_logged: int = Field(..., description="已登记巡逻措施的巡逻点数")
     risk_done_share: float | None = Field(..., description="已完成点风险 / 应到点风险")
     plan_risk_covered_share: float | None
     delivered_risk_covered_share: float | None
+
+
+TacticCode = Annotated[str, Field(max_length=32), AfterValidator(check_name)]
+
+
+class StopLogIn(Schema):
+    unit: Id = Field(..., description="计划中的巡逻力量 id")
+    cell: Name32 = Field(..., description="该巡逻力量的计划网格（x_min:y_min）")
+    tactics: list[TacticCode] = Field(
+        ...,
+        max_length=10,
+        description="巡逻措施编码：foot_patrol、visible_presence、premises_check、"
+        "prevention_advice、other",
+    )
+    note: Text200 = Field("", description="在该地点做了什么；不写人员、姓名、身份证号或电话")
+
+
+class StopLogRowOut(Schema):
+    tactic: str
+    label: str
+    note: str
+    recorded_at: dt.datetime
+
+    @staticmethod
+    def resolve_label(obj: Any) -> str:
+        return str(obj.get_tactic_display())
+
+
+class StopLogOut(Schema):
+    plan_id: int
+    unit: int
+    cell: str
+    logs: list[StopLogRowOut] = Field(..., description="该巡逻点已登记的全部措施")
 
 
 def _window(since: dt.date, until: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -293,3 +331,26 @@ def get_plan_execution(request: HttpRequest, plan_id: int) -> Any:
     whether each stop was done (at least half the planned dwell), and the plan's totals."""
     plan = selectors.access_plan(acting_user(request), plan_id)
     return plan_execution(plan)
+
+
+@router.post(
+    "/insights/plans/{plan_id}/stops/log",
+    response={201: StopLogOut},
+    url_name="insights_plan_stop_log",
+)
+def log_plan_stop(request: HttpRequest, plan_id: int, payload: StopLogIn) -> Status[Any]:
+    """巡逻措施登记: the tactics a unit used at one of its planned stops, from the shift's
+    start until 24 hours after its end. Logging a tactic again updates its note."""
+    user = acting_user(request)
+    plan = selectors.access_plan(user, plan_id)
+    rows = stop_log_services.do_log_patrol_stop(
+        plan,
+        unit_id=payload.unit,
+        cell=payload.cell,
+        tactics=payload.tactics,
+        note=payload.note,
+        acting_user=user,
+    )
+    return Status(
+        201, {"plan_id": plan.pk, "unit": payload.unit, "cell": payload.cell, "logs": rows}
+    )

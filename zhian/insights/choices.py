@@ -17,3 +17,14 @@ class Shift(models.TextChoices):
 class LinkVerdict(models.TextChoices):
     CONFIRMED = "confirmed", _("确认串并")
     REJECTED = "rejected", _("排除")
+
+
+class PatrolTactic(models.TextChoices):
+    """What was done at a planned patrol stop (巡逻措施): always about the place, never
+    about a person (no stop-and-search of individuals)."""
+
+    FOOT_PATROL = "foot_patrol", _("步巡")
+    VISIBLE_PRESENCE = "visible_presence", _("驻点见警")
+    PREMISES_CHECK = "premises_check", _("场所安全检查")
+    PREVENTION_ADVICE = "prevention_advice", _("防范宣传")
+    OTHER = "other", _("其他措施")

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from zhian.insights.choices import LinkVerdict, RunStatus, Shift
+from zhian.insights.choices import LinkVerdict, PatrolTactic, RunStatus, Shift
 
 
 class StoredForecast(models.Model):
@@ -285,3 +285,51 @@ class PatrolCellDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.unit_id} {self.h3_cell}: {self.seconds} s"
+
+
+class PatrolStopLog(models.Model):
+    """A tactic logged at a planned patrol stop (巡逻措施登记): what a unit's officers did in
+    one of its planned cells, one row per tactic. A place-based record: ``note`` says what
+    was done at the place, never who was met. Logging the same tactic again updates the
+    note (the unique key makes a repeated submission an update, not a duplicate)."""
+
+    # no index of its own: the unique key below leads with it
+    plan = models.ForeignKey(
+        PatrolPlan, on_delete=models.CASCADE, related_name="stop_logs", db_index=False
+    )
+    unit = models.ForeignKey("dispatch.Unit", on_delete=models.PROTECT, related_name="+")
+    cell = models.CharField(_("计划网格"), max_length=32)
+    tactic = models.CharField(_("巡逻措施"), max_length=24, choices=PatrolTactic.choices)
+    note = models.CharField(
+        _("措施说明"),
+        max_length=200,
+        blank=True,
+        help_text=_("记录在该地点做了什么；不写遇到的人，不写姓名、身份证号或电话号码"),
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("措施登记时间"))
+
+    class Meta:
+        ordering = ["plan", "unit", "cell", "tactic"]
+        verbose_name = _("巡逻措施登记")
+        verbose_name_plural = _("巡逻措施登记")
+        constraints = [
+            # a repeated submission updates the row instead of adding one; it leads with
+            # plan, the execution report's read
+            models.UniqueConstraint(
+                fields=["plan", "unit", "cell", "tactic"], name="insights_stoplog_key"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(tactic__in=PatrolTactic.values),
+                name="insights_stoplog_tactic",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} {self.unit_id} {self.cell}: {self.tactic}"

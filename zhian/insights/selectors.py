@@ -15,13 +15,13 @@ from django.utils.translation import gettext as _
 from zhian.core.errors import NotFound, ValidationFailed
 from zhian.core.geo import H3_RESOLUTION
 from zhian.core.models import Jurisdiction
-from zhian.core.scoping import check_can, scope_q, scoped
+from zhian.core.scoping import can, check_can, scope_q, scoped
 from zhian.dispatch.selectors import (
     incident_arrays,
     incident_counts_by_day_and_cell,
     unit_ids_under,
 )
-from zhian.insights.choices import RunStatus
+from zhian.insights.choices import PatrolTactic, RunStatus
 from zhian.insights.models import (
     IncidentCellDay,
     NearRepeatAlert,
@@ -31,6 +31,7 @@ from zhian.insights.models import (
 )
 from zhian.insights.services.common import cell_centres, local_midnight
 from zhian.insights.services.plan_execution import plan_execution
+from zhian.insights.services.stop_logs import log_open
 
 #: Above this many incidents the incident layer sends cells only (the map clusters them),
 #: and a zoomed-in view gets its points only below it.
@@ -378,9 +379,12 @@ def access_jurisdiction(user: Any, code: str, action: str = "insights.view") -> 
     raise NotFound(_("未找到该辖区"))
 
 
-def plan_page(plan: PatrolPlan, *, now: dt.datetime | None = None) -> dict[str, Any]:
+def plan_page(
+    plan: PatrolPlan, *, now: dt.datetime | None = None, user: Any = None
+) -> dict[str, Any]:
     """A plan's page: per unit its stops with local times, the summary, and how far the
-    plan was carried out by ``now`` (执行情况, :func:`plan_execution`)."""
+    plan was carried out by ``now`` (执行情况, :func:`plan_execution`) with the tactics
+    logged at each stop; ``can_log`` when ``user`` may log tactics now (巡逻措施登记)."""
     tz = timezone.get_current_timezone()
 
     def local(ts: int) -> dt.datetime:
@@ -450,6 +454,10 @@ def plan_page(plan: PatrolPlan, *, now: dt.datetime | None = None) -> dict[str, 
         "risk_pct": plan.summary.get("risk_covered_share", 0) * 100,
         "map_data": deployment_layer(plan),
         **_execution_or_error(plan, now),
+        "can_log": user is not None
+        and can(user, "insights.plan.log", plan.jurisdiction)
+        and log_open(plan, now),
+        "tactic_choices": PatrolTactic.choices,
     }
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("alerts/", views.alerts, name="alerts"),
     path("plans/", views.plans, name="plans"),
     path("plans/<int:plan_id>/", views.plan_detail, name="plan"),
+    path("plans/<int:plan_id>/stops/log/", views.plan_stop_log, name="plan_stop_log"),
     path("incidents/<int:incident_id>/links/", views.incident_links, name="incident_links"),
     path(
         "incidents/<int:incident_id>/links/<int:candidate_id>/",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -26,6 +27,7 @@ from zhian.insights.services.common import local_midnight
 from zhian.insights.services.forecasts import do_request_forecast
 from zhian.insights.services.linkage import do_decide_link, suggest_links
 from zhian.insights.services.plans import do_make_patrol_plan, tomorrow
+from zhian.insights.services.stop_logs import do_log_patrol_stop
 
 
 @page
@@ -164,7 +166,33 @@ def plans(request: AuthenticatedRequest) -> HttpResponse:
 @page
 def plan_detail(request: AuthenticatedRequest, plan_id: int) -> HttpResponse:
     plan = selectors.access_plan(request.user, plan_id)
-    return render(request, "insights/plan_detail.html", selectors.plan_page(plan))
+    return render(
+        request, "insights/plan_detail.html", selectors.plan_page(plan, user=request.user)
+    )
+
+
+@action
+def plan_stop_log(request: AuthenticatedRequest, plan_id: int) -> HttpResponse:
+    """巡逻措施登记 from the plan page's 执行情况 table: the tactics ticked at one stop."""
+    plan = selectors.access_plan(request.user, plan_id)
+    back = redirect(reverse("insights:plan", args=[plan.pk]) + "#execution")
+    try:
+        unit_id = int(request.POST.get("unit", ""))
+    except ValueError:
+        unit_id = 0
+    return run_action(
+        request,
+        lambda: do_log_patrol_stop(
+            plan,
+            unit_id=unit_id,
+            cell=request.POST.get("cell", "")[:32],
+            tactics=request.POST.getlist("tactics")[:10],
+            note=request.POST.get("note", ""),
+            acting_user=request.user,
+        ),
+        done=_("已登记巡逻措施"),
+        back=back,
+    )
 
 
 REASON_LABELS = {

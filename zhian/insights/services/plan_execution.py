@@ -12,6 +12,9 @@ A visit is **done** when the unit spent at least ``DONE_SHARE`` of the planned d
 the cell at any time in the shift (order and planned times are shown, not required). A
 visit counts towards the shares once its planned departure has passed or it is done;
 until then it is pending. Units are vehicles; nobody is tracked here.
+
+Each visit also carries the tactics officers logged at that stop (巡逻措施登记,
+``stop_logs``), read in one query per plan.
 """
 
 from __future__ import annotations
@@ -31,7 +34,8 @@ from zhian.analytics.grids import SquareGrid
 from zhian.analytics.presence import dwell_seconds
 from zhian.core.errors import ValidationFailed
 from zhian.dispatch.selectors import unit_fixes_around
-from zhian.insights.models import PatrolPlan
+from zhian.insights.choices import PatrolTactic
+from zhian.insights.models import PatrolPlan, PatrolStopLog
 from zhian.insights.services.patrol_cells import MAX_FIX_SECONDS
 
 #: A visit is done when the unit was credited at least this share of the planned dwell.
@@ -57,6 +61,13 @@ class VisitExecution:
     first_entered: dt.datetime | None
     status: str  # done / missed / pending / no_data
     assessed: bool  # due (planned departure passed) or already done, unit with data
+    tactics: list[str] = field(default_factory=list)  # logged 巡逻措施, in choice order
+    note: str = ""  # the latest non-empty note logged at the stop
+    logged_at: dt.datetime | None = None  # when a tactic was last logged here
+
+    @property
+    def tactic_labels(self) -> list[str]:
+        return [str(PatrolTactic(t).label) for t in self.tactics]
 
 
 @dataclass
@@ -98,6 +109,7 @@ class PlanExecution:
     cells_planned: int
     cells_assessed: int
     cells_done: int
+    cells_logged: int  # stops with at least one logged tactic
     risk_done_share: float | None
     plan_risk_covered_share: float | None
     delivered_risk_covered_share: float | None
@@ -190,6 +202,7 @@ def plan_execution(plan: PatrolPlan, *, now: dt.datetime | None = None) -> PlanE
     names = plan.summary.get("area_names", {})
     owner = {v["cell"]: r["unit"] for r in plan.routes for v in r["visits"]}
     grid = plan_grid(plan) if until is not None else (4326, 1.0)
+    logs = _stop_logs(plan)
     units = []
     for r in plan.routes:
         fixes, seconds, first = (
@@ -199,6 +212,8 @@ def plan_execution(plan: PatrolPlan, *, now: dt.datetime | None = None) -> PlanE
         )
         has_data = fixes > 0 if until is not None else None
         visits = [_visit(v, names, until, has_data, seconds, first) for v in r["visits"]]
+        for visit in visits:
+            _add_logs(visit, logs.get((int(r["unit"]), visit.cell)))
         own = {v["cell"] for v in r["visits"]}
         off = sum(s for c, s in seconds.items() if c in owner and c not in own)
         done = [v for v in visits if v.status == DONE]
@@ -256,6 +271,26 @@ def _visit(
     )
 
 
+def _stop_logs(plan: PatrolPlan) -> dict[tuple[int, str], list[tuple[str, str, dt.datetime]]]:
+    """The plan's logged tactics per (unit, cell), oldest first: one query."""
+    out: dict[tuple[int, str], list[tuple[str, str, dt.datetime]]] = defaultdict(list)
+    rows = PatrolStopLog.objects.filter(plan=plan).order_by("recorded_at", "pk")
+    for unit, cell, tactic, note, at in rows.values_list(
+        "unit_id", "cell", "tactic", "note", "recorded_at"
+    ):
+        out[(unit, cell)].append((tactic, note, at))
+    return out
+
+
+def _add_logs(visit: VisitExecution, rows: list[tuple[str, str, dt.datetime]] | None) -> None:
+    if not rows:
+        return
+    logged = {t for t, _note, _at in rows}
+    visit.tactics = [t for t in PatrolTactic.values if t in logged]
+    visit.note = next((note for _t, note, _at in reversed(rows) if note), "")
+    visit.logged_at = rows[-1][2]
+
+
 def _delivered(v: VisitExecution) -> float:
     return min(v.actual_minutes or 0.0, v.planned_minutes)
 
@@ -290,6 +325,7 @@ def _totals(
         cells_planned=len(visits),
         cells_assessed=len(assessed),
         cells_done=len(done),
+        cells_logged=sum(1 for v in visits if v.tactics),
         risk_done_share=risk_share,
         plan_risk_covered_share=plan_share,
         delivered_risk_covered_share=(
