@@ -313,3 +313,20 @@ def test_region_list_is_loaded_once_and_large() -> None:
     assert len(codes) > 6000
     assert parties.region_codes() is codes
     assert date(1900, 1, 1)  # birth-date floor documented in validate_id_number
+
+
+@pytest.mark.parametrize(
+    ("note", "found"),
+    [
+        ("检查 3 号楼和 12 号楼之间的停车场，张贴宣传单 20 份", None),
+        ("2026年11月28日 21:30 巡查", None),
+        ("门牌 1380013800", None),  # ten digits: not a mobile number
+        ("13800138000", "mobile"),
+        ("+86 138-0013-8000", "mobile"),
+        ("110105 19491231 002x", "id_number"),
+        ("11010519491231002X", "id_number"),
+    ],
+)
+def test_personal_numbers_are_found_in_free_text(note: str, found: str | None) -> None:
+    """A note about a place (巡逻措施) is refused when it holds one (insights.stop_logs)."""
+    assert parties.personal_number_in(note) == found

@@ -247,6 +247,28 @@ class LegalBasis(models.TextChoices):
     STATUTORY_DUTY = "statutory_duty", gettext_lazy("履行法定职责")
 
 
+# Separators people type inside a number ("138 0013 8000", "138-0013-8000").
+_NUMBER_SEPARATORS = frozenset(" -\u3000\t\n\r")
+_ID_LEN, _MOBILE_LEN = 18, 11
+
+
+def personal_number_in(text: str) -> str | None:
+    """``"id_number"`` or ``"mobile"`` when ``text`` holds a run of characters in the
+    format of an 18-character resident ID number or an 11-digit mobile number (spaces and
+    hyphens inside it ignored, full-width digits read as digits), else None. Deliberately
+    broad: a longer number that contains such a run is refused too; a note about a place
+    needs neither."""
+    # NFKC: full-width digits (１３８…, typed with a Chinese input method) become 0-9
+    plain = unicodedata.normalize("NFKC", text)
+    compact = "".join(c for c in plain if c not in _NUMBER_SEPARATORS).upper()
+    for i in range(len(compact)):
+        if _ID_RE.match(compact[i : i + _ID_LEN]):
+            return "id_number"
+        if _MOBILE_RE.match(compact[i : i + _MOBILE_LEN]):
+            return "mobile"
+    return None
+
+
 class PartyBase(models.Model):
     """A person as a party to one owner row. Subclasses add the owner FK, e.g.
     ``case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="parties")``.

@@ -16,7 +16,7 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "insights.link": frozenset({Role.ANALYST}),
     # a patrol officer sees the plans of the stations they serve (not the analysis maps)
     "insights.plan.view": _VIEWERS | {Role.PATROL_OFFICER},
-    # 巡逻措施登记: record the tactics used at a plan's stops (patrol officers who went
-    # there, supervisors who check the shift)
-    "insights.plan.log": frozenset({Role.PATROL_OFFICER, Role.SUPERVISOR}),
+    # 巡逻措施登记: record the tactics used at a plan's stops (the patrol officers who
+    # went there; 法制监督员 oversee cases, not patrols)
+    "insights.plan.log": frozenset({Role.PATROL_OFFICER}),
 }

@@ -14,7 +14,6 @@ audit trail keeps every submission.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from typing import Any
 
 from django.db import transaction
@@ -23,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from zhian.core import audit
 from zhian.core.errors import ValidationFailed
-from zhian.core.parties import _ID_RE, _MOBILE_RE  # the shared ID and mobile formats
+from zhian.core.parties import personal_number_in
 from zhian.core.scoping import check_can
 from zhian.dispatch.selectors import unit_ids_under
 from zhian.insights.choices import PatrolTactic
@@ -34,9 +33,6 @@ from zhian.insights.models import PatrolPlan, PatrolStopLog
 LOG_GRACE = dt.timedelta(hours=24)
 #: At most this many characters of note (the column's length).
 NOTE_MAX = 200
-_ID_LEN, _MOBILE_LEN = 18, 11
-# Separators people type inside a number ("138 0013 8000", "138-0013-8000").
-_SEPARATORS = frozenset(" -\u3000\t\n\r")
 
 
 def log_window(plan: PatrolPlan) -> tuple[dt.datetime, dt.datetime]:
@@ -48,23 +44,6 @@ def log_window(plan: PatrolPlan) -> tuple[dt.datetime, dt.datetime]:
 def log_open(plan: PatrolPlan, now: dt.datetime | None = None) -> bool:
     start, end = log_window(plan)
     return start <= (now or timezone.now()) <= end
-
-
-def personal_number_in(text: str) -> str | None:
-    """``"id_number"`` or ``"mobile"`` when ``text`` holds a run of characters in the
-    format of an 18-character resident ID number or an 11-digit mobile number (spaces and
-    hyphens inside it ignored, full-width digits read as digits), else None. Deliberately
-    broad: a longer number that contains such a run is refused too; a note about a place
-    needs neither."""
-    # NFKC: full-width digits (１３８…, typed with a Chinese input method) become 0-9
-    plain = unicodedata.normalize("NFKC", text)
-    compact = "".join(c for c in plain if c not in _SEPARATORS).upper()
-    for i in range(len(compact)):
-        if _ID_RE.match(compact[i : i + _ID_LEN]):
-            return "id_number"
-        if _MOBILE_RE.match(compact[i : i + _MOBILE_LEN]):
-            return "mobile"
-    return None
 
 
 def _errors(
