@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from zhian.core.errors import NotFound, PermissionDenied
+from zhian.core.errors import NotFound, PermissionDenied, ValidationFailed
 from zhian.core.models import AuditEvent
 from zhian.dispatch.services import incidents as I
 from zhian.insights.models import LinkDecision
@@ -158,3 +158,33 @@ def test_suggestions_over_a_capped_candidate_set_still_find_the_series(
     monkeypatch.setattr(linkage, "MAX_CANDIDATES", 8)
     rows = suggest_links(series["new"], acting_user=people["analyst"])
     assert len(rows) == 8 and rows[0]["incident"].pk == series["first"].pk
+
+
+@pytest.mark.parametrize("score", [float("nan"), float("inf"), -1.0, 1.5])
+def test_a_score_outside_0_1_is_refused_and_nothing_is_stored(
+    people: dict[str, Any], series: dict[str, Any], score: float
+) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        do_decide_link(
+            series["new"],
+            series["first"],
+            verdict="confirmed",
+            score=score,
+            acting_user=people["analyst"],
+        )
+    assert refused.value.code == "invalid_score" and "score" in refused.value.extra["fields"]
+    assert not LinkDecision.objects.exists()
+    assert not AuditEvent.objects.filter(action="insights.link").exists()
+
+
+@pytest.mark.parametrize("score", ["nan", "inf", "-1"])
+def test_the_page_refuses_a_bad_posted_score_with_a_message(
+    people: dict[str, Any], series: dict[str, Any], score: str
+) -> None:
+    client = Client(raise_request_exception=True)
+    client.force_login(people["analyst"])
+    url = reverse("insights:link_decide", args=[series["new"].pk, series["first"].pk])
+    r = client.post(url, {"verdict": "confirmed", "score": score}, follow=True)
+    assert r.status_code == 200
+    assert "相似度须为 0 到 1 之间的数" in r.content.decode()
+    assert not LinkDecision.objects.exists()

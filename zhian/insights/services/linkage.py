@@ -137,7 +137,8 @@ def suggest_links(incident: Incident, *, acting_user: Any, k: int = 10) -> list[
 def do_decide_link(
     incident: Incident, candidate: Incident, *, verdict: str, score: float, acting_user: Any
 ) -> LinkDecision:
-    """Record whether ``candidate`` belongs to ``incident``'s series."""
+    """Record whether ``candidate`` belongs to ``incident``'s series, with the score the
+    analyst saw (the suggestion's, in [0, 1]: anything else is refused, nothing stored)."""
     check_can(acting_user, "insights.link", incident.jurisdiction)
     check_can(acting_user, "insights.link", candidate.jurisdiction)
     if verdict not in LinkVerdict.values:
@@ -146,6 +147,12 @@ def do_decide_link(
         )
     if candidate.pk == incident.pk:
         raise ValidationFailed(_("不能与自身串并"), code="self_link")
+    if not (isinstance(score, int | float) and math.isfinite(score) and 0.0 <= score <= 1.0):
+        raise ValidationFailed(
+            _("相似度须为 0 到 1 之间的数"),
+            code="invalid_score",
+            fields={"score": _("须为 0 到 1 之间的数")},
+        )
     decision = LinkDecision.objects.create(
         incident=incident,
         candidate=candidate,
