@@ -17,6 +17,7 @@ from zhian.dispatch.models import Incident, IncidentCategory
 from zhian.dispatch.services.incidents import do_merge_incident, do_update_incident
 from zhian.insights.models import NearRepeatAlert
 from zhian.insights.selectors import alerts_for
+from zhian.insights.services import alerts
 from zhian.insights.services.alerts import (
     bands_for,
     do_calibrate_near_repeat,
@@ -173,3 +174,53 @@ def test_an_alert_left_by_a_write_past_dispatch_is_hidden_then_withdrawn_by_the_
     assert not alerts_for(people["analyst"]).exists()  # never listed
     scan_near_repeat()
     assert not NearRepeatAlert.objects.exists()  # and gone after the next scan
+
+
+def test_a_scan_counts_only_the_alerts_it_inserted(
+    people: dict[str, Any], hki: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given two burglaries, and another scan storing the first one's alert just before
+    # this scan inserts (between its read of existing alerts and its insert)
+    d = people["dispatcher"]
+    first = record_incident(d, code="0105", lon=24.940, lat=60.170)
+    second = record_incident(d, code="0105", lon=24.945, lat=60.172)
+    real_insert = alerts._insert_new
+
+    def another_scan_first(rows: list[NearRepeatAlert], batch: int = 500) -> int:
+        mine = next(r for r in rows if r.source_incident_id == first.pk)
+        NearRepeatAlert.objects.create(
+            **{f: getattr(mine, f) for f in ("jurisdiction_id", "source_incident_id")},
+            **{f: getattr(mine, f) for f in ("category_code", "lon", "lat", "radius_m")},
+            **{f: getattr(mine, f) for f in ("starts_at", "ends_at", "ratio")},
+        )
+        return real_insert(rows, batch)
+
+    monkeypatch.setattr(alerts, "_insert_new", another_scan_first)
+    # when this scan runs
+    made = scan_near_repeat()
+    # then it reports, and audits, the one alert it inserted; both incidents have one
+    assert made == 1
+    event = AuditEvent.objects.get(data__job="scan_near_repeat")
+    assert event.data["alerts"] == 1
+    assert set(NearRepeatAlert.objects.values_list("source_incident_id", flat=True)) == {
+        first.pk,
+        second.pk,
+    }
+
+
+def test_the_insert_skips_existing_alerts_in_batches(
+    people: dict[str, Any], hki: dict[str, Any]
+) -> None:
+    d = people["dispatcher"]
+    incidents = [
+        record_incident(d, code="0105", lon=24.940 + k / 1000, lat=60.170) for k in range(5)
+    ]
+    assert scan_near_repeat() == 5
+    stored = list(NearRepeatAlert.objects.order_by("pk"))
+    gone = next(a for a in stored if a.source_incident_id == incidents[0].pk)
+    NearRepeatAlert.objects.filter(pk=gone.pk).delete()
+    # re-inserting all five, two to a statement: only the deleted one is new
+    assert alerts._insert_new(stored, batch=2) == 1
+    again = NearRepeatAlert.objects.get(source_incident=incidents[0])
+    assert (again.starts_at, again.ends_at) == (gone.starts_at, gone.ends_at)
+    assert alerts_for(people["analyst"], active_at=timezone.now()).count() == 5

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -151,14 +151,65 @@ def scan_near_repeat(now: datetime | None = None) -> int:
             )
         if rows:
             with transaction.atomic():
-                made = NearRepeatAlert.objects.bulk_create(rows, ignore_conflicts=True)
+                made = _insert_new(rows)
                 audit.record(
                     actor=None,
                     action="insights.alerts",
-                    data={"job": "scan_near_repeat", "bureau": bureau.code, "alerts": len(made)},
+                    data={"job": "scan_near_repeat", "bureau": bureau.code, "alerts": made},
                 )
-            created += len(rows)
+            created += made
     return created
+
+
+_COLUMNS = (
+    "jurisdiction_id",
+    "source_incident_id",
+    "category_code",
+    "lon",
+    "lat",
+    "radius_m",
+    "starts_at",
+    "ends_at",
+    "ratio",
+    "created_at",
+)
+
+
+def _insert_new(alerts: list[NearRepeatAlert], batch: int = 500) -> int:
+    """Insert ``alerts``, skipping those whose incident already has one (another scan got
+    there first), and return how many were inserted: one ``INSERT ... ON CONFLICT DO
+    NOTHING RETURNING`` per batch counts the rows actually written (``bulk_create`` with
+    ``ignore_conflicts`` returns every object passed in, inserted or not)."""
+    ops = connection.ops
+    table = ops.quote_name(NearRepeatAlert._meta.db_table)
+    columns = ", ".join(ops.quote_name(c) for c in _COLUMNS)
+    created_at = timezone.now()
+    inserted = 0
+    for first in range(0, len(alerts), batch):
+        chunk = alerts[first : first + batch]
+        params: list[Any] = []
+        for a in chunk:
+            params += [
+                a.jurisdiction_id,
+                a.source_incident_id,
+                a.category_code,
+                a.lon,
+                a.lat,
+                a.radius_m,
+                ops.adapt_datetimefield_value(a.starts_at),
+                ops.adapt_datetimefield_value(a.ends_at),
+                a.ratio,
+                ops.adapt_datetimefield_value(created_at),
+            ]
+        values = ", ".join(["(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"] * len(chunk))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {values} "
+                "ON CONFLICT (source_incident_id) DO NOTHING RETURNING source_incident_id",
+                params,
+            )
+            inserted += len(cursor.fetchall())
+    return inserted
 
 
 def prune_alerts(now: datetime | None = None) -> int:
