@@ -91,6 +91,7 @@ def withdraw_alerts_of_uncounted(
         )
 
 
+@transaction.atomic
 def withdraw_stale_alerts(now: datetime | None = None) -> int:
     """Delete active alerts whose source incident was merged or re-categorised by a write
     that bypassed dispatch's services (the hook keeps the others true); how many."""

@@ -29,9 +29,9 @@ from zhian.insights.services.common import code_version, incident_events
 
 METHODS = ("best", "decay", "naive365", "naive730", "kde")
 #: A forecast still queued or running this many hours after it was created is failed by
-#: the daily housekeeping (``fail_stale_forecasts``): the slowest real run (the bureau's
-#: all-category backtest) takes minutes, and an on-demand run waits at most behind one
-#: weekly refresh.
+#: the daily housekeeping (``fail_stale_forecasts``): one run (the fit and the 8-week
+#: backtest) takes minutes, so a row this old has lost its worker. A row that was only
+#: waiting behind a long queue and is picked up later still runs and ends ``done``.
 STALE_FORECAST_HOURS = 6
 
 logger = logging.getLogger(__name__)
