@@ -1,6 +1,6 @@
 """Insights benchmark (issue #12): patrol planning and 串并 case linkage.
 
-    python bench/insights.py [--only patrol|linkage]
+    python bench/insights.py [--only patrol|linkage|linkage_capped|execution|layers]
 
 Patrol: the Helsinki road network (../shared/data/helsinki.osm.pbf or $ZHIAN_SHARED_DATA),
 20 units at random road points, 2,000 candidate cells. The extract holds only about 25 km
@@ -11,6 +11,10 @@ patrol time, an 8-hour shift with 15-minute dwells. The figure is the wall time 
 lengths), median of 3.
 
 Linkage: see ``docs/linkage.md`` (synthetic series mixed into the Toronto background).
+``linkage_capped`` is the same evaluation with the 串并 page's candidate read
+(``zhian.insights.services.linkage.link_candidates``, mirrored here in numpy): per query
+only the earlier records of the year of the same category or within a 5 km box, the
+latest 5,000, with the TF-IDF fitted on them.
 
 Execution: ``bench/_insights_execution.py`` on its own PostgreSQL (the report of a
 20-unit day-shift plan over 14 days of fixes every 30 s).
@@ -97,6 +101,59 @@ def bench_linkage() -> None:
     print(f"bench: linkage_recall_at_10 = {result.recall_at_10:.3f}")
 
 
+#: The 串并 service's candidate read (``zhian.insights.services.linkage``: ``MAX_CANDIDATES``,
+#: ``NEAR_RADIUS_M``); keep in step.
+SERVICE_CANDIDATES = 5000
+SERVICE_RADIUS_M = 5000.0
+
+
+def bench_linkage_capped() -> None:
+    from zhian.analytics.linkage import CaseLinker, CaseSet, LinkageWeights
+    from zhian.analytics.linkage_eval import FUZZY_FIELDS, load_background, synthetic_series
+
+    data = synthetic_series(load_background(), np.random.default_rng(2))
+    c, w = data.cases, LinkageWeights()
+    p5: list[float] = []
+    r10: list[float] = []
+    sizes: list[int] = []
+    for q in np.flatnonzero(data.series >= 0).tolist():
+        s = data.series[q]
+        window = (c.t < c.t[q]) & (c.t >= c.t[q] - w.max_days * 86_400)
+        earlier = int(np.sum(window & (data.series == s)))
+        if earlier == 0:
+            continue
+        near = (np.abs(c.x - c.x[q]) <= SERVICE_RADIUS_M) & (
+            np.abs(c.y - c.y[q]) <= SERVICE_RADIUS_M
+        )
+        cand = np.flatnonzero(window & ((c.category == c.category[q]) | near))
+        cand = cand[np.lexsort((cand, c.t[cand]))][-SERVICE_CANDIDATES:]
+        sizes.append(len(cand))
+        sub = np.sort(np.append(cand, q))
+        cases = CaseSet.build(
+            ids=c.ids[sub],
+            category=c.category[sub],
+            t=c.t[sub],
+            x=c.x[sub],
+            y=c.y[sub],
+            mo={k: v[sub] for k, v in c.mo.items()},
+            text=c.text[sub],
+        )
+        idx, _, _ = CaseLinker(cases, w, fuzzy_fields=FUZZY_FIELDS).rank(
+            cases, int(np.flatnonzero(sub == q)[0]), k=10
+        )
+        hit = data.series[sub[idx]] == s
+        r10.append(float(hit.sum()) / earlier)
+        if earlier >= 5:
+            p5.append(float(hit[:5].sum()) / 5.0)
+    print(
+        f"linkage with the service's candidates: median {int(np.median(sizes))}, "
+        f"{sum(n == SERVICE_CANDIDATES for n in sizes)} of {len(sizes)} queries at the cap; "
+        f"{len(p5)} / {len(r10)} queries"
+    )
+    print(f"bench: linkage_capped_precision_at_5 = {float(np.mean(p5)):.3f}")
+    print(f"bench: linkage_capped_recall_at_10 = {float(np.mean(r10)):.3f}")
+
+
 def bench_layers() -> int:
     script = ROOT / "bench" / "_insights_layers.py"
     return subprocess.call(
@@ -113,12 +170,16 @@ def bench_execution() -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--only", choices=["patrol", "linkage", "execution", "layers"])
+    parser.add_argument(
+        "--only", choices=["patrol", "linkage", "linkage_capped", "execution", "layers"]
+    )
     args = parser.parse_args()
     if args.only in (None, "patrol"):
         bench_patrol()
     if args.only in (None, "linkage"):
         bench_linkage()
+    if args.only in (None, "linkage_capped"):
+        bench_linkage_capped()
     if args.only in (None, "execution") and (rc := bench_execution()):
         raise SystemExit(rc)
     if args.only in (None, "layers"):

@@ -22,6 +22,10 @@ class InsightsConfig(AppConfig):
         from zhian.insights.services.incident_cells import apply_counted_changes
 
         register_incident_count_hook(apply_counted_changes)
+        # A near-repeat alert goes with its incident when it is merged or re-categorised.
+        from zhian.insights.services.alerts import withdraw_alerts_of_uncounted
+
+        register_incident_count_hook(withdraw_alerts_of_uncounted)
         # ... and the 巡防图's per-cell seconds in the transaction that stores AVL fixes.
         from zhian.dispatch.hooks import register_position_hooks
         from zhian.insights.services.patrol_cells import (

@@ -29,6 +29,7 @@ from zhian.insights.models import (
     PatrolPlan,
     StoredForecast,
 )
+from zhian.insights.services.alerts import LIVE_SOURCE
 from zhian.insights.services.common import cell_centres, local_midnight
 from zhian.insights.services.plan_execution import plan_execution
 from zhian.insights.services.stop_logs import log_open
@@ -64,8 +65,11 @@ def access_forecast(user: Any, forecast_id: int) -> StoredForecast:
 def alerts_for(
     user: Any, *, active_at: dt.datetime | None = None, jurisdiction: Jurisdiction | None = None
 ) -> QuerySet[NearRepeatAlert]:
-    """Alerts in the user's scope; with ``active_at`` only those active then."""
-    qs = scoped(NearRepeatAlert.objects.all(), user, "insights.view")
+    """Alerts in the user's scope whose source incident still qualifies (not merged, still
+    of the alert's category: the write hook deletes the others, this guards against
+    writes that bypassed it until the next scan); with ``active_at`` only those active
+    then."""
+    qs = scoped(NearRepeatAlert.objects.filter(LIVE_SOURCE), user, "insights.view")
     if active_at is not None:
         qs = qs.filter(starts_at__lte=active_at, ends_at__gt=active_at)
     if jurisdiction is not None:

@@ -20,6 +20,12 @@ def weekly_forecasts() -> int:
 
 
 @task()
+def fail_stale_forecasts() -> int:
+    """Forecasts queued or running for hours (a dead worker, a lost task) end ``failed``."""
+    return forecasts.fail_stale_forecasts()
+
+
+@task()
 def scan_near_repeat_alerts() -> int:
     """Alerts for newly recorded incidents of near-repeat categories; how many made."""
     return alerts.scan_near_repeat()

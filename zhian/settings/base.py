@@ -129,6 +129,7 @@ ZHIAN_DAILY_TASKS = [
     "zhian.services.tasks.prune_rate_counters",
     "zhian.insights.tasks.prune_near_repeat_alerts",
     "zhian.insights.tasks.weekly_forecasts",
+    "zhian.insights.tasks.fail_stale_forecasts",
     "zhian.metrics.tasks.generate_reports",
     "zhian.dispatch.tasks.prune_board_changes",
 ]

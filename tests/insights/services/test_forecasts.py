@@ -4,10 +4,12 @@ on-demand runs queue, progress and finish; the weekly job covers bureau and stat
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 import numpy as np
 import pytest
+from django.conf import settings as django_settings
 from django.utils import timezone
 
 from tests.insights.factories import record_incident, scatter_incidents
@@ -21,7 +23,9 @@ from zhian.dispatch.models import Incident
 from zhian.insights.choices import RunStatus
 from zhian.insights.models import StoredForecast
 from zhian.insights.selectors import access_forecast, forecasts_for
+from zhian.insights.services import forecasts
 from zhian.insights.services.forecasts import do_request_forecast, refresh_forecasts
+from zhian.insights.tasks import fail_stale_forecasts as fail_stale_forecasts_task
 
 pytestmark = pytest.mark.django_db
 
@@ -169,3 +173,92 @@ def test_weekly_job_covers_bureau_and_stations_once_a_week(
     assert other is not None
     with pytest.raises(NotFound):
         access_forecast(people["analyst_w"], other.pk)
+
+
+def test_a_forecast_that_fails_after_the_fit_ends_failed_with_the_reason(
+    people: dict[str, Any],
+    hki: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # given enough incidents, and the region labelling failing (out of memory, say)
+    scatter_incidents(people["dispatcher"], 60, until=timezone.now(), days=30)
+    fc = do_request_forecast(hki["HKI"], acting_user=people["analyst"])
+
+    def no_memory(*args: Any, **kwargs: Any) -> Any:
+        raise MemoryError("simulated")
+
+    monkeypatch.setattr(forecasts, "cell_regions", no_memory)
+    # when the task runs it
+    with caplog.at_level(logging.ERROR, logger="zhian.insights.services.forecasts"):
+        out = forecasts.run_stored_forecast(fc.pk)
+    # then the row is failed with the reason, not left running, and the error is logged
+    fc.refresh_from_db()
+    assert out.status == fc.status == RunStatus.FAILED and fc.progress == 100
+    assert "MemoryError: simulated" in fc.error and fc.finished_at is not None
+    assert any(r.exc_info and "forecast" in r.getMessage() for r in caplog.records)
+
+
+def test_the_weekly_job_goes_on_after_a_scope_fails(
+    people: dict[str, Any],
+    hki: dict[str, Any],
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings.ZHIAN_FORECAST_MIN_EVENTS = 1000  # all-category forecasts only
+    now = timezone.now()
+    scatter_incidents(people["dispatcher"], 80, until=now, days=60, seed=3)
+    # given the bureau's read failing, and the first forecast computed failing too
+    real_read, real_regions = forecasts.incident_arrays, forecasts.cell_regions
+    calls = {"regions": 0}
+
+    def read(**kwargs: Any) -> Any:
+        if kwargs.get("jurisdiction_path") == hki["HKI"].path:
+            raise RuntimeError("bureau read failed")
+        return real_read(**kwargs)
+
+    def regions(*args: Any, **kwargs: Any) -> Any:
+        calls["regions"] += 1
+        if calls["regions"] == 1:
+            raise RuntimeError("labelling failed")
+        return real_regions(*args, **kwargs)
+
+    monkeypatch.setattr(forecasts, "incident_arrays", read)
+    monkeypatch.setattr(forecasts, "cell_regions", regions)
+    # when the weekly job runs
+    with caplog.at_level(logging.ERROR, logger="zhian.insights.services.forecasts"):
+        made = refresh_forecasts(now)
+    # then the one station failed, the other still got its forecast, and both are logged
+    rows = {f.jurisdiction.code: f for f in StoredForecast.objects.select_related("jurisdiction")}
+    assert set(rows) == {"HKI-W", "HKI-E"} and made == 1
+    assert sorted(f.status for f in rows.values()) == [RunStatus.DONE, RunStatus.FAILED]
+    summary = [r.getMessage() for r in caplog.records if "1 stored, 2 failed" in r.getMessage()]
+    assert summary and "HKI" in summary[0]
+
+
+def test_housekeeping_fails_stale_forecasts_and_leaves_fresh_ones(hki: dict[str, Any]) -> None:
+    now = timezone.now()
+    end = now - dt.timedelta(days=1)
+
+    def row(status: str, hours_ago: float) -> StoredForecast:
+        fc = StoredForecast.objects.create(
+            jurisdiction=hki["HKI"], status=status, data_start=end, data_end=end
+        )
+        StoredForecast.objects.filter(pk=fc.pk).update(
+            created_at=now - dt.timedelta(hours=hours_ago)
+        )
+        return fc
+
+    stale_running = row(RunStatus.RUNNING, forecasts.STALE_FORECAST_HOURS + 1)
+    stale_queued = row(RunStatus.QUEUED, forecasts.STALE_FORECAST_HOURS + 1)
+    fresh = row(RunStatus.RUNNING, 1)
+    old_done = row(RunStatus.DONE, 48)
+    assert fail_stale_forecasts_task.call() == 2
+    for fc in (stale_running, stale_queued, fresh, old_done):
+        fc.refresh_from_db()
+    assert stale_running.status == stale_queued.status == RunStatus.FAILED
+    assert "小时未完成" in stale_running.error and stale_running.finished_at is not None
+    assert fresh.status == RunStatus.RUNNING and old_done.status == RunStatus.DONE
+    assert AuditEvent.objects.filter(data__job="fail_stale_forecasts").count() == 1
+    assert "zhian.insights.tasks.fail_stale_forecasts" in django_settings.ZHIAN_DAILY_TASKS

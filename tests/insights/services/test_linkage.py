@@ -6,16 +6,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import numpy as np
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from zhian.core.errors import NotFound, PermissionDenied
+from zhian.core.errors import NotFound, PermissionDenied, ValidationFailed
 from zhian.core.models import AuditEvent
 from zhian.dispatch.services import incidents as I
 from zhian.insights.models import LinkDecision
-from zhian.insights.services.linkage import do_decide_link, suggest_links
+from zhian.insights.services import linkage
+from zhian.insights.services.linkage import do_decide_link, link_candidates, suggest_links
 
 pytestmark = pytest.mark.django_db
 
@@ -118,3 +122,69 @@ def test_the_incident_page_offers_linkage_and_the_page_records_a_decision(
     d = Client()
     d.force_login(people["dispatcher"])
     assert url not in d.get(reverse("dispatch:incident", args=[series["new"].pk])).content.decode()
+
+
+def test_the_candidate_read_is_bounded_and_keeps_the_true_link(
+    people: dict[str, Any], series: dict[str, Any]
+) -> None:
+    # given more same-category incidents than the cap, older than the series, and recent
+    # incidents of another category far away (1.2 km from the new burglary)
+    d = people["dispatcher"]
+    for k in range(12):
+        incident(d, "0105", 24.9530, 60.1780, 30 + 10 * k, "商铺卷帘门被撬，丢失香烟")
+    for k in range(12):
+        incident(d, "0201", 24.9530, 60.1780, 0.5 + k / 10, "两人因停车发生口角，已调解")
+    # when the candidates are read with a cap of 10 and a 300 m window for other categories
+    with CaptureQueriesContext(connection) as queries:
+        arr = link_candidates(series["new"], acting_user=people["analyst"], limit=10, radius_m=300)
+    # then a fixed number of queries (the category, scope and one bounded read each for the
+    # same category and the nearby ones) and no more than 10 rows
+    assert len(arr["id"]) == 10 and len(queries) <= 5
+    got = set(arr["id"].tolist())
+    # the true links (same category, latest) are in, the fight next door is in (nearby),
+    # the far quarrels are not, the oldest same-category incidents fell off the cap
+    assert {series["first"].pk, series["second"].pk, series["fight"].pk} <= got
+    assert set(arr["category"].tolist()) == {"0105", "0201"}
+    assert series["new"].pk not in got and series["far"].pk not in got
+    assert (np.diff(arr["t"]) >= 0).all()  # in time order, as the library expects
+
+
+def test_suggestions_over_a_capped_candidate_set_still_find_the_series(
+    people: dict[str, Any], series: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    d = people["dispatcher"]
+    for k in range(12):
+        incident(d, "0105", 24.9530, 60.1780, 30 + 10 * k, "商铺卷帘门被撬，丢失香烟")
+    monkeypatch.setattr(linkage, "MAX_CANDIDATES", 8)
+    rows = suggest_links(series["new"], acting_user=people["analyst"])
+    assert len(rows) == 8 and rows[0]["incident"].pk == series["first"].pk
+
+
+@pytest.mark.parametrize("score", [float("nan"), float("inf"), -1.0, 1.5])
+def test_a_score_outside_0_1_is_refused_and_nothing_is_stored(
+    people: dict[str, Any], series: dict[str, Any], score: float
+) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        do_decide_link(
+            series["new"],
+            series["first"],
+            verdict="confirmed",
+            score=score,
+            acting_user=people["analyst"],
+        )
+    assert refused.value.code == "invalid_score" and "score" in refused.value.extra["fields"]
+    assert not LinkDecision.objects.exists()
+    assert not AuditEvent.objects.filter(action="insights.link").exists()
+
+
+@pytest.mark.parametrize("score", ["nan", "inf", "-1"])
+def test_the_page_refuses_a_bad_posted_score_with_a_message(
+    people: dict[str, Any], series: dict[str, Any], score: str
+) -> None:
+    client = Client(raise_request_exception=True)
+    client.force_login(people["analyst"])
+    url = reverse("insights:link_decide", args=[series["new"].pk, series["first"].pk])
+    r = client.post(url, {"verdict": "confirmed", "score": score}, follow=True)
+    assert r.status_code == 200
+    assert "相似度须为 0 到 1 之间的数" in r.content.decode()
+    assert not LinkDecision.objects.exists()

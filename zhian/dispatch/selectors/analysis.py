@@ -76,6 +76,7 @@ def incident_arrays(
     h3_cells: list[str] | None = None,
     bbox: tuple[float, float, float, float] | None = None,
     limit: int | None = None,
+    newest_first: bool = False,
 ) -> dict[str, Any]:
     """Incidents as plain numpy arrays for analysis (``zhian.insights`` feeds them to
     ``zhian.analytics``): ``id``, ``t`` (epoch seconds), ``lon``, ``lat``, ``category``
@@ -84,7 +85,8 @@ def incident_arrays(
     caller scopes by ``jurisdiction_path``). ``with_narrative`` adds ``narrative`` (简要案情,
     for 串并 text similarity). ``h3_cells`` narrows to those cells (read through the cell
     index: a zoomed-in map view), ``bbox`` (west, south, east, north) to a box, ``limit``
-    to the first rows. No caller or party data is read.
+    to the first rows (with ``newest_first``, the latest ``limit`` rows, still returned in
+    ``received_at`` order). No caller or party data is read.
     """
     import numpy as np
 
@@ -105,8 +107,12 @@ def incident_arrays(
     fields = ["pk", "received_at", "lon", "lat", "category__code", "jurisdiction_id"]
     if with_narrative:
         fields.append("narrative")
-    ordered = qs.order_by("received_at", "pk").values_list(*fields)
-    rows = list(ordered[:limit] if limit is not None else ordered)
+    if newest_first:
+        latest = qs.order_by("-received_at", "-pk").values_list(*fields)
+        rows = list(latest[:limit] if limit is not None else latest)[::-1]
+    else:
+        ordered = qs.order_by("received_at", "pk").values_list(*fields)
+        rows = list(ordered[:limit] if limit is not None else ordered)
     out = {
         "id": np.array([r[0] for r in rows], dtype=np.int64),
         "t": np.array([int(r[1].timestamp()) for r in rows], dtype=np.int64),

@@ -6,16 +6,25 @@ The band per category comes from a Knox test on the bureau's own incidents
 the band read off Toronto's burglary table (200 m, 14 days). Alerts are made by a
 periodic scan of newly recorded incidents (dispatch never calls insights) and are active
 from the offence until the band's days have passed.
+
+An alert holds only while its source incident does: one merged into another as a
+duplicate, or re-categorised out of the alert's category, loses its alert in the same
+transaction (:func:`withdraw_alerts_of_uncounted`, dispatch's incident write hook,
+registered from ``InsightsConfig.ready()``), so the stored alerts stay true for every
+reader, the patrol plan's risk factors included. The scan withdraws any that a write
+bypassing dispatch's services left behind (:func:`withdraw_stale_alerts`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,6 +34,7 @@ from zhian.core import audit
 from zhian.core.errors import ValidationFailed
 from zhian.core.models import Jurisdiction, JurisdictionKind
 from zhian.core.scoping import check_can
+from zhian.dispatch.hooks import CountedIncident
 from zhian.dispatch.selectors import incident_arrays
 from zhian.insights.models import NearRepeatAlert, NearRepeatBand
 from zhian.insights.services.common import incident_events
@@ -42,6 +52,54 @@ def bands_for(bureau: Jurisdiction) -> dict[str, tuple[float, float, float]]:
     return out
 
 
+#: Alerts whose source incident still qualifies: not merged into another, and still of
+#: the alert's category.
+LIVE_SOURCE = Q(source_incident__merged_into__isnull=True) & Q(
+    source_incident__category__code=F("category_code")
+)
+
+
+def _withdraw(alerts: Any, job: str) -> int:
+    """Delete ``alerts`` (a queryset) whose source no longer qualifies, with an audit row."""
+    stale = list(alerts.exclude(LIVE_SOURCE).values_list("pk", "source_incident_id"))
+    if not stale:
+        return 0
+    deleted, _kinds = NearRepeatAlert.objects.filter(pk__in=[pk for pk, _i in stale]).delete()
+    audit.record(
+        actor=None,
+        action="insights.alerts",
+        data={"job": job, "withdrawn": deleted, "incidents": [i for _pk, i in stale][:100]},
+    )
+    return int(deleted)
+
+
+def withdraw_alerts_of_uncounted(
+    removed: Sequence[CountedIncident], added: Sequence[CountedIncident]
+) -> None:
+    """Dispatch's incident write hook, in the write's transaction (after the incident row
+    is updated): the alerts of incidents that stopped counting (merged, or re-categorised:
+    ``removed`` holds their old category) are deleted when their source no longer
+    qualifies. Alerts are found by what the hook tells (jurisdiction and the second the
+    offence was received: the alert's start) and checked against the incident itself."""
+    for c in removed:
+        _withdraw(
+            NearRepeatAlert.objects.filter(
+                jurisdiction_id=c.jurisdiction_id,
+                starts_at=c.received_at.replace(microsecond=0),
+            ),
+            "withdraw_alerts",
+        )
+
+
+@transaction.atomic
+def withdraw_stale_alerts(now: datetime | None = None) -> int:
+    """Delete active alerts whose source incident was merged or re-categorised by a write
+    that bypassed dispatch's services (the hook keeps the others true); how many."""
+    return _withdraw(
+        NearRepeatAlert.objects.filter(ends_at__gt=now or timezone.now()), "withdraw_stale"
+    )
+
+
 def _bureau_of(j: Jurisdiction) -> Jurisdiction:
     code = j.path.strip("/").split("/")[0]
     return Jurisdiction.objects.get(path=f"/{code}/") if j.parent_id else j
@@ -49,9 +107,11 @@ def _bureau_of(j: Jurisdiction) -> Jurisdiction:
 
 def scan_near_repeat(now: datetime | None = None) -> int:
     """Create the alerts of incidents recorded in the last band-days that have none yet;
-    returns how many were created. Safe to run concurrently: one alert per incident is a
-    unique constraint, conflicting inserts are skipped."""
+    returns how many were created. First withdraws active alerts whose source no longer
+    qualifies (:func:`withdraw_stale_alerts`). Safe to run concurrently: one alert per
+    incident is a unique constraint, conflicting inserts are skipped."""
     now = now or timezone.now()
+    withdraw_stale_alerts(now)
     created = 0
     for bureau in Jurisdiction.objects.filter(kind=JurisdictionKind.BUREAU):
         bands = bands_for(bureau)
@@ -92,14 +152,65 @@ def scan_near_repeat(now: datetime | None = None) -> int:
             )
         if rows:
             with transaction.atomic():
-                made = NearRepeatAlert.objects.bulk_create(rows, ignore_conflicts=True)
+                made = _insert_new(rows)
                 audit.record(
                     actor=None,
                     action="insights.alerts",
-                    data={"job": "scan_near_repeat", "bureau": bureau.code, "alerts": len(made)},
+                    data={"job": "scan_near_repeat", "bureau": bureau.code, "alerts": made},
                 )
-            created += len(rows)
+            created += made
     return created
+
+
+_COLUMNS = (
+    "jurisdiction_id",
+    "source_incident_id",
+    "category_code",
+    "lon",
+    "lat",
+    "radius_m",
+    "starts_at",
+    "ends_at",
+    "ratio",
+    "created_at",
+)
+
+
+def _insert_new(alerts: list[NearRepeatAlert], batch: int = 500) -> int:
+    """Insert ``alerts``, skipping those whose incident already has one (another scan got
+    there first), and return how many were inserted: one ``INSERT ... ON CONFLICT DO
+    NOTHING RETURNING`` per batch counts the rows actually written (``bulk_create`` with
+    ``ignore_conflicts`` returns every object passed in, inserted or not)."""
+    ops = connection.ops
+    table = ops.quote_name(NearRepeatAlert._meta.db_table)
+    columns = ", ".join(ops.quote_name(c) for c in _COLUMNS)
+    created_at = timezone.now()
+    inserted = 0
+    for first in range(0, len(alerts), batch):
+        chunk = alerts[first : first + batch]
+        params: list[Any] = []
+        for a in chunk:
+            params += [
+                a.jurisdiction_id,
+                a.source_incident_id,
+                a.category_code,
+                a.lon,
+                a.lat,
+                a.radius_m,
+                ops.adapt_datetimefield_value(a.starts_at),
+                ops.adapt_datetimefield_value(a.ends_at),
+                a.ratio,
+                ops.adapt_datetimefield_value(created_at),
+            ]
+        values = ", ".join(["(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"] * len(chunk))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {values} "
+                "ON CONFLICT (source_incident_id) DO NOTHING RETURNING source_incident_id",
+                params,
+            )
+            inserted += len(cursor.fetchall())
+    return inserted
 
 
 def prune_alerts(now: datetime | None = None) -> int:

@@ -3,6 +3,7 @@ incidents and store the risk surface with its method, data window and code versi
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,6 +28,13 @@ from zhian.insights.models import StoredForecast
 from zhian.insights.services.common import code_version, incident_events
 
 METHODS = ("best", "decay", "naive365", "naive730", "kde")
+#: A forecast still queued or running this many hours after it was created is failed by
+#: the daily housekeeping (``fail_stale_forecasts``): one run (the fit and the 8-week
+#: backtest) takes minutes, so a row this old has lost its worker. A row that was only
+#: waiting behind a long queue and is picked up later still runs and ends ``done``.
+STALE_FORECAST_HOURS = 6
+
+logger = logging.getLogger(__name__)
 
 
 def compute_forecast(
@@ -93,26 +101,36 @@ def _set_progress(pk: int, progress: int, **fields: Any) -> None:
     StoredForecast.objects.filter(pk=pk).update(progress=progress, **fields)
 
 
+def _fail(pk: int, error: str) -> None:
+    _set_progress(pk, 100, status=RunStatus.FAILED, finished_at=timezone.now(), error=error[:500])
+
+
 def run_stored_forecast(pk: int) -> StoredForecast:
     """Compute a queued forecast and store its surface (the task's body). Failures are
-    stored on the row (status ``failed`` and the reason), not raised."""
+    stored on the row (status ``failed`` and the reason), not raised: whatever goes wrong
+    once the row is loaded (the data read, the fit, the backtest, the region labels, the
+    final write) ends the row ``failed`` and is logged with its traceback, so no row stays
+    ``running``. A worker killed mid-run is caught by ``fail_stale_forecasts``."""
     fc = StoredForecast.objects.select_related("jurisdiction").get(pk=pk)
+    try:
+        _compute_and_store(fc)
+    except Exception as exc:  # any failure is the row's, never left running
+        logger.exception("forecast %s failed", pk)
+        _fail(pk, _("计算出错：%(error)s") % {"error": f"{type(exc).__name__}: {exc}"})
+    fc.refresh_from_db()
+    return fc
+
+
+def _compute_and_store(fc: StoredForecast) -> None:
+    pk = fc.pk
     _set_progress(pk, 5, status=RunStatus.RUNNING)
-    start = fc.data_start
     events = incident_events(
-        fc.jurisdiction, since=start, until=fc.data_end, category_code=fc.category_code
+        fc.jurisdiction, since=fc.data_start, until=fc.data_end, category_code=fc.category_code
     )
     _set_progress(pk, 30)
     if events is None:
-        _set_progress(
-            pk,
-            100,
-            status=RunStatus.FAILED,
-            finished_at=timezone.now(),
-            error=_("所选辖区和时段内没有警情，无法预测"),
-        )
-        fc.refresh_from_db()
-        return fc
+        _fail(pk, _("所选辖区和时段内没有警情，无法预测"))
+        return
     try:
         forecast, used = compute_forecast(
             events,
@@ -123,11 +141,8 @@ def run_stored_forecast(pk: int) -> StoredForecast:
             cell_size_m=float(fc.cell_size_m),
         )
     except (EmptyTrainingWindowError, ValueError) as exc:
-        _set_progress(
-            pk, 100, status=RunStatus.FAILED, finished_at=timezone.now(), error=str(exc)[:500]
-        )
-        fc.refresh_from_db()
-        return fc
+        _fail(pk, str(exc))  # the data cannot support this forecast: an expected outcome
+        return
     _set_progress(pk, 60)
     accuracy = recent_accuracy(
         events,
@@ -154,9 +169,38 @@ def run_stored_forecast(pk: int) -> StoredForecast:
         status=RunStatus.DONE,
         progress=100,
         finished_at=timezone.now(),
+        error="",
     )
-    fc.refresh_from_db()
-    return fc
+
+
+def fail_stale_forecasts(now: datetime | None = None) -> int:
+    """Housekeeping: mark forecasts still ``queued`` or ``running`` more than
+    ``STALE_FORECAST_HOURS`` after they were created as ``failed`` (their worker died or
+    the queue lost them), so the page stops showing progress that will never come.
+    Returns how many were failed."""
+    cutoff = (now or timezone.now()) - timedelta(hours=STALE_FORECAST_HOURS)
+    with transaction.atomic():
+        stale = StoredForecast.objects.filter(
+            status__in=[RunStatus.QUEUED, RunStatus.RUNNING], created_at__lt=cutoff
+        )
+        ids = list(stale.values_list("pk", flat=True))
+        if not ids:
+            return 0
+        failed = StoredForecast.objects.filter(
+            pk__in=ids, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]
+        ).update(
+            status=RunStatus.FAILED,
+            progress=100,
+            finished_at=timezone.now(),
+            error=_("超过 %(h)s 小时未完成，已停止（计算进程中断或任务丢失），请重新运行")
+            % {"h": STALE_FORECAST_HOURS},
+        )
+        audit.record(
+            actor=None,
+            action="insights.forecast",
+            data={"job": "fail_stale_forecasts", "forecasts": ids[:100], "failed": failed},
+        )
+    return int(failed)
 
 
 def _validate_request(category_code: str, method: str, horizon_days: int, cell: int) -> None:
@@ -216,40 +260,63 @@ def refresh_forecasts(now: datetime | None = None) -> int:
     one per category with at least ``ZHIAN_FORECAST_MIN_EVENTS`` incidents in the data
     window; computed here, one after another. It is queued daily with the housekeeping
     and skips a scope whose last finished forecast is less than 7 days old, so each scope
-    is refreshed weekly. Returns how many were stored."""
+    is refreshed weekly. One scope's failure does not stop the others: a forecast that
+    fails is stored ``failed``, an error in a scope's own reads is logged, and the job
+    logs how many failed. Returns how many were stored."""
     end = now or timezone.now()
     start = end - timedelta(days=settings.ZHIAN_FORECAST_DATA_DAYS)
     done = 0
+    failed: list[str] = []
     scopes = Jurisdiction.objects.filter(
         kind__in=[JurisdictionKind.BUREAU, JurisdictionKind.STATION]
     ).order_by("path")
     for j in scopes:
-        arr = incident_arrays(since=start, until=end, jurisdiction_path=j.path)
-        if len(arr["t"]) == 0:
+        try:
+            stored, bad = _refresh_scope(j, start, end)
+        except Exception:  # the next scope still gets its forecasts
+            logger.exception("weekly forecasts: scope %s failed", j.code)
+            failed.append(j.code)
             continue
-        codes, counts = np.unique(arr["category"], return_counts=True)
-        wanted = [""] + [
-            str(c)
-            for c, n in zip(codes, counts, strict=True)
-            if n >= settings.ZHIAN_FORECAST_MIN_EVENTS
-        ]
-        fresh = set(
-            StoredForecast.objects.filter(
-                jurisdiction=j, status=RunStatus.DONE, data_end__gt=end - timedelta(days=7)
-            ).values_list("category_code", flat=True)
+        done += stored
+        failed += [f"{j.code}/{code or 'all'}" for code in bad]
+    if failed:
+        logger.error(
+            "weekly forecasts: %d stored, %d failed: %s", done, len(failed), ", ".join(failed)
         )
-        for code in wanted:
-            if code in fresh:
-                continue
-            fc = StoredForecast.objects.create(
-                jurisdiction=j, category_code=code, data_start=start, data_end=end
-            )
-            audit.record(
-                actor=None,
-                action="insights.forecast",
-                obj=fc,
-                data={"job": "weekly_forecasts", "jurisdiction": j.code, "category": code},
-            )
-            if run_stored_forecast(fc.pk).status == RunStatus.DONE:
-                done += 1
     return done
+
+
+def _refresh_scope(j: Jurisdiction, start: datetime, end: datetime) -> tuple[int, list[str]]:
+    """One scope's weekly forecasts: how many were stored and the categories that failed."""
+    arr = incident_arrays(since=start, until=end, jurisdiction_path=j.path)
+    if len(arr["t"]) == 0:
+        return 0, []
+    codes, counts = np.unique(arr["category"], return_counts=True)
+    wanted = [""] + [
+        str(c)
+        for c, n in zip(codes, counts, strict=True)
+        if n >= settings.ZHIAN_FORECAST_MIN_EVENTS
+    ]
+    fresh = set(
+        StoredForecast.objects.filter(
+            jurisdiction=j, status=RunStatus.DONE, data_end__gt=end - timedelta(days=7)
+        ).values_list("category_code", flat=True)
+    )
+    done, bad = 0, []
+    for code in wanted:
+        if code in fresh:
+            continue
+        fc = StoredForecast.objects.create(
+            jurisdiction=j, category_code=code, data_start=start, data_end=end
+        )
+        audit.record(
+            actor=None,
+            action="insights.forecast",
+            obj=fc,
+            data={"job": "weekly_forecasts", "jurisdiction": j.code, "category": code},
+        )
+        if run_stored_forecast(fc.pk).status == RunStatus.DONE:
+            done += 1
+        else:
+            bad.append(code)
+    return done, bad
