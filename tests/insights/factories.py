@@ -7,12 +7,14 @@ import datetime as dt
 from typing import Any
 
 import numpy as np
+from django.utils import timezone
 from pyproj import Transformer
 
 from zhian.analytics.events import utm_epsg
 from zhian.analytics.grids import SquareGrid
 from zhian.dispatch.models import Incident
 from zhian.dispatch.services import incidents as I
+from zhian.dispatch.services.units import PositionFix, do_record_positions
 from zhian.insights.choices import RunStatus
 from zhian.insights.models import PatrolPlan, StoredForecast
 from zhian.insights.services.plans import shift_window
@@ -140,3 +142,23 @@ def plan_with_stops(
             "grid": [epsg, float(cell_size_m)],
         },
     )
+
+
+def yesterdays_plan_with_one_stop_kept(hki: Any, units: Any, reporter: Any) -> PatrolPlan:
+    """Yesterday's day-shift plan of the west station: one stop each for W-01 and W-02;
+    W-01 reports a fix a minute in its cell from the planned arrival for 10 minutes
+    (through dispatch's own service), W-02 reports nothing."""
+    w1, w2 = units["W-01"], units["W-02"]
+    plan = plan_with_stops(
+        hki["HKI-W"],
+        day=timezone.localdate() - dt.timedelta(days=1),
+        shift="day",
+        stops={w1: [(w1.lon, w1.lat, 0.2)], w2: [(w2.lon, w2.lat, 0.1)]},
+    )
+    v = plan.routes[0]["visits"][0]
+    at = dt.datetime.fromtimestamp(v["arrive"], tz=dt.UTC)
+    fixes = [
+        PositionFix(lon=v["lon"], lat=v["lat"], at=at + dt.timedelta(minutes=k)) for k in range(11)
+    ]
+    do_record_positions(w1, fixes, acting_user=reporter)
+    return plan

@@ -3,7 +3,6 @@ execution; scoped and permission-checked like the pages."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +10,12 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from tests.insights.factories import plan_with_stops, record_incident, scatter_incidents
+from tests.insights.factories import (
+    record_incident,
+    scatter_incidents,
+    yesterdays_plan_with_one_stop_kept,
+)
 from zhian.core.services.tokens import do_create_token
-from zhian.dispatch.services.units import PositionFix, do_record_positions
 from zhian.insights.services.alerts import scan_near_repeat
 from zhian.insights.services.plans import tomorrow
 
@@ -118,19 +120,7 @@ def test_a_plans_execution_is_read_in_the_plans_scope(
     people: dict[str, Any], hki: dict[str, Any], units: Any
 ) -> None:
     # given yesterday's day-shift plan of the west station, W-01 10 minutes in its cell
-    w1, w2 = units["W-01"], units["W-02"]
-    plan = plan_with_stops(
-        hki["HKI-W"],
-        day=timezone.localdate() - dt.timedelta(days=1),
-        shift="day",
-        stops={w1: [(w1.lon, w1.lat, 0.2)], w2: [(w2.lon, w2.lat, 0.1)]},
-    )
-    v = plan.routes[0]["visits"][0]
-    at = dt.datetime.fromtimestamp(v["arrive"], tz=dt.UTC)
-    fixes = [
-        PositionFix(lon=v["lon"], lat=v["lat"], at=at + dt.timedelta(minutes=k)) for k in range(11)
-    ]
-    do_record_positions(w1, fixes, acting_user=people["dispatcher"])
+    plan = yesterdays_plan_with_one_stop_kept(hki, units, people["dispatcher"])
     url = f"/api/v1/insights/plans/{plan.pk}/execution"
     # when the west patrol officer reads it: 10 minutes, done; W-02 without fixes is null
     r = api_client(people["patrol_w"]).get(url)

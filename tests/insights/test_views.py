@@ -14,7 +14,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.insights.factories import plan_with_stops, record_incident, scatter_incidents
+from tests.insights.factories import (
+    plan_with_stops,
+    record_incident,
+    scatter_incidents,
+    yesterdays_plan_with_one_stop_kept,
+)
 from zhian.dispatch.services.units import PositionFix, do_record_positions
 from zhian.insights.forms import last_month
 from zhian.insights.models import PatrolPlan, StoredForecast
@@ -210,19 +215,7 @@ def test_the_plan_page_shows_what_was_carried_out(
     people: dict[str, Any], hki: dict[str, Any], units: Any
 ) -> None:
     # given yesterday's west plan: W-01 stayed 10 minutes in its cell, W-02 sent nothing
-    w1, w2 = units["W-01"], units["W-02"]
-    plan = plan_with_stops(
-        hki["HKI-W"],
-        day=timezone.localdate() - dt.timedelta(days=1),
-        shift="day",
-        stops={w1: [(w1.lon, w1.lat, 0.2)], w2: [(w2.lon, w2.lat, 0.1)]},
-    )
-    v = plan.routes[0]["visits"][0]
-    at = dt.datetime.fromtimestamp(v["arrive"], tz=dt.UTC)
-    fixes = [
-        PositionFix(lon=v["lon"], lat=v["lat"], at=at + dt.timedelta(minutes=k)) for k in range(11)
-    ]
-    do_record_positions(w1, fixes, acting_user=people["dispatcher"])
+    plan = yesterdays_plan_with_one_stop_kept(hki, units, people["dispatcher"])
     # when the west patrol officer opens the plan
     page = client_for(people["patrol_w"]).get(reverse("insights:plan", args=[plan.pk]))
     html = page.content.decode()
