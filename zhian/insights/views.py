@@ -25,7 +25,12 @@ from zhian.insights import selectors
 from zhian.insights.forms import ForecastForm, MapFilterForm, PlanForm
 from zhian.insights.services.common import local_midnight
 from zhian.insights.services.forecasts import do_request_forecast
-from zhian.insights.services.linkage import do_decide_link, suggest_links
+from zhian.insights.services.linkage import (
+    MAX_CANDIDATES,
+    NEAR_RADIUS_M,
+    do_decide_link,
+    suggest_links,
+)
 from zhian.insights.services.plans import do_make_patrol_plan, tomorrow
 from zhian.insights.services.stop_logs import do_log_patrol_stop
 
@@ -219,7 +224,10 @@ def incident_links(request: AuthenticatedRequest, incident_id: int) -> HttpRespo
             }
             for r in row["reasons"]
         ]
-    return render(request, "insights/links.html", {"incident": incident, "rows": rows})
+    scope = {"limit": MAX_CANDIDATES, "km": NEAR_RADIUS_M / 1000}
+    return render(
+        request, "insights/links.html", {"incident": incident, "rows": rows, "scope": scope}
+    )
 
 
 @action

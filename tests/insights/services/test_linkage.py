@@ -112,6 +112,7 @@ def test_the_incident_page_offers_linkage_and_the_page_records_a_decision(
     assert url in page and "串并分析" in page
     html = client.get(url).content.decode()
     assert 'id="link-list"' in html and series["first"].number in html
+    assert "5 公里以内" in html and "最近的 5000 起" in html  # what was compared, said
     r = client.post(
         reverse("insights:link_decide", args=[series["new"].pk, series["first"].pk]),
         {"verdict": "confirmed", "score": "0.7"},
