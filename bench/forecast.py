@@ -19,7 +19,10 @@ moving-block bootstrap interval over the weeks (blocks of 4 weeks, 4,000 draws, 
 three methods paired by week; ``zhian.analytics.uncertainty``), and
 ``gap_closed_1y_<scope>`` measures it against the ±52-week oracle alone, the ceiling as
 the issue words it (the headline uses the highest of the three oracles, never lower).
-``--split DATE`` adds the gap closed in the windows before and after a date.
+``years_to_settle_<scope>`` is how many years of weeks like these it would take for that
+interval to exclude 0.5 (``inf``: not within 50; a lower bound, since a year's weeks
+hold no change between years). ``--split DATE`` adds the gap closed in the windows
+before and after a date.
 
 The recommended method's backtest runs in a child process so that its time (wall and
 CPU seconds of the 52 fits and forecasts) and peak resident memory (``ru_maxrss``, the
@@ -47,7 +50,7 @@ from zhian.analytics.datasets import toronto_mci_path
 from zhian.analytics.evaluation import BacktestResult, backtest
 from zhian.analytics.events import load_events
 from zhian.analytics.forecasters import make_forecaster, recommended_method
-from zhian.analytics.uncertainty import gap_closed, gap_closed_interval
+from zhian.analytics.uncertainty import gap_closed, gap_closed_interval, years_to_settle
 
 COVERAGES = (0.01, 0.05)
 #: Scope name in the ``bench:`` lines -> category (None: all categories together).
@@ -149,6 +152,7 @@ def gap_lines(
     weekly = [res.per_window(m, "pai", 0.01) for m in (best, "naive365", ceiling)]
     means = [float(np.nanmean(w)) for w in weekly]
     lo, hi = gap_closed_interval(*weekly)
+    years = years_to_settle(*weekly)
     out = {
         f"gap_closed_{scope}": gap_closed(*means),
         f"gap_closed_{scope}_lo": lo,
@@ -156,6 +160,7 @@ def gap_lines(
         f"gap_closed_1y_{scope}": gap_closed(
             means[0], means[1], res.mean("hindsight 1y", "pai", 0.01)
         ),
+        f"years_to_settle_{scope}": float("inf") if years is None else float(years),
     }
     if split:
         label, cut = split
@@ -308,6 +313,10 @@ def main() -> None:
         for name, value in headline.items():
             if name.startswith(f"gap_closed_{scope}") or name.startswith(f"gap_closed_1y_{scope}"):
                 print(f"bench: {name} = {value:.3f}")
+        if f"years_to_settle_{scope}" in headline:
+            print(
+                f"bench: years_to_settle_{scope} = {headline[f'years_to_settle_{scope}']:.0f} years"
+            )
     if timing:
         # the slowest scope's best method (each a whole backtest in a process of its own);
         # CPU seconds depend less on other processes than wall seconds do

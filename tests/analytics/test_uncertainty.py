@@ -12,6 +12,7 @@ from zhian.analytics.uncertainty import (
     block_bootstrap_interval,
     gap_closed,
     gap_closed_interval,
+    years_to_settle,
 )
 
 
@@ -77,10 +78,46 @@ def test_windows_without_events_are_dropped_and_draws_are_reproducible() -> None
     assert wide[0] < first[0] and wide[1] > first[1]
 
 
+def test_a_longer_resample_narrows_the_interval_as_the_square_root() -> None:
+    x = np.random.default_rng(6).normal(size=52)
+    one = block_bootstrap_interval([x], _mean, block=1)
+    four = block_bootstrap_interval([x], _mean, block=1, length=4 * 52)
+    assert (four[1] - four[0]) == pytest.approx((one[1] - one[0]) / 2, rel=0.1)
+    assert four[0] < x.mean() < four[1]
+
+
+def test_years_to_settle_matches_the_normal_interval_of_iid_weeks() -> None:
+    """Weeks of independent noise around a gap closed of 0.6: a 90 % interval of
+    1.645 sd / sqrt(52 k) excludes 0.5 from k = (1.645 sd / (mean - 0.5))^2 / 52."""
+    rng = np.random.default_rng(7)
+    naive = np.full(52, 10.0)
+    best = 10.6 + rng.normal(scale=0.5, size=52)
+    shortfall = best.mean() - 10.5
+    expected = (1.645 * best.std() / shortfall) ** 2 / 52
+    years = years_to_settle(best, naive, naive + 1.0, block=1)
+    assert years is not None and expected <= years <= expected + 2
+    assert years_to_settle(best, naive, naive + 1.0, block=1, max_years=years - 1) is None
+
+
+def test_a_year_settles_what_is_far_from_the_target_and_never_what_sits_on_it() -> None:
+    rng = np.random.default_rng(8)
+    naive = 10.0 + rng.normal(scale=2.0, size=52)
+    ceiling = naive + 1.0
+    assert years_to_settle(naive + 0.95, naive, ceiling) == 1
+    assert years_to_settle(naive + 0.05, naive, ceiling) == 1
+    on_target = naive + 0.5 + rng.normal(scale=0.3, size=52)
+    on_target += naive.mean() + 0.5 - on_target.mean()
+    assert years_to_settle(on_target, naive, ceiling) is None
+
+
 @pytest.mark.parametrize("kwargs", [{"level": 1.0}, {"level": 0.0}, {"block": 0}, {"draws": 0}])
 def test_bad_settings_are_refused(kwargs: dict[str, float]) -> None:
     with pytest.raises(ValueError):
         block_bootstrap_interval([[1.0, 2.0]], _mean, **kwargs)  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        block_bootstrap_interval([[1.0, 2.0]], _mean, length=0)
+    with pytest.raises(ValueError):
+        years_to_settle([1.0], [0.0], [2.0], max_years=0)
 
 
 def test_per_window_scores_come_in_window_order() -> None:

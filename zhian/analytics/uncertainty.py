@@ -15,7 +15,15 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["block_bootstrap_interval", "gap_closed", "gap_closed_interval"]
+__all__ = [
+    "block_bootstrap_interval",
+    "gap_closed",
+    "gap_closed_interval",
+    "years_to_settle",
+]
+
+#: Resampled values held at once (about 8 bytes each), whatever the length and draws.
+_CHUNK = 2_000_000
 
 
 def gap_closed(best: float, naive: float, ceiling: float) -> float:
@@ -35,29 +43,37 @@ def block_bootstrap_interval(
     draws: int = 4000,
     level: float = 0.9,
     seed: int = 0,
+    length: int | None = None,
 ) -> tuple[float, float]:
     """Percentile interval of ``statistic(*means)`` under a moving-block bootstrap.
 
     ``series`` are equally long per-window values (one array per method, in window
     order); windows where any of them is NaN are dropped first. Each draw picks
-    ``ceil(n / block)`` random starts of ``block`` consecutive windows (circular),
-    keeps the first ``n`` windows of their concatenation, and evaluates ``statistic``
-    on each series' mean over them. Deterministic for a given ``seed``.
+    ``ceil(length / block)`` random starts of ``block`` consecutive windows (circular),
+    keeps the first ``length`` windows of their concatenation (default: as many as
+    there are, ``n``), and evaluates ``statistic`` on each series' mean over them. A
+    ``length`` above ``n`` asks how sure a longer run of windows like these would be.
+    Deterministic for a given ``seed``.
     """
     if not 0 < level < 1:
         raise ValueError(f"level must be in (0, 1), got {level!r}")
-    if block < 1 or draws < 1:
-        raise ValueError("block and draws must be at least 1")
+    if block < 1 or draws < 1 or (length is not None and length < 1):
+        raise ValueError("block, draws and length must be at least 1")
     arr = np.vstack([np.asarray(s, dtype=np.float64) for s in series])
     arr = arr[:, np.isfinite(arr).all(axis=0)]
     n = arr.shape[1]
     if n == 0:
         return float("nan"), float("nan")
     block = min(block, n)
+    length = n if length is None else length
     rng = np.random.default_rng(seed)
-    starts = rng.integers(0, n, size=(draws, -(-n // block)))
-    idx = ((starts[:, :, None] + np.arange(block)) % n).reshape(draws, -1)[:, :n]
-    means = arr[:, idx].mean(axis=2)  # (series, draws)
+    starts = rng.integers(0, n, size=(draws, -(-length // block)))
+    means = np.empty((arr.shape[0], draws))  # (series, draws)
+    step = max(1, _CHUNK // (arr.shape[0] * starts.shape[1] * block))
+    for first in range(0, draws, step):  # in chunks: a long resample's indices are large
+        part = starts[first : first + step]
+        idx = ((part[:, :, None] + np.arange(block)) % n).reshape(len(part), -1)[:, :length]
+        means[:, first : first + step] = arr[:, idx].mean(axis=2)
     values = np.array([statistic(*col) for col in means.T], dtype=np.float64)
     values = values[np.isfinite(values)]
     if values.size == 0:
@@ -85,3 +101,51 @@ def gap_closed_interval(
     return block_bootstrap_interval(
         [best, naive, ceiling], gap_closed, block=block, draws=draws, level=level, seed=seed
     )
+
+
+def years_to_settle(
+    best: ArrayLike,
+    naive: ArrayLike,
+    ceiling: ArrayLike,
+    *,
+    target: float = 0.5,
+    per_year: int = 52,
+    max_years: int = 50,
+    block: int = 4,
+    draws: int = 4000,
+    level: float = 0.9,
+    seed: int = 0,
+) -> int | None:
+    """Fewest years of windows like these whose gap-closed interval excludes ``target``.
+
+    The per-window scores of one year stand for every later one: resamples of
+    ``k * per_year`` windows are drawn from them (:func:`block_bootstrap_interval` with
+    ``length``), and the answer is the smallest ``k`` whose ``level`` interval of
+    :func:`gap_closed` lies wholly above or wholly below ``target``; None when even
+    ``max_years`` do not. A year's weeks hold no change between years (drift, a new
+    pattern of offences), which a real run of years adds, so the answer is a lower
+    bound. The interval narrows as ``k`` grows (the same ``seed`` for every ``k``), so
+    ``k`` is found by bisection.
+    """
+
+    def settled(years: int) -> bool:
+        lo, hi = block_bootstrap_interval(
+            [best, naive, ceiling],
+            gap_closed,
+            block=block,
+            draws=draws,
+            level=level,
+            seed=seed,
+            length=years * per_year,
+        )
+        return bool(lo > target or hi < target)
+
+    if max_years < 1 or per_year < 1:
+        raise ValueError("per_year and max_years must be at least 1")
+    if not settled(max_years):
+        return None
+    low, high = 0, max_years  # unsettled at ``low`` (no years settle nothing), settled at ``high``
+    while high - low > 1:
+        mid = (low + high) // 2
+        low, high = (low, mid) if settled(mid) else (mid, high)
+    return high
