@@ -20,6 +20,7 @@ urlpatterns = [
     path("grid/", include("zhian.grid.urls")),
     path("services/", include("zhian.services.urls")),
     path("s/", include("zhian.services.portal_urls")),
+    path("s/", include("zhian.insights.public_urls")),
     path("open311/v2/", include("zhian.services.open311_urls")),
     path("cases/", include("zhian.records.urls")),
     path("insights/", include("zhian.insights.urls")),

@@ -1,6 +1,6 @@
 """The insights demo step: on top of the demo bureau it leaves a stored forecast, alerts,
-yesterday's day-shift plan as its cars drove it and tomorrow's, from the repository's own
-data."""
+yesterday's day-shift plan as its cars drove it, tomorrow's and two of the newest week the
+public patrol report shows, from the repository's own data."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from django.utils import timezone
 from zhian.core import audit
 from zhian.insights.choices import RunStatus
 from zhian.insights.models import NearRepeatAlert, PatrolCellDay, PatrolPlan, StoredForecast
+from zhian.insights.services.patrol_report import latest_published_week, patrol_report
 from zhian.insights.services.plan_execution import FINISHED, MISSED, plan_execution
 from zhian.insights.services.plans import tomorrow
 
@@ -37,7 +38,7 @@ def test_demo_insights_on_first_run(
     bureau_fc = StoredForecast.objects.get(jurisdiction__kind="bureau", category_code="")
     assert bureau_fc.status == RunStatus.DONE and bureau_fc.cells and bureau_fc.accuracy
     assert NearRepeatAlert.objects.filter(category_code="0105").exists()
-    plan, done = PatrolPlan.objects.order_by("-shift_start")
+    plan, done, *published = PatrolPlan.objects.order_by("-shift_start")
     assert plan.shift == "day" and timezone.localdate(plan.shift_start) == tomorrow()
     assert plan.summary["cells"] > 0 and plan.summary["travel_method"] == "straight_line"
     # yesterday's plan as its cars drove it: the execution report has data, a stop missed
@@ -50,4 +51,8 @@ def test_demo_insights_on_first_run(
     assert 0 < report.cells_logged <= report.cells_planned
     assert "foot_patrol" in report.units[0].visits[0].tactics
     assert PatrolCellDay.objects.filter(day=timezone.localdate(done.shift_start)).exists()
+    # two day shifts of the week the public patrol report shows first
+    assert len(published) == 2
+    week = patrol_report(latest_published_week())
+    assert week.sections[0].plans == 2 and week.sections[0].planned_hours > 0
     assert audit.verify_chain().ok

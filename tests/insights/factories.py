@@ -68,12 +68,15 @@ def plan_with_stops(
     stops: dict[Any, list[tuple[float, float, float]]],
     dwell_minutes: int = 15,
     cell_size_m: int = 150,
+    areas: dict[Any, Any] | None = None,
 ) -> PatrolPlan:
     """A stored patrol plan whose units (``stops``' keys) visit the forecast squares under
     the given ``(lon, lat, risk)`` points, every 30 minutes from the shift's start, named
     and centred as ``do_make_patrol_plan`` stores them (the forecast's ``x_min:y_min``
-    squares in its UTM projection). For tests that need exact cells and times, not a
-    solver's choice."""
+    squares in its UTM projection). Stops are labelled with the unit's station as their
+    area, or with ``areas[unit]`` (a real plan labels a cell with the jurisdiction of most
+    of its incidents, often one below the station). For tests that need exact cells and
+    times, not a solver's choice."""
     start, end = shift_window(day, shift)
     lon0, lat0 = next(iter(stops.values()))[0][:2]
     epsg = utm_epsg(lon0, lat0)
@@ -90,6 +93,7 @@ def plan_with_stops(
     grid = SquareGrid(float(cell_size_m))
     routes = []
     for unit, points in stops.items():
+        area = (areas or {}).get(unit, unit.station)
         visits = []
         for k, (lon, lat, risk) in enumerate(points):
             x, y = to_xy.transform(lon, lat)
@@ -101,8 +105,8 @@ def plan_with_stops(
                 {
                     "order": k + 1,
                     "cell": f"{x0:.0f}:{y0:.0f}",
-                    "area": str(unit.station_id),
-                    "area_name": unit.station.name,
+                    "area": str(area.pk),
+                    "area_name": area.name,
                     "lon": round(c_lon, 6),
                     "lat": round(c_lat, 6),
                     "risk": risk,

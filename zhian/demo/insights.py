@@ -31,6 +31,7 @@ from zhian.dispatch.services.units import (
 from zhian.insights.models import PatrolPlan
 from zhian.insights.services.alerts import scan_near_repeat
 from zhian.insights.services.forecasts import refresh_forecasts
+from zhian.insights.services.patrol_report import latest_published_week
 from zhian.insights.services.plans import do_make_patrol_plan, tomorrow
 from zhian.insights.services.stop_logs import do_log_patrol_stop
 
@@ -103,9 +104,15 @@ def create_demo_insights(*, seed: int = 0) -> str:
         fixes = _drive_plan(done, dispatcher, rng)
         logged = _log_tactics(done)
         plan = do_make_patrol_plan(station, day=tomorrow(), shift="day", acting_user=analyst)
+        # two day shifts of the newest week the public patrol report shows
+        monday = latest_published_week()
+        for offset in (1, 3):
+            day = monday + timedelta(days=offset)
+            do_make_patrol_plan(station, day=day, shift="day", acting_user=analyst)
         plan_note = (
             f"{station.name}昨日白班巡防计划（{fixes} 个车载定位点，{logged} 个巡逻点登记了措施）"
-            f"与明日白班巡防计划 {plan.summary['cells']} 个巡逻点"
+            f"与明日白班巡防计划 {plan.summary['cells']} 个巡逻点；"
+            f"{monday:%m-%d} 当周两个白班计划（巡防公开报告）"
         )
     return f"已创建 {made} 起历史警情、{forecasts} 个风险预测、{alerts} 处近重复预警；{plan_note}"
 

@@ -34,6 +34,10 @@ class InsightsConfig(AppConfig):
         )
 
         register_position_hooks(apply_recorded_positions, prune_patrol_cells)
+        # The public portal links the patrol report.
+        from zhian.core.extensions import register_portal_link
+
+        register_portal_link(patrol_report_link)
 
 
 def link_action(user: Any, incident: Any) -> list[Any]:
@@ -50,5 +54,20 @@ def link_action(user: Any, incident: Any) -> list[Any]:
             label=str(_("串并分析")),
             url=reverse("insights:incident_links", args=[incident.pk]),
             help=str(_("相似的既往警情及相似理由")),
+        )
+    ]
+
+
+def patrol_report_link() -> list[Any]:
+    """巡防公开报告 on the public portal's home page."""
+    from django.urls import reverse
+
+    from zhian.core.extensions import PageAction
+
+    return [
+        PageAction(
+            label=str(_("巡防公开报告")),
+            url=reverse("insights_public:patrol_report"),
+            help=str(_("每周各片区的计划巡防时长与警情占比，一周后公开")),
         )
     ]

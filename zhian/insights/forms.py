@@ -107,3 +107,9 @@ class PlanForm(forms.Form):
     def __init__(self, *args: Any, jurisdictions: list[Any], **kw: Any) -> None:
         super().__init__(*args, **kw)
         _choices(self, "j", [(j.code, f"{j.name} · {j.get_kind_display()}") for j in jurisdictions])
+
+
+class PatrolReportForm(forms.Form):
+    """The public patrol report's week: any day of it (the page links Mondays)."""
+
+    week = DayField(label=_("周（任一日）"), required=False)

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from zhian.core.errors import Conflict, NotFound, ServiceError, ValidationFailed
+from zhian.core.extensions import portal_links
 from zhian.core.models import Jurisdiction, JurisdictionKind
 from zhian.services import selectors
 from zhian.services.forms import (
@@ -72,7 +73,7 @@ def _bot(form: Any) -> int:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return _page(request, "home.html", {})
+    return _page(request, "home.html", {"more": portal_links()})
 
 
 def privacy(request: HttpRequest) -> HttpResponse:

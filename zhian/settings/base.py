@@ -303,6 +303,9 @@ ZHIAN_SHIFTS = {"day": ("08:00", "20:00"), "night": ("20:00", "08:00")}
 ZHIAN_PATROL_CAP_SHARE = float(os.environ.get("ZHIAN_PATROL_CAP_SHARE", "0.2"))
 ZHIAN_PATROL_MAX_CANDIDATES = int(os.environ.get("ZHIAN_PATROL_MAX_CANDIDATES", "300"))
 ZHIAN_PATROL_SOLVER_SECONDS = float(os.environ.get("ZHIAN_PATROL_SOLVER_SECONDS", "2"))
+# The public patrol report (巡防公开报告) shows a week this many days after it ends, so it
+# never tells where patrols are now.
+ZHIAN_PATROL_REPORT_DELAY_DAYS = int(os.environ.get("ZHIAN_PATROL_REPORT_DELAY_DAYS", "7"))
 
 
 # Security (issue 13): Content-Security-Policy, production transport headers.

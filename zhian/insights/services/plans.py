@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,7 +27,7 @@ from zhian.dispatch.selectors import incident_arrays, units_for
 from zhian.dispatch.services.routing import road_graph
 from zhian.insights.choices import RunStatus, Shift
 from zhian.insights.models import NearRepeatAlert, PatrolPlan, StoredForecast
-from zhian.insights.services.common import cell_centres
+from zhian.insights.services.common import cell_centres, local_midnight
 
 
 def shift_window(day: dt.date, shift: str) -> tuple[dt.datetime, dt.datetime]:
@@ -67,38 +68,42 @@ def _overlapping(jurisdiction: Jurisdiction) -> Q:
     return Q(jurisdiction__path__in=enclosing) | Q(jurisdiction__path__startswith=jurisdiction.path)
 
 
-def _week_usage(jurisdiction: Jurisdiction, start: dt.datetime) -> tuple[dict[str, float], float]:
-    """Patrol seconds per area already planned in the ISO week of ``start``, and their
-    total. Counted: plans that can put stops in the jurisdiction's areas (its own, its
-    enclosing and its inner jurisdictions'), only the newest plan of each jurisdiction
-    and shift (a plan made again for the same shift replaces the earlier one), and none
-    for the shift being planned, which the new plan replaces."""
-    monday = start - dt.timedelta(
-        days=start.weekday(),
-        hours=start.hour,
-        minutes=start.minute,
-        seconds=start.second,
-        microseconds=start.microsecond,
-    )
-    plans = (
-        PatrolPlan.objects.filter(
-            _overlapping(jurisdiction),
-            shift_start__gte=monday,
-            shift_start__lt=monday + dt.timedelta(days=7),
-        )
-        .exclude(shift_start=start)
-        .order_by("jurisdiction_id", "shift_start", "-created_at", "-pk")
-    )
-    used: Counter[str] = Counter()
+def plans_in_force(plans: QuerySet[PatrolPlan]) -> list[PatrolPlan]:
+    """Of ``plans``, those that count: the newest of each jurisdiction and shift (a plan
+    made again for the same shift replaces the earlier one)."""
     seen: set[tuple[int, dt.datetime]] = set()
-    for plan in plans:
+    kept = []
+    for plan in plans.order_by("jurisdiction_id", "shift_start", "-created_at", "-pk"):
         key = (plan.jurisdiction_id, plan.shift_start)
-        if key in seen:
-            continue  # replaced by a newer plan for the same shift
-        seen.add(key)
+        if key not in seen:
+            seen.add(key)
+            kept.append(plan)
+    return kept
+
+
+def planned_seconds_by_area(plans: Iterable[PatrolPlan]) -> Counter[str]:
+    """Patrol seconds the plans' stops give each area (jurisdiction id as text)."""
+    used: Counter[str] = Counter()
+    for plan in plans:
         for route in plan.routes:
             for v in route["visits"]:
                 used[v["area"]] += v["depart"] - v["arrive"]
+    return used
+
+
+def _week_usage(jurisdiction: Jurisdiction, start: dt.datetime) -> tuple[dict[str, float], float]:
+    """Patrol seconds per area already planned in the ISO week of ``start``, and their
+    total. Counted: plans that can put stops in the jurisdiction's areas (its own, its
+    enclosing and its inner jurisdictions'), only those in force (:func:`plans_in_force`),
+    and none for the shift being planned, which the new plan replaces."""
+    monday = local_midnight(start.astimezone(ZoneInfo(settings.TIME_ZONE)).date())
+    monday -= dt.timedelta(days=monday.weekday())
+    plans = PatrolPlan.objects.filter(
+        _overlapping(jurisdiction),
+        shift_start__gte=monday,
+        shift_start__lt=monday + dt.timedelta(days=7),
+    ).exclude(shift_start=start)
+    used = planned_seconds_by_area(plans_in_force(plans))
     return dict(used), float(sum(used.values()))
 
 
