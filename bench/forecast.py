@@ -21,7 +21,9 @@ three methods paired by week; ``zhian.analytics.uncertainty``), and
 the issue words it (the headline uses the highest of the three oracles, never lower).
 ``years_to_settle_<scope>`` is how many years of weeks like these it would take for that
 interval to exclude 0.5 (``inf``: not within 50; a lower bound, since a year's weeks
-hold no change between years). ``--split DATE`` adds the gap closed in the windows
+hold no change between years). ``gap_closed_to_show_<scope>`` is the gap closed a forecast
+would need in these weeks for that interval to lie above 0.5 (1 is the ceiling itself).
+``--split DATE`` adds the gap closed in the windows
 before and after a date.
 
 The recommended method's backtest runs in a child process so that its time (wall and
@@ -50,7 +52,12 @@ from zhian.analytics.datasets import toronto_mci_path
 from zhian.analytics.evaluation import BacktestResult, backtest
 from zhian.analytics.events import load_events
 from zhian.analytics.forecasters import make_forecaster, recommended_method
-from zhian.analytics.uncertainty import gap_closed, gap_closed_interval, years_to_settle
+from zhian.analytics.uncertainty import (
+    gap_closed,
+    gap_closed_interval,
+    gap_closed_to_show,
+    years_to_settle,
+)
 
 COVERAGES = (0.01, 0.05)
 #: Scope name in the ``bench:`` lines -> category (None: all categories together).
@@ -161,6 +168,7 @@ def gap_lines(
             means[0], means[1], res.mean("hindsight 1y", "pai", 0.01)
         ),
         f"years_to_settle_{scope}": float("inf") if years is None else float(years),
+        f"gap_closed_to_show_{scope}": gap_closed_to_show(*weekly),
     }
     if split:
         label, cut = split
@@ -313,6 +321,10 @@ def main() -> None:
         for name, value in headline.items():
             if name.startswith(f"gap_closed_{scope}") or name.startswith(f"gap_closed_1y_{scope}"):
                 print(f"bench: {name} = {value:.3f}")
+        if f"gap_closed_to_show_{scope}" in headline:
+            print(
+                f"bench: gap_closed_to_show_{scope} = {headline[f'gap_closed_to_show_{scope}']:.3f}"
+            )
         if f"years_to_settle_{scope}" in headline:
             print(
                 f"bench: years_to_settle_{scope} = {headline[f'years_to_settle_{scope}']:.0f} years"

@@ -12,6 +12,7 @@ from zhian.analytics.uncertainty import (
     block_bootstrap_interval,
     gap_closed,
     gap_closed_interval,
+    gap_closed_to_show,
     years_to_settle,
 )
 
@@ -108,6 +109,20 @@ def test_a_year_settles_what_is_far_from_the_target_and_never_what_sits_on_it() 
     on_target = naive + 0.5 + rng.normal(scale=0.3, size=52)
     on_target += naive.mean() + 0.5 - on_target.mean()
     assert years_to_settle(on_target, naive, ceiling) is None
+
+
+def test_the_gap_closed_needed_to_show_the_target_is_the_mark_plus_the_interval() -> None:
+    """With independent weeks, a year shows 0.5 only from 0.5 + 1.645 sd / sqrt(52),
+    whatever the method closes now."""
+    rng = np.random.default_rng(9)
+    naive = np.full(52, 10.0)
+    noise = rng.normal(scale=0.5, size=52)
+    needed = 0.5 + 1.645 * noise.std() / np.sqrt(52)
+    for closes in (0.1, 0.5, 1.2):
+        shown = gap_closed_to_show(10.0 + closes + noise, naive, naive + 1.0, block=1)
+        assert shown == pytest.approx(needed, abs=0.02)
+    assert gap_closed_to_show(naive + 0.2, naive, naive + 1.0) == pytest.approx(0.5)
+    assert math.isnan(gap_closed_to_show(naive + 0.2, naive, naive))
 
 
 @pytest.mark.parametrize("kwargs", [{"level": 1.0}, {"level": 0.0}, {"block": 0}, {"draws": 0}])

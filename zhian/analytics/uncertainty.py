@@ -19,6 +19,7 @@ __all__ = [
     "block_bootstrap_interval",
     "gap_closed",
     "gap_closed_interval",
+    "gap_closed_to_show",
     "years_to_settle",
 ]
 
@@ -149,3 +150,46 @@ def years_to_settle(
         mid = (low + high) // 2
         low, high = (low, mid) if settled(mid) else (mid, high)
     return high
+
+
+def gap_closed_to_show(
+    best: ArrayLike,
+    naive: ArrayLike,
+    ceiling: ArrayLike,
+    *,
+    target: float = 0.5,
+    block: int = 4,
+    draws: int = 4000,
+    level: float = 0.9,
+    seed: int = 0,
+) -> float:
+    """The gap closed a forecast would need over these windows for its interval to lie
+    above ``target``: ``best``'s per-window scores moved by one constant (the weeks'
+    chance kept, paired as it is) until the interval's lower end reaches ``target``,
+    found by bisection. Compared with 1 (the ceiling itself) it says whether one run of
+    windows like these can show the target at all. NaN without a gap to close.
+    """
+    b, n, c = (np.asarray(x, dtype=np.float64) for x in (best, naive, ceiling))
+    keep = np.isfinite(b) & np.isfinite(n) & np.isfinite(c)
+    b, n, c = b[keep], n[keep], c[keep]
+    if b.size == 0 or not c.mean() > n.mean():
+        return float("nan")
+
+    def lower(shift: float) -> float:
+        lo, _ = gap_closed_interval(
+            b + shift, n, c, block=block, draws=draws, level=level, seed=seed
+        )
+        return lo
+
+    span = float(c.mean() - n.mean())
+    low, high = -span, span
+    for _ in range(60):  # widen until the bracket holds the crossing
+        if lower(low) < target <= lower(high):
+            break
+        low, high = low * 2, high * 2
+    else:
+        return float("nan")
+    for _ in range(40):
+        mid = (low + high) / 2
+        low, high = (low, mid) if lower(mid) >= target else (mid, high)
+    return gap_closed(float(b.mean()) + high, float(n.mean()), float(c.mean()))
