@@ -32,8 +32,9 @@ def record(unit: Unit, user: Any, start: dt.datetime, seconds: list[int]) -> lis
 def test_fixes_around_reads_several_units_from_the_fix_before_to_the_fix_after(
     units: dict[str, Unit], people: dict[str, Any], django_assert_num_queries: Any
 ) -> None:
-    # given a ten-minute window yesterday and
-    first = (timezone.now() - dt.timedelta(days=1)).replace(microsecond=0)
+    # given a ten-minute window yesterday (starting 0.7 s into a second: ``t`` is whole
+    # seconds, as ``int(at.timestamp())``) and
+    first = (timezone.now() - dt.timedelta(days=1)).replace(microsecond=700_000)
     last = first + dt.timedelta(minutes=10)
     user = people["dispatcher"]
     w1, w2, w3, e1 = units["W-01"], units["W-02"], units["W-03"], units["E-01"]
