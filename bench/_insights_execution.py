@@ -9,9 +9,10 @@ cars of one station reporting an AVL fix every 30 s for the 14 days before today
 (``_insights_layers.beat_track``, one step per fix). A stored plan for yesterday's day
 shift gives each car 20 stops of 15 minutes, every 30 minutes from 08:30, at the square
 (150 m, the forecast's grid) where the car's own track is 5 minutes into the stop: some
-are done, some missed, as in a real shift. Measured: ``plan_execution`` (each unit's fixes
-of the 12-hour shift read through dispatch's selector, credited, placed in the plan's
-squares, totals), 20 rounds: p95. The load average is printed (the machine is shared).
+are done, some missed, as in a real shift. Measured: ``plan_execution`` (the units' fixes
+of the 12-hour shift read through dispatch's ``fixes_around`` in one query, credited,
+placed in the plan's squares, totals), 20 rounds: p95. The load average is printed (the
+machine is shared).
 """
 
 from __future__ import annotations

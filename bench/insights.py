@@ -101,15 +101,24 @@ def bench_linkage() -> None:
     print(f"bench: linkage_recall_at_10 = {result.recall_at_10:.3f}")
 
 
-#: The 串并 service's candidate read (``zhian.insights.services.linkage``: ``MAX_CANDIDATES``,
-#: ``NEAR_RADIUS_M``); keep in step.
-SERVICE_CANDIDATES = 5000
-SERVICE_RADIUS_M = 5000.0
+def service_candidate_limits() -> tuple[int, float]:
+    """The 串并 service's candidate read: at most ``MAX_CANDIDATES`` records, other
+    categories within ``NEAR_RADIUS_M`` (the service's module needs Django set up; no
+    database is opened)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhian.settings.base")
+    import django
+
+    django.setup()
+    from zhian.insights.services.linkage import MAX_CANDIDATES, NEAR_RADIUS_M
+
+    return MAX_CANDIDATES, NEAR_RADIUS_M
 
 
 def bench_linkage_capped() -> None:
     from zhian.analytics.linkage import CaseLinker, CaseSet, LinkageWeights
     from zhian.analytics.linkage_eval import FUZZY_FIELDS, load_background, synthetic_series
+
+    limit, radius_m = service_candidate_limits()
 
     data = synthetic_series(load_background(), np.random.default_rng(2))
     c, w = data.cases, LinkageWeights()
@@ -122,11 +131,9 @@ def bench_linkage_capped() -> None:
         earlier = int(np.sum(window & (data.series == s)))
         if earlier == 0:
             continue
-        near = (np.abs(c.x - c.x[q]) <= SERVICE_RADIUS_M) & (
-            np.abs(c.y - c.y[q]) <= SERVICE_RADIUS_M
-        )
+        near = (np.abs(c.x - c.x[q]) <= radius_m) & (np.abs(c.y - c.y[q]) <= radius_m)
         cand = np.flatnonzero(window & ((c.category == c.category[q]) | near))
-        cand = cand[np.lexsort((cand, c.t[cand]))][-SERVICE_CANDIDATES:]
+        cand = cand[np.lexsort((cand, c.t[cand]))][-limit:]
         sizes.append(len(cand))
         sub = np.sort(np.append(cand, q))
         cases = CaseSet.build(
@@ -147,7 +154,7 @@ def bench_linkage_capped() -> None:
             p5.append(float(hit[:5].sum()) / 5.0)
     print(
         f"linkage with the service's candidates: median {int(np.median(sizes))}, "
-        f"{sum(n == SERVICE_CANDIDATES for n in sizes)} of {len(sizes)} queries at the cap; "
+        f"{sum(n == limit for n in sizes)} of {len(sizes)} queries at the cap; "
         f"{len(p5)} / {len(r10)} queries"
     )
     print(f"bench: linkage_capped_precision_at_5 = {float(np.mean(p5)):.3f}")

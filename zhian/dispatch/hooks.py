@@ -17,9 +17,11 @@ from typing import Any
 
 @dataclass(frozen=True)
 class CountedIncident:
-    """What one incident contributes to counts by place and time: when it was received,
-    its jurisdiction, its category and its H3 cell (``zhian.core.geo.point_cell``)."""
+    """What one incident contributes to counts by place and time: which incident, when it
+    was received, its jurisdiction, its category and its H3 cell
+    (``zhian.core.geo.point_cell``)."""
 
+    incident_id: int
     received_at: datetime
     jurisdiction_id: int
     category_id: int
@@ -28,6 +30,7 @@ class CountedIncident:
     @classmethod
     def of(cls, incident: Any) -> CountedIncident:
         return cls(
+            incident_id=incident.pk,
             received_at=incident.received_at,
             jurisdiction_id=incident.jurisdiction_id,
             category_id=incident.category_id,

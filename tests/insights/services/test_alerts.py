@@ -149,6 +149,26 @@ def test_a_recategorised_burglary_loses_its_alert(
     assert scan_near_repeat() == 0
 
 
+def test_only_the_recategorised_incidents_alert_goes_when_another_shares_its_second(
+    people: dict[str, Any], hki: dict[str, Any]
+) -> None:
+    # given two burglaries in the same grid received in the same second, each with its alert
+    d = people["dispatcher"]
+    at = timezone.now().replace(microsecond=0) - dt.timedelta(hours=1)
+    corrected = record_incident(d, code="0105", lon=24.940, lat=60.170, at=at)
+    other = record_incident(d, code="0105", lon=24.942, lat=60.172, at=at)
+    assert corrected.jurisdiction_id == other.jurisdiction_id
+    assert scan_near_repeat() == 2
+    # when the dispatcher corrects one of them to theft
+    do_update_incident(
+        corrected, acting_user=d, expected_version=corrected.version, category_code="0101"
+    )
+    # then only its alert is withdrawn, and the audit row names only it
+    assert list(NearRepeatAlert.objects.values_list("source_incident_id", flat=True)) == [other.pk]
+    (event,) = AuditEvent.objects.filter(data__job="withdraw_alerts")
+    assert event.data["incidents"] == [corrected.pk] and event.data["withdrawn"] == 1
+
+
 def test_a_burglary_merged_as_a_duplicate_loses_its_alert(
     people: dict[str, Any], hki: dict[str, Any]
 ) -> None:

@@ -464,6 +464,9 @@ from zhian.dispatch.selectors.analysis import (
     counted_incidents as counted_incidents,
 )
 from zhian.dispatch.selectors.analysis import (
+    fixes_around as fixes_around,
+)
+from zhian.dispatch.selectors.analysis import (
     incident_arrays as incident_arrays,
 )
 from zhian.dispatch.selectors.analysis import (
@@ -483,9 +486,6 @@ from zhian.dispatch.selectors.analysis import (
 )
 from zhian.dispatch.selectors.analysis import (
     top_category_codes as top_category_codes,
-)
-from zhian.dispatch.selectors.analysis import (
-    unit_fixes_around as unit_fixes_around,
 )
 from zhian.dispatch.selectors.analysis import (
     unit_ids_under as unit_ids_under,

@@ -4,11 +4,23 @@ criterion, insights' maps and forecasts, metrics' indicators), never rows to bro
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    DateTimeField,
+    Exists,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from zhian.analytics.routing import haversine_m
@@ -150,31 +162,60 @@ def unit_position_arrays(
     }
 
 
-def unit_fixes_around(unit_id: int, first: datetime, last: datetime) -> dict[str, Any]:
-    """One unit's AVL fixes from its last fix before ``first`` to its first fix after
-    ``last`` (both included when they exist), ordered by time and id: ``id``, ``t`` (epoch
-    seconds), ``lon``, ``lat``. What a write hook needs to re-credit the time around a
-    newly stored batch."""
+class _EpochSeconds(Func):
+    """Whole seconds since 1970 (UTC) of a datetime column, computed by the database: what
+    ``int(value.timestamp())`` gives, without building a datetime per row."""
+
+    template = "FLOOR(EXTRACT(EPOCH FROM %(expressions)s))::bigint"
+    output_field = BigIntegerField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # Stored as UTC text; "%%%%s" reaches SQLite as "%s" (two rounds of %-escaping).
+        template = "CAST(strftime('%%%%s', %(expressions)s) AS INTEGER)"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
+def fixes_around(
+    unit_ids: Collection[int], first: datetime, last: datetime
+) -> dict[int, dict[str, Any]]:
+    """Per unit of ``unit_ids`` (every one, empty arrays when it has none), its AVL fixes
+    from its last fix before ``first`` to its first fix after ``last`` (all the fixes at
+    those two instants included when they exist; without one, the span stops at ``first``
+    or ``last``), ordered by time and id: ``id``, ``t`` (epoch seconds), ``lon``, ``lat``.
+    What a write hook needs to re-credit the time around a newly stored batch, and a patrol
+    plan's report to credit its units' shift. One query for all the units."""
     import numpy as np
 
-    from zhian.dispatch.models import UnitPosition
+    from zhian.dispatch.models import Unit, UnitPosition
 
-    own = UnitPosition.objects.filter(unit_id=unit_id)
-    before = own.filter(at__lt=first).order_by("-at", "-pk").values_list("at", flat=True)[:1]
-    after = own.filter(at__gt=last).order_by("at", "pk").values_list("at", flat=True)[:1]
-    start = next(iter(before), first)
-    end = next(iter(after), last)
+    ids = sorted({int(u) for u in unit_ids})
+    own = UnitPosition.objects.filter(unit=OuterRef("pk")).order_by()
+    before = own.filter(at__lt=first).order_by("-at").values("at")[:1]
+    after = own.filter(at__gt=last).order_by("at").values("at")[:1]
+    # Driven from the units, so each unit's bounds are computed once and its fixes read
+    # through the (unit, at) index between them.
     rows = list(
-        own.filter(at__gte=start, at__lte=end)
-        .order_by("at", "pk")
-        .values_list("pk", "at", "lon", "lat")
+        Unit.objects.filter(pk__in=ids)
+        .filter(
+            positions__at__gte=Coalesce(Subquery(before), Value(first, DateTimeField())),
+            positions__at__lte=Coalesce(Subquery(after), Value(last, DateTimeField())),
+        )
+        .annotate(t=_EpochSeconds("positions__at"))
+        .order_by("pk", "positions__at", "positions__pk")
+        .values_list("pk", "positions__pk", "t", "positions__lon", "positions__lat")
     )
-    return {
-        "id": np.array([r[0] for r in rows], dtype=np.int64),
-        "t": np.array([int(r[1].timestamp()) for r in rows], dtype=np.int64),
-        "lon": np.array([r[2] for r in rows], dtype=np.float64),
-        "lat": np.array([r[3] for r in rows], dtype=np.float64),
+    unit = np.array([r[0] for r in rows], dtype=np.int64)
+    cols = {
+        "id": np.array([r[1] for r in rows], dtype=np.int64),
+        "t": np.array([r[2] for r in rows], dtype=np.int64),
+        "lon": np.array([r[3] for r in rows], dtype=np.float64),
+        "lat": np.array([r[4] for r in rows], dtype=np.float64),
     }
+    out = {}
+    for u in ids:
+        lo, hi = np.searchsorted(unit, [u, u + 1])
+        out[u] = {k: v[lo:hi] for k, v in cols.items()}
+    return out
 
 
 def position_time_range() -> tuple[datetime, datetime] | None:

@@ -79,16 +79,10 @@ def withdraw_alerts_of_uncounted(
     """Dispatch's incident write hook, in the write's transaction (after the incident row
     is updated): the alerts of incidents that stopped counting (merged, or re-categorised:
     ``removed`` holds their old category) are deleted when their source no longer
-    qualifies. Alerts are found by what the hook tells (jurisdiction and the second the
-    offence was received: the alert's start) and checked against the incident itself."""
-    for c in removed:
-        _withdraw(
-            NearRepeatAlert.objects.filter(
-                jurisdiction_id=c.jurisdiction_id,
-                starts_at=c.received_at.replace(microsecond=0),
-            ),
-            "withdraw_alerts",
-        )
+    qualifies. Alerts are found by their source incident and checked against it."""
+    if removed:
+        sources = [c.incident_id for c in removed]
+        _withdraw(NearRepeatAlert.objects.filter(source_incident_id__in=sources), "withdraw_alerts")
 
 
 @transaction.atomic

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from zhian.analytics.presence import dwell_seconds
 from zhian.core.geo import point_cell
-from zhian.dispatch.selectors import next_fix_times, unit_fixes_around, unit_position_arrays
+from zhian.dispatch.selectors import fixes_around, next_fix_times, unit_position_arrays
 from zhian.insights.models import PatrolCellDay
 
 #: Time credited to one AVL fix at most (a unit reporting every 30 s that stops reporting
@@ -64,7 +64,7 @@ def apply_recorded_positions(
     unit_id: int, fix_ids: Sequence[int], first: dt.datetime, last: dt.datetime
 ) -> None:
     """Re-credit the span around a batch of fixes just stored (dispatch's position hook)."""
-    arr = unit_fixes_around(unit_id, first, last)
+    arr = fixes_around([unit_id], first, last)[unit_id]
     if arr["t"].size == 0:
         return
     new = np.isin(arr["id"], np.asarray(fix_ids, dtype=np.int64))

@@ -33,7 +33,7 @@ from pyproj import Transformer
 from zhian.analytics.grids import SquareGrid
 from zhian.analytics.presence import dwell_seconds
 from zhian.core.errors import ValidationFailed
-from zhian.dispatch.selectors import unit_fixes_around
+from zhian.dispatch.selectors import fixes_around
 from zhian.insights.choices import PatrolTactic
 from zhian.insights.models import PatrolPlan, PatrolStopLog
 from zhian.insights.services.patrol_cells import MAX_FIX_SECONDS
@@ -163,11 +163,15 @@ def cell_ids(epsg: int, size: float, lon: np.ndarray, lat: np.ndarray) -> list[s
 
 
 def _unit_credit(
-    unit_id: int, start: dt.datetime, until: dt.datetime, grid: tuple[int, float]
+    unit_id: int,
+    arr: dict[str, np.ndarray],
+    start: dt.datetime,
+    until: dt.datetime,
+    grid: tuple[int, float],
 ) -> tuple[int, dict[str, int], dict[str, int]]:
-    """A unit's fixes in ``[start, until)``: how many, seconds credited per plan cell and
-    the epoch second of the first fix in each cell."""
-    arr = unit_fixes_around(unit_id, start, until)
+    """A unit's fixes in ``[start, until)`` (``arr``: its fixes around that window): how
+    many, seconds credited per plan cell and the epoch second of the first fix in each
+    cell."""
     t = arr["t"]
     lo, hi = int(start.timestamp()), int(until.timestamp())
     inside = (t >= lo) & (t < hi)
@@ -203,10 +207,15 @@ def plan_execution(plan: PatrolPlan, *, now: dt.datetime | None = None) -> PlanE
     owner = {v["cell"]: r["unit"] for r in plan.routes for v in r["visits"]}
     grid = plan_grid(plan) if until is not None else (4326, 1.0)
     logs = _stop_logs(plan)
+    tracks = (
+        fixes_around([int(r["unit"]) for r in plan.routes], plan.shift_start, until)
+        if until is not None
+        else {}
+    )
     units = []
     for r in plan.routes:
         fixes, seconds, first = (
-            _unit_credit(int(r["unit"]), plan.shift_start, until, grid)
+            _unit_credit(int(r["unit"]), tracks[int(r["unit"])], plan.shift_start, until, grid)
             if until is not None
             else (0, {}, {})
         )
