@@ -52,6 +52,7 @@ def test_fixes_around_reads_several_units_from_the_fix_before_to_the_fix_after(
     assert set(out) == {w1.pk, w2.pk, w3.pk}
     # W-01: from the fixes just before the window (both) to the first one after it
     t0 = int(first.timestamp())
+    assert w1.lon is not None and w1.lat is not None
     assert out[w1.pk]["id"].tolist() == ids1[1:7]
     assert out[w1.pk]["t"].tolist() == [t0 + s for s in (-120, -120, 0, 300, 600, 900)]
     assert out[w1.pk]["lon"].tolist() == pytest.approx([w1.lon + i * 1e-4 for i in range(1, 7)])
