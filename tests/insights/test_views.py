@@ -294,3 +294,25 @@ def test_a_plan_made_again_says_it_was_replaced(
     new = client.get(reverse("insights:plan", args=[second.pk])).content.decode()
     assert 'id="replaced-by"' in old and reverse("insights:plan", args=[second.pk]) in old
     assert 'id="replaced-by"' not in new
+
+
+@pytest.mark.parametrize(
+    ("lo", "hi", "undecided"), [(-0.4, 1.1, True), (0.2, 1.3, False)], ids=["holds 0", "above 0"]
+)
+def test_the_forecast_page_says_how_sure_its_lead_over_the_count_is(
+    people: dict[str, Any], hki: dict[str, Any], lo: float, hi: float, undecided: bool
+) -> None:
+    accuracy = {"weeks": 8, "pai_1": 9.1, "pai_5": 4.0, "baseline_pai_1": 8.7}
+    accuracy |= {"baseline_pai_5": 3.9, "weeks_scored": 8, "weeks_better_1": 5}
+    accuracy |= {"pai_diff_1": 0.4, "pai_diff_1_lo": lo, "pai_diff_1_hi": hi}
+    fc = StoredForecast.objects.create(
+        jurisdiction=hki["HKI"],
+        data_end=timezone.now(),
+        status="done",
+        method="decay",
+        accuracy=accuracy,
+    )
+    page = client_for(people["analyst"]).get(reverse("insights:forecast", args=[fc.pk]))
+    text = page.content.decode()
+    assert f"90% 区间 {lo} 至 {hi}" in text
+    assert ("区间含 0" in text) is undecided

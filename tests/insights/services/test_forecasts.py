@@ -123,6 +123,11 @@ def test_the_stored_accuracy_compares_with_the_plain_count_week_by_week(
     assert acc["baseline_pai_5"] == pytest.approx(res.mean("count", "pai", 0.05), abs=5e-4)
     assert acc["pai_1"] > acc["baseline_pai_1"]
     assert acc["weeks_scored"] == 8 and acc["weeks_better_1"] == 8
+    # with the mean weekly difference and its interval, which holds it
+    weekly = res.per_window("m", "pai", 0.01) - res.per_window("count", "pai", 0.01)
+    assert acc["pai_diff_1"] == pytest.approx(weekly.mean(), abs=5e-4)
+    assert acc["pai_diff_1_lo"] <= acc["pai_diff_1"] <= acc["pai_diff_1_hi"]
+    assert acc["pai_diff_1_lo"] > 0  # it won every week
 
 
 def test_only_analysts_run_forecasts_and_only_in_scope(

@@ -18,6 +18,7 @@ from zhian.analytics.events import EventSet
 from zhian.analytics.fairness import cell_regions
 from zhian.analytics.forecasters import EmptyTrainingWindowError, Forecast, make_forecaster
 from zhian.analytics.grids import SquareGrid
+from zhian.analytics.uncertainty import block_bootstrap_interval
 from zhian.core import audit
 from zhian.core.errors import ValidationFailed
 from zhian.core.models import Jurisdiction, JurisdictionKind
@@ -68,8 +69,9 @@ def recent_accuracy(
     windows before ``until`` (each fitted on the events before it), next to the same
     scores of the plain count of the last 365 days (``baseline_*``, what a forecast has
     to beat) and in how many of the weeks with events the forecast's PAI@1 % was above
-    the count's (``weeks_better_1`` of ``weeks_scored``); empty when the earliest window
-    has no training events."""
+    the count's (``weeks_better_1`` of ``weeks_scored``), with the mean weekly difference
+    of PAI@1 % and its 90 % interval (``pai_diff_1``, ``_lo``, ``_hi``); empty when the
+    earliest window has no training events."""
     grid = SquareGrid(cell_size_m)
     models = {
         "m": make_forecaster(method, grid=grid, category=category),
@@ -94,6 +96,13 @@ def recent_accuracy(
     scored = np.isfinite(ours) & np.isfinite(count)
     out["weeks_scored"] = int(scored.sum())
     out["weeks_better_1"] = int((ours[scored] > count[scored]).sum())
+    diff = ours[scored] - count[scored]
+    if diff.size >= 2:
+        # how sure the difference is: a moving-block bootstrap over the weeks (blocks of
+        # 2, neighbouring weeks being alike), as the bench does for a year
+        lo, hi = block_bootstrap_interval([diff], float, block=2)
+        out["pai_diff_1"] = rounded(float(diff.mean()), 3)
+        out["pai_diff_1_lo"], out["pai_diff_1_hi"] = rounded(lo, 3), rounded(hi, 3)
     return out
 
 
