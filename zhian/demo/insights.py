@@ -11,7 +11,7 @@ demo copy keeps no dates for them.
 from __future__ import annotations
 
 import gzip
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,7 @@ from zhian.dispatch.services.units import (
 )
 from zhian.insights.models import PatrolPlan
 from zhian.insights.services.alerts import scan_near_repeat
+from zhian.insights.services.common import local_midnight
 from zhian.insights.services.forecasts import refresh_forecasts
 from zhian.insights.services.patrol_report import latest_published_week
 from zhian.insights.services.plans import do_make_patrol_plan, tomorrow
@@ -100,7 +101,10 @@ def create_demo_insights(*, seed: int = 0) -> str:
     plan_note = "未生成巡防计划"
     if station is not None:
         yesterday = timezone.localdate() - timedelta(days=1)
-        done = do_make_patrol_plan(station, day=yesterday, shift="day", acting_user=analyst)
+        # past shifts are planned as they would have been: the evening before
+        done = do_make_patrol_plan(
+            station, day=yesterday, shift="day", acting_user=analyst, now=_eve(yesterday)
+        )
         fixes = _drive_plan(done, dispatcher, rng)
         logged = _log_tactics(done)
         plan = do_make_patrol_plan(station, day=tomorrow(), shift="day", acting_user=analyst)
@@ -108,13 +112,18 @@ def create_demo_insights(*, seed: int = 0) -> str:
         monday = latest_published_week()
         for offset in (1, 3):
             day = monday + timedelta(days=offset)
-            do_make_patrol_plan(station, day=day, shift="day", acting_user=analyst)
+            do_make_patrol_plan(station, day=day, shift="day", acting_user=analyst, now=_eve(day))
         plan_note = (
             f"{station.name}昨日白班巡防计划（{fixes} 个车载定位点，{logged} 个巡逻点登记了措施）"
             f"与明日白班巡防计划 {plan.summary['cells']} 个巡逻点；"
             f"{monday:%m-%d} 当周两个白班计划（巡防公开报告）"
         )
     return f"已创建 {made} 起历史警情、{forecasts} 个风险预测、{alerts} 处近重复预警；{plan_note}"
+
+
+def _eve(day: date) -> datetime:
+    """18:00 the day before ``day``, when its day shift would have been planned."""
+    return local_midnight(day) - timedelta(hours=6)
 
 
 def _track(a: tuple[float, float], b: tuple[float, float], t0: int, t1: int) -> list[Fix]:

@@ -79,7 +79,11 @@ def test_a_unit_that_stayed_in_its_real_plans_cell_did_the_visit(
     scatter_incidents(people["dispatcher"], 150, until=now, days=90, seed=5)
     refresh_forecasts(now)
     plan = do_make_patrol_plan(
-        hki["HKI-W"], day=yesterday(), shift="day", acting_user=people["analyst_w"]
+        hki["HKI-W"],
+        day=yesterday(),
+        shift="day",
+        acting_user=people["analyst_w"],
+        now=now - dt.timedelta(days=2),  # planned ahead of the shift
     )
     route = next(r for r in plan.routes if r["visits"])
     v = route["visits"][0]

@@ -115,6 +115,14 @@ def test_plans_need_an_analyst_a_forecast_and_a_valid_shift(
             hki["HKI-W"], day=tomorrow(), shift="dusk", acting_user=people["analyst_w"]
         )
     assert err.value.code == "invalid_shift"
+    # a shift that has ended cannot be planned (nor a published week rewritten)
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    with pytest.raises(ValidationFailed) as err:
+        do_make_patrol_plan(
+            hki["HKI-W"], day=yesterday, shift="day", acting_user=people["analyst_w"]
+        )
+    assert err.value.code == "invalid_plan" and "day" in err.value.extra["fields"]
+    assert not PatrolPlan.objects.exists()
 
 
 def test_a_station_plan_from_the_bureau_forecast_keeps_to_the_station(

@@ -145,12 +145,18 @@ def do_make_patrol_plan(
     acting_user: Any,
     cap_share: float | None = None,
     dwell_minutes: int = 15,
+    now: dt.datetime | None = None,
 ) -> PatrolPlan:
-    """Plan a shift for the jurisdiction's available units and store it."""
+    """Plan a shift for the jurisdiction's available units and store it. A shift that has
+    ended (at ``now``, default the present) cannot be planned: a plan is for the shift
+    ahead, and what was planned for a past week (the 执行情况, the public patrol report)
+    stays as it was."""
     check_can(acting_user, "insights.plan", jurisdiction)
     start, end = shift_window(day, shift)
     share = settings.ZHIAN_PATROL_CAP_SHARE if cap_share is None else cap_share
     errors: dict[str, str] = {}
+    if end <= (now or timezone.now()):
+        errors["day"] = _("该班次已结束，只能为当前或以后的班次制定巡防计划")
     if not 0 < share <= 1:
         errors["cap_share"] = _("每片区上限须在 0–100% 之间")
     if not 5 <= dwell_minutes <= 60:
