@@ -190,9 +190,20 @@ def test_a_patrol_officer_logs_tactics_at_a_stop_without_javascript(
         row = page.locator("#execution td.stop-tactics").first
         assert row.locator(".tactics").inner_text() == "步巡、场所安全检查"
         assert "检查停车场出入口照明" in row.inner_text()
-        assert "已登记巡逻措施" in page.content()
+        assert "巡逻措施登记已保存" in page.content()
         assert PatrolStopLog.objects.filter(plan=plan).count() == 2
         page.screenshot(path=str(test_output / "insights-stop-log.png"), full_page=True)
+        # when the officer unticks the premises check (a wrong tick) and saves again
+        first = page.locator("#execution details.stop-log").first
+        first.locator("summary").click()
+        assert first.locator("input[value=premises_check]").is_checked()
+        first.locator("input[value=premises_check]").uncheck()
+        first.locator("button[type=submit]").click()
+        page.wait_for_url(f"**/insights/plans/{plan.pk}/#execution")
+        # then only the foot patrol stays
+        row = page.locator("#execution td.stop-tactics").first
+        assert row.locator(".tactics").inner_text() == "步巡"
+        assert list(PatrolStopLog.objects.values_list("tactic", flat=True)) == ["foot_patrol"]
         # and, like the rest of 执行情况, the forms are not printed
         page.emulate_media(media="print")
         assert not page.locator("#execution").is_visible()

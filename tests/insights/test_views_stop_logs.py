@@ -65,7 +65,7 @@ def test_a_patrol_officer_logs_tactics_from_the_plan_page(
     assert response.status_code == 302
     assert response["Location"] == page_url + "#execution"
     page = client.get(page_url).content.decode()
-    assert "已登记巡逻措施" in page
+    assert "巡逻措施登记已保存" in page
     assert "驻点见警、场所安全检查" in page and "公园东门驻点，检查公厕照明" in page
     assert re.search(r'value="visible_presence" checked', page)
     assert PatrolStopLog.objects.filter(plan=plan, cell=first).count() == 2

@@ -195,7 +195,7 @@ def plan_stop_log(request: AuthenticatedRequest, plan_id: int) -> HttpResponse:
             note=request.POST.get("note", ""),
             acting_user=request.user,
         ),
-        done=_("已登记巡逻措施"),
+        done=_("巡逻措施登记已保存"),
         back=back,
     )
 

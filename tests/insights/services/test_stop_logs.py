@@ -120,6 +120,31 @@ def test_a_repeated_submission_updates_the_note_and_never_duplicates(
     assert visit.tactics == ["foot_patrol", "visible_presence"] and visit.note == "更正后"
 
 
+def test_a_tactic_left_out_is_withdrawn_and_an_empty_submission_clears_the_stop(
+    people: dict[str, Any], units: dict[str, Unit], plan: PatrolPlan
+) -> None:
+    # given foot patrol and a premises check logged at W-02's stop, and W-01's first stop
+    args = {"cell": cell(plan, 1), "acting_user": people["patrol_w"], "now": in_shift(plan)}
+    w1, w2 = units["W-01"], units["W-02"]
+    do_log_patrol_stop(plan, unit_id=w2.pk, tactics=["foot_patrol", "premises_check"], **args)
+    do_log_patrol_stop(
+        plan, unit_id=w1.pk, tactics=["foot_patrol"], **(args | {"cell": cell(plan, 0)})
+    )
+    # when the officer unticks the premises check (the form sends what stays ticked)
+    rows = do_log_patrol_stop(plan, unit_id=w2.pk, tactics=["foot_patrol"], **args)
+    # then it is withdrawn, and the audit row says so
+    assert [r.tactic for r in rows] == ["foot_patrol"]
+    last = AuditEvent.objects.filter(action="insights.plan.log").order_by("-pk").first()
+    assert last is not None and last.data["withdrawn"] == ["premises_check"]
+    # when nothing stays ticked, the stop is cleared; W-01's log is untouched
+    assert do_log_patrol_stop(plan, unit_id=w2.pk, tactics=[], **args) == []
+    assert list(PatrolStopLog.objects.values_list("unit_id", "tactic")) == [(w1.pk, "foot_patrol")]
+    # and an empty submission at a stop with nothing logged is refused
+    with pytest.raises(ValidationFailed) as err:
+        do_log_patrol_stop(plan, unit_id=w2.pk, tactics=[], **args)
+    assert err.value.code == "tactic_required"
+
+
 ID_NUMBER = "11010519491231002X"
 
 

@@ -6,9 +6,11 @@ a premises check, crime-prevention advice); the note says what was done there, n
 was met. As a guard rail a note holding what looks like a resident ID number or a mobile
 number is refused (the patterns of ``zhian.core.parties``).
 
-Logging the same tactic at the same stop again updates that row (its note, who recorded
-it and when) instead of adding one; tactics not in the submission stay as they were. The
-audit trail keeps every submission.
+A submission is the stop's tactics as the officer now records them (the page's form shows
+the logged ones ticked): a tactic logged again updates its row (its note, who recorded it
+and when) instead of adding one, and a logged tactic left out is withdrawn, so a wrong
+tick can be undone. An empty submission withdraws them all; at a stop with nothing logged
+it is refused. The audit trail keeps every submission and what it withdrew.
 """
 
 from __future__ import annotations
@@ -47,7 +49,13 @@ def log_open(plan: PatrolPlan, now: dt.datetime | None = None) -> bool:
 
 
 def _errors(
-    plan: PatrolPlan, unit_id: int, cell: str, tactics: list[str], note: str, now: dt.datetime
+    plan: PatrolPlan,
+    unit_id: int,
+    cell: str,
+    tactics: list[str],
+    note: str,
+    now: dt.datetime,
+    logged: set[str],
 ) -> dict[str, tuple[str, str]]:
     """Every problem with the submission: field → (stable code, message)."""
     errors: dict[str, tuple[str, str]] = {}
@@ -72,7 +80,7 @@ def _errors(
             "unknown_tactic",
             _("未知的巡逻措施：%(t)s") % {"t": "、".join(unknown)[:100]},
         )
-    elif not tactics:
+    elif not tactics and not logged:
         errors["tactics"] = ("tactic_required", _("请至少选择一项巡逻措施"))
     if len(note) > NOTE_MAX:
         errors["note"] = ("note_too_long", _("措施说明最多 200 个字符"))
@@ -95,13 +103,16 @@ def do_log_patrol_stop(
     acting_user: Any,
     now: dt.datetime | None = None,
 ) -> list[PatrolStopLog]:
-    """Record the tactics used by ``unit_id`` at its planned stop in ``cell`` of ``plan``
-    and return the stop's logged rows (all its tactics, in the order of the choices)."""
+    """Record ``tactics`` as the tactics ``unit_id`` used at its planned stop in ``cell``
+    of ``plan`` (withdrawing logged ones left out) and return the stop's logged rows (in
+    the order of the choices)."""
     check_can(acting_user, "insights.plan.log", plan.jurisdiction)
     now = now or timezone.now()
     note = note.strip()
     wanted = list(dict.fromkeys(t.strip() for t in tactics))
-    errors = _errors(plan, unit_id, cell, wanted, note, now)
+    stop = PatrolStopLog.objects.filter(plan=plan, unit_id=unit_id, cell=cell)
+    logged = set(stop.values_list("tactic", flat=True))
+    errors = _errors(plan, unit_id, cell, wanted, note, now, logged)
     if errors:
         codes = [code for code, _msg in errors.values()]
         raise ValidationFailed(
@@ -110,6 +121,8 @@ def do_log_patrol_stop(
             fields={f: msg for f, (_code, msg) in errors.items()},
             field_codes={f: code for f, (code, _msg) in errors.items()},
         )
+    withdrawn = sorted(logged - set(wanted))
+    stop.exclude(tactic__in=wanted).delete()
     # One upsert: a repeated (or concurrent) submission of a tactic updates its row.
     PatrolStopLog.objects.bulk_create(
         [
@@ -128,13 +141,19 @@ def do_log_patrol_stop(
         unique_fields=["plan", "unit", "cell", "tactic"],
         update_fields=["note", "recorded_by", "recorded_at"],
     )
-    rows = list(PatrolStopLog.objects.filter(plan=plan, unit_id=unit_id, cell=cell))
+    rows = list(stop.all())
     order = {t: k for k, t in enumerate(PatrolTactic.values)}
     rows.sort(key=lambda r: order[r.tactic])
     audit.record(
         actor=acting_user,
         action="insights.plan.log",
         obj=plan,
-        data={"unit": unit_id, "cell": cell, "tactics": wanted, "note": note},
+        data={
+            "unit": unit_id,
+            "cell": cell,
+            "tactics": wanted,
+            "note": note,
+            "withdrawn": withdrawn,
+        },
     )
     return rows
