@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from zhian.analytics.fairness import compare_shares
 from zhian.analytics.patrol import SKIP_DOSE_CAP
 from zhian.core.errors import NotFound
+from zhian.core.exports import Sheet
 from zhian.core.models import Jurisdiction
 from zhian.insights.models import IncidentCellDay, PatrolPlan
 from zhian.insights.services.common import local_midnight
@@ -181,3 +182,41 @@ def _section(
         dissimilarity=shares.dissimilarity if total_s and incidents else None,
         areas=rows,
     )
+
+
+def patrol_report_sheet(report: PatrolReport) -> Sheet:
+    """The week's report as one worksheet, a row per jurisdiction and area (the page's
+    tables, for anyone who wants the figures; shares as fractions)."""
+    headers = [
+        _("周一"),
+        _("周日"),
+        _("计划辖区"),
+        _("片区"),
+        _("热点巡防（小时）"),
+        _("占在岗时长"),
+        _("占热点巡防"),
+        _("警情"),
+        _("占警情"),
+        _("辖区车组在岗（小时）"),
+        _("每片区上限"),
+        _("因上限未安排的网格"),
+    ]
+    rows = [
+        [
+            report.week_start,
+            report.week_end,
+            s.jurisdiction,
+            a.name or _("未划定片区"),
+            a.planned_hours,
+            round(a.unit_time_share, 4),
+            round(a.patrol_share, 4),
+            a.incidents,
+            round(a.incident_share, 4),
+            s.unit_hours,
+            s.cap_share,
+            s.capped_cells,
+        ]
+        for s in report.sections
+        for a in s.areas
+    ]
+    return Sheet(title=_("巡防公开报告"), headers=headers, rows=rows)
