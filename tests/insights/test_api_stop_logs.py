@@ -81,6 +81,11 @@ def test_logging_a_stop_returns_what_is_stored_and_the_execution_shows_it(
     assert visit["note"] == "沿街商铺发放防盗提示" and visit["logged_at"]
     assert ex["units"][1]["visits"][0]["tactics"] == []
     assert ex["cells_logged"] == 1
+    # and a tactic logged by mistake is withdrawn by naming it
+    fix = body(plan) | {"tactics": [], "withdraw": ["prevention_advice"]}
+    fixed = client.post(url(plan), fix, content_type="application/json")
+    assert fixed.status_code == 201, fixed.content
+    assert [x["tactic"] for x in fixed.json()["logs"]] == ["foot_patrol"]
 
 
 @pytest.mark.parametrize(

@@ -181,8 +181,8 @@ def test_a_patrol_officer_logs_tactics_at_a_stop_without_javascript(
         # when the officer opens the first stop's form, ticks two tactics and saves
         first = page.locator("#execution details.stop-log").first
         first.locator("summary").click()
-        first.locator("input[value=foot_patrol]").check()
-        first.locator("input[value=premises_check]").check()
+        first.locator("input[name=tactics][value=foot_patrol]").check()
+        first.locator("input[name=tactics][value=premises_check]").check()
         first.locator("input[name=note]").fill("检查停车场出入口照明")
         first.locator("button[type=submit]").click()
         page.wait_for_url(f"**/insights/plans/{plan.pk}/#execution")
@@ -196,8 +196,8 @@ def test_a_patrol_officer_logs_tactics_at_a_stop_without_javascript(
         # when the officer unticks the premises check (a wrong tick) and saves again
         first = page.locator("#execution details.stop-log").first
         first.locator("summary").click()
-        assert first.locator("input[value=premises_check]").is_checked()
-        first.locator("input[value=premises_check]").uncheck()
+        assert first.locator("input[name=tactics][value=premises_check]").is_checked()
+        first.locator("input[name=tactics][value=premises_check]").uncheck()
         first.locator("button[type=submit]").click()
         page.wait_for_url(f"**/insights/plans/{plan.pk}/#execution")
         # then only the foot patrol stays

@@ -183,8 +183,11 @@ class StopLogIn(Schema):
     tactics: list[TacticCode] = Field(
         ...,
         max_length=10,
-        description="该点的全部巡逻措施编码（foot_patrol、visible_presence、premises_check、"
-        "prevention_advice、other）；已登记而未列出的措施被撤销，空列表清除该点的登记",
+        description="要登记的巡逻措施编码：foot_patrol、visible_presence、premises_check、"
+        "prevention_advice、other（已登记的再次登记只更新说明）",
+    )
+    withdraw: list[TacticCode] = Field(
+        [], max_length=10, description="要撤销的已登记措施编码（误登记时使用）"
     )
     note: Text200 = Field("", description="在该地点做了什么；不写人员、姓名、身份证号或电话")
 
@@ -340,9 +343,9 @@ def get_plan_execution(request: HttpRequest, plan_id: int) -> Any:
 )
 def log_plan_stop(request: HttpRequest, plan_id: int, payload: StopLogIn) -> Status[Any]:
     """巡逻措施登记: the tactics a unit used at one of its planned stops, from the shift's
-    start until 24 hours after its end. The submission is the stop's tactics: one logged
-    again updates its note, one logged before and left out is withdrawn, an empty list
-    clears the stop."""
+    start until 24 hours after its end. Logging a tactic again updates its note;
+    ``withdraw`` removes tactics logged by mistake (at least one of the two lists is
+    needed)."""
     user = acting_user(request)
     plan = selectors.access_plan(user, plan_id)
     rows = stop_log_services.do_log_patrol_stop(
@@ -351,6 +354,7 @@ def log_plan_stop(request: HttpRequest, plan_id: int, payload: StopLogIn) -> Sta
         cell=payload.cell,
         tactics=payload.tactics,
         note=payload.note,
+        withdraw=payload.withdraw,
         acting_user=user,
     )
     return Status(

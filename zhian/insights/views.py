@@ -185,13 +185,17 @@ def plan_stop_log(request: AuthenticatedRequest, plan_id: int) -> HttpResponse:
         unit_id = int(request.POST.get("unit", ""))
     except ValueError:
         unit_id = 0
+    ticked = request.POST.getlist("tactics")[:10]
+    # the form lists the tactics it showed ticked: those unticked now are withdrawn
+    unticked = [t for t in request.POST.getlist("shown")[:10] if t not in ticked]
     return run_action(
         request,
         lambda: do_log_patrol_stop(
             plan,
             unit_id=unit_id,
             cell=request.POST.get("cell", "")[:32],
-            tactics=request.POST.getlist("tactics")[:10],
+            tactics=ticked,
+            withdraw=unticked,
             note=request.POST.get("note", ""),
             acting_user=request.user,
         ),

@@ -120,7 +120,7 @@ def test_a_repeated_submission_updates_the_note_and_never_duplicates(
     assert visit.tactics == ["foot_patrol", "visible_presence"] and visit.note == "更正后"
 
 
-def test_a_tactic_left_out_is_withdrawn_and_an_empty_submission_clears_the_stop(
+def test_a_tactic_logged_by_mistake_is_withdrawn_and_nothing_else(
     people: dict[str, Any], units: dict[str, Unit], plan: PatrolPlan
 ) -> None:
     # given foot patrol and a premises check logged at W-02's stop, and W-01's first stop
@@ -130,19 +130,35 @@ def test_a_tactic_left_out_is_withdrawn_and_an_empty_submission_clears_the_stop(
     do_log_patrol_stop(
         plan, unit_id=w1.pk, tactics=["foot_patrol"], **(args | {"cell": cell(plan, 0)})
     )
-    # when the officer unticks the premises check (the form sends what stays ticked)
-    rows = do_log_patrol_stop(plan, unit_id=w2.pk, tactics=["foot_patrol"], **args)
-    # then it is withdrawn, and the audit row says so
-    assert [r.tactic for r in rows] == ["foot_patrol"]
+    # when the officer withdraws the premises check and adds prevention advice
+    rows = do_log_patrol_stop(
+        plan,
+        unit_id=w2.pk,
+        tactics=["prevention_advice"],
+        withdraw=["premises_check"],
+        **args,
+    )
+    # then the stop keeps the foot patrol, and the audit row names what was withdrawn
+    assert [r.tactic for r in rows] == ["foot_patrol", "prevention_advice"]
     last = AuditEvent.objects.filter(action="insights.plan.log").order_by("-pk").first()
     assert last is not None and last.data["withdrawn"] == ["premises_check"]
-    # when nothing stays ticked, the stop is cleared; W-01's log is untouched
-    assert do_log_patrol_stop(plan, unit_id=w2.pk, tactics=[], **args) == []
-    assert list(PatrolStopLog.objects.values_list("unit_id", "tactic")) == [(w1.pk, "foot_patrol")]
-    # and an empty submission at a stop with nothing logged is refused
-    with pytest.raises(ValidationFailed) as err:
-        do_log_patrol_stop(plan, unit_id=w2.pk, tactics=[], **args)
-    assert err.value.code == "tactic_required"
+    # when a stale form withdraws a tactic another officer already withdrew, and the rest
+    rows = do_log_patrol_stop(
+        plan, unit_id=w2.pk, tactics=[], withdraw=["premises_check", "foot_patrol"], **args
+    )
+    # then only what existed is withdrawn (and recorded); W-01's log is untouched
+    assert [r.tactic for r in rows] == ["prevention_advice"]
+    last = AuditEvent.objects.filter(action="insights.plan.log").order_by("-pk").first()
+    assert last is not None and last.data["withdrawn"] == ["foot_patrol"]
+    assert PatrolStopLog.objects.filter(unit_id=w1.pk).count() == 1
+    # and a tactic both logged and withdrawn is refused, as is a submission of neither
+    for tactics, withdraw, code in (
+        (["other"], ["other"], "tactic_conflict"),
+        ([], [], "tactic_required"),
+    ):
+        with pytest.raises(ValidationFailed) as err:
+            do_log_patrol_stop(plan, unit_id=w2.pk, tactics=tactics, withdraw=withdraw, **args)
+        assert err.value.code == code
 
 
 ID_NUMBER = "11010519491231002X"

@@ -6,11 +6,12 @@ a premises check, crime-prevention advice); the note says what was done there, n
 was met. As a guard rail a note holding what looks like a resident ID number or a mobile
 number is refused (the patterns of ``zhian.core.parties``).
 
-A submission is the stop's tactics as the officer now records them (the page's form shows
-the logged ones ticked): a tactic logged again updates its row (its note, who recorded it
-and when) instead of adding one, and a logged tactic left out is withdrawn, so a wrong
-tick can be undone. An empty submission withdraws them all; at a stop with nothing logged
-it is refused. The audit trail keeps every submission and what it withdrew.
+Logging a tactic at a stop again updates its row (its note, who recorded it and when)
+instead of adding one; tactics not named stay as they were. A tactic logged by mistake is
+withdrawn by naming it in ``withdraw`` (the page's form withdraws the tactics it showed
+ticked and the officer unticked); only rows that still exist are withdrawn, so two
+officers' submissions never undo each other's unseen work. The audit trail keeps every
+submission and what it actually withdrew.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def _errors(
     tactics: list[str],
     note: str,
     now: dt.datetime,
-    logged: set[str],
+    withdraw: list[str],
 ) -> dict[str, tuple[str, str]]:
     """Every problem with the submission: field → (stable code, message)."""
     errors: dict[str, tuple[str, str]] = {}
@@ -74,14 +75,16 @@ def _errors(
         errors["unit"] = ("unit_not_found", _("该巡逻力量已不存在"))
     elif cell not in {v["cell"] for v in route["visits"]}:
         errors["cell"] = ("cell_not_planned", _("该网格不是这个巡逻力量的计划巡逻点"))
-    unknown = [t for t in tactics if t not in PatrolTactic.values]
+    unknown = [t for t in tactics + withdraw if t not in PatrolTactic.values]
     if unknown:
         errors["tactics"] = (
             "unknown_tactic",
             _("未知的巡逻措施：%(t)s") % {"t": "、".join(unknown)[:100]},
         )
-    elif not tactics and not logged:
+    elif not tactics and not withdraw:
         errors["tactics"] = ("tactic_required", _("请至少选择一项巡逻措施"))
+    elif set(tactics) & set(withdraw):
+        errors["tactics"] = ("tactic_conflict", _("同一项措施不能既登记又撤销"))
     if len(note) > NOTE_MAX:
         errors["note"] = ("note_too_long", _("措施说明最多 200 个字符"))
     elif (kind := personal_number_in(note)) is not None:
@@ -100,19 +103,19 @@ def do_log_patrol_stop(
     cell: str,
     tactics: list[str],
     note: str = "",
+    withdraw: list[str] | None = None,
     acting_user: Any,
     now: dt.datetime | None = None,
 ) -> list[PatrolStopLog]:
-    """Record ``tactics`` as the tactics ``unit_id`` used at its planned stop in ``cell``
-    of ``plan`` (withdrawing logged ones left out) and return the stop's logged rows (in
-    the order of the choices)."""
+    """Record the tactics ``unit_id`` used at its planned stop in ``cell`` of ``plan``,
+    withdraw those named in ``withdraw``, and return the stop's logged rows (in the order
+    of the choices)."""
     check_can(acting_user, "insights.plan.log", plan.jurisdiction)
     now = now or timezone.now()
     note = note.strip()
     wanted = list(dict.fromkeys(t.strip() for t in tactics))
-    stop = PatrolStopLog.objects.filter(plan=plan, unit_id=unit_id, cell=cell)
-    logged = set(stop.values_list("tactic", flat=True))
-    errors = _errors(plan, unit_id, cell, wanted, note, now, logged)
+    unwanted = list(dict.fromkeys(t.strip() for t in withdraw or []))
+    errors = _errors(plan, unit_id, cell, wanted, note, now, unwanted)
     if errors:
         codes = [code for code, _msg in errors.values()]
         raise ValidationFailed(
@@ -121,8 +124,9 @@ def do_log_patrol_stop(
             fields={f: msg for f, (_code, msg) in errors.items()},
             field_codes={f: code for f, (code, _msg) in errors.items()},
         )
-    withdrawn = sorted(logged - set(wanted))
-    stop.exclude(tactic__in=wanted).delete()
+    stop = PatrolStopLog.objects.filter(plan=plan, unit_id=unit_id, cell=cell)
+    # one tactic at a time, so the audit names only the rows this submission removed
+    withdrawn = [t for t in unwanted if stop.filter(tactic=t).delete()[0]]
     # One upsert: a repeated (or concurrent) submission of a tactic updates its row.
     PatrolStopLog.objects.bulk_create(
         [
