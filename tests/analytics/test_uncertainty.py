@@ -79,6 +79,15 @@ def test_windows_without_events_are_dropped_and_draws_are_reproducible() -> None
     assert wide[0] < first[0] and wide[1] > first[1]
 
 
+def test_too_few_windows_for_the_blocks_give_no_interval() -> None:
+    """Two weeks of +5 and -3 must not come out as the certain mean 1.0."""
+    assert all(math.isnan(v) for v in block_bootstrap_interval([[5.0, -3.0]], _mean, block=2))
+    assert all(math.isnan(v) for v in block_bootstrap_interval([[5.0, -3.0, 1.0]], _mean))
+    assert years_to_settle([11.0, 10.0, 12.0], [10.0] * 3, [11.0] * 3) is None
+    lo, hi = block_bootstrap_interval([[5.0, -3.0, 1.0, 2.0]], _mean, block=2)
+    assert lo < hi
+
+
 def test_a_longer_resample_narrows_the_interval_as_the_square_root() -> None:
     x = np.random.default_rng(6).normal(size=52)
     one = block_bootstrap_interval([x], _mean, block=1)

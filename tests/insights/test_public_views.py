@@ -85,8 +85,7 @@ def test_the_week_downloads_as_a_spreadsheet_of_the_same_figures(
     header, row = (list(r) for r in sheet.iter_rows(values_only=True))
     assert header[:5] == ["周一", "周日", "计划辖区", "片区", "热点巡防（小时）"]
     assert row[0].date() == monday and row[2] == hki["HKI-W"].name and row[4] == 0.5
-    # one unit on a 12-hour shift: half an hour is 1/24 of its time on duty
-    assert row[5] == round(0.5 / 12, 4) and row[9] == 12.0
+    assert row[5] == 1.0 and row[8] == 0.2  # all the week's hot-spot patrol; the cap
     assert Client().get(link.replace(monday.isoformat(), "2999-01-01")).status_code == 400
     too_soon = timezone.localdate().isoformat()
     assert Client().get(link.replace(monday.isoformat(), too_soon)).status_code == 404

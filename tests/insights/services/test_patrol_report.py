@@ -64,7 +64,8 @@ def test_each_area_planned_time_stands_next_to_its_share_of_the_incidents(
         stops={w1: [at(w1), at(w2)], e1: [at(e1)]},
         areas=grids,
     )
-    replacing.summary["skipped"] = {"dose_cap": 4, "unreachable": 2}
+    # (as do_make_patrol_plan stores them: cells left out, and the cap's limit per area)
+    replacing.summary |= {"skipped": {"dose_cap": 4, "unreachable": 2}, "area_limit_s": 5400}
     replacing.save()
     plan_with_stops(hki["HKI-W"], day=tuesday, shift="night", stops={w2: [at(w2)]}, areas=grids)
     # and three incidents in the west, one in the east that week, one the week after
@@ -86,20 +87,19 @@ def test_each_area_planned_time_stands_next_to_its_share_of_the_incidents(
     sections = {s.jurisdiction: s for s in report.sections}
     bureau, west = sections[hki["HKI"].name], sections[hki["HKI-W"].name]
     assert len(sections) == 2
-    assert (bureau.plans, bureau.planned_hours, bureau.incidents) == (1, 0.8, 4)
-    assert (bureau.cap_share, bureau.capped_cells) == (0.2, 4)
+    assert (bureau.planned_hours, bureau.incidents) == (0.8, 4)
+    assert (bureau.cap_share, bureau.capped_cell_shifts) == (0.2, 4)
+    # the cap in hours, next to the busiest area's hours
+    assert (bureau.cap_hours, bureau.largest_area_hours) == (1.5, 0.5)
     areas = {a.name: a for a in bureau.areas}
     assert areas[west_grid.name].planned_hours == 0.5
     assert areas[west_grid.name].patrol_share == pytest.approx(2 / 3)
     assert areas[west_grid.name].incident_share == pytest.approx(3 / 4)
     assert areas[east_grid.name].incidents == 1
-    # two units on a 12-hour day shift: 24 unit-hours, of which the west got half an hour
-    assert bureau.unit_hours == 24.0
-    assert areas[west_grid.name].unit_time_share == pytest.approx(0.5 / 24)
-    assert bureau.largest_unit_time_share == pytest.approx(0.5 / 24)
     assert bureau.dissimilarity == pytest.approx(0.5 * (abs(2 / 3 - 3 / 4) + abs(1 / 3 - 1 / 4)))
     # the station's section counts only the incidents inside it
-    assert (west.plans, west.planned_hours, west.incidents, west.capped_cells) == (1, 0.2, 3, 0)
+    assert (west.planned_hours, west.incidents, west.capped_cell_shifts) == (0.2, 3, 0)
+    assert west.cap_hours is None  # its plan stored no limit
     assert west.dissimilarity == pytest.approx(0.0)
 
 

@@ -200,5 +200,9 @@ def test_a_plan_made_again_replaces_the_earlier_one_in_the_dose_count(
         pytest.skip("tomorrow's night shift starts in another ISO week")
     used, total = _week_usage(hki["HKI-W"], day_start)
     assert used == {area: 900} and total == 900
-    # and the bureau's week counts the station's plans too (their stops are its areas)
-    assert _week_usage(hki["HKI"], day_start)[0] == {area: 900}
+    # and the bureau's week counts the station's plans too (their stops are its areas),
+    # its day-shift plan included: only the bureau's own plan for the shift is replaced
+    assert _week_usage(hki["HKI"], day_start)[0] == {area: 1800}
+    # so, the other way round, a bureau plan for the shift counts in the station's week
+    plan_with_stops(hki["HKI"], day=day, shift="day", stops=stop)
+    assert _week_usage(hki["HKI-W"], day_start)[0] == {area: 1800}

@@ -97,7 +97,7 @@ def recent_accuracy(
     out["weeks_scored"] = int(scored.sum())
     out["weeks_better_1"] = int((ours[scored] > count[scored]).sum())
     diff = ours[scored] - count[scored]
-    if diff.size >= 2:
+    if diff.size >= 6:  # fewer weeks say too little for an interval (see the bootstrap)
         # how sure the difference is: a moving-block bootstrap over the weeks (blocks of
         # 2, neighbouring weeks being alike), as the bench does for a year
         lo, hi = block_bootstrap_interval([diff], float, block=2)

@@ -6,11 +6,16 @@ per area. No cell, route, unit, time of day or person appears in it.
 
 The report has a section per jurisdiction that made plans in the week (usually each
 station). Its planned time is the 布防 as planned (the plans in force,
-:func:`plans_in_force`), the figure the dose cap limits; its incidents are the 警情发案图's
-counts (``IncidentCellDay``) in the jurisdiction, by the area where they happened, so
-each area's share of the patrol time stands next to its share of the incidents. The cap
-limits an area's planned time to a share of the week's unit time (车组在岗时长: each
-plan's units times its shift), so that share is shown against the cap.
+:func:`plans_in_force`); its incidents are the 警情发案图's counts (``IncidentCellDay``) in
+the jurisdiction, by the area where they happened, so each area's share of the patrol
+time stands next to its share of the incidents.
+
+The dose cap is checked as it was applied: each plan limits every area's planned time in
+the week (its own and the week's earlier plans', including enclosing and inner
+jurisdictions') to ``area_limit_s``, a share of the week's patrol time as it stood. Every
+area's hours are therefore at most the largest limit among the section's plans, which
+the report shows in hours next to the busiest area's hours. Unit counts are not shown:
+hours on duty per shift would tell how many cars a station fields.
 """
 
 from __future__ import annotations
@@ -40,12 +45,11 @@ WEEKS_LISTED = 12
 
 @dataclass(frozen=True)
 class AreaPatrol:
-    """One area's week: planned patrol hours, as a share of the section's unit time (what
-    the cap limits) and of its planned patrol time, and incidents with their share."""
+    """One area's week: planned patrol hours and their share of the section's, and
+    incidents and their share."""
 
     name: str
     planned_hours: float
-    unit_time_share: float
     patrol_share: float
     incidents: int
     incident_share: float
@@ -53,16 +57,16 @@ class AreaPatrol:
 
 @dataclass(frozen=True)
 class SectionReport:
-    """One planning jurisdiction's week (see the module docstring)."""
+    """One planning jurisdiction's week (see the module docstring). ``cap_hours`` is None
+    for plans that did not store their limit."""
 
     jurisdiction: str
-    plans: int
-    unit_hours: float
     planned_hours: float
     incidents: int
     cap_share: float
-    capped_cells: int
-    largest_unit_time_share: float
+    cap_hours: float | None
+    largest_area_hours: float
+    capped_cell_shifts: int
     dissimilarity: float | None
     areas: list[AreaPatrol]
 
@@ -111,7 +115,9 @@ def patrol_report(week: dt.date, *, now: dt.datetime | None = None) -> PatrolRep
     plans = plans_in_force(
         PatrolPlan.objects.filter(
             shift_start__gte=start, shift_start__lt=start + dt.timedelta(days=7)
-        ).select_related("jurisdiction")
+        )
+        .select_related("jurisdiction")
+        .defer("skipped")  # the summary holds the counts the report needs
     )
     incidents = {
         row["jurisdiction_id"]: int(row["n"])
@@ -122,46 +128,46 @@ def patrol_report(week: dt.date, *, now: dt.datetime | None = None) -> PatrolRep
         .annotate(n=Sum("n"))
         if row["n"]
     }
-    places = dict(Jurisdiction.objects.filter(pk__in=list(incidents)).values_list("pk", "path"))
     by_planner: dict[int, list[PatrolPlan]] = {}
     for plan in plans:
         by_planner.setdefault(plan.jurisdiction_id, []).append(plan)
+    planned = {pk: planned_seconds_by_area(group) for pk, group in by_planner.items()}
+    ids = set(incidents) | {int(a) for c in planned.values() for a in c if a.isdigit()}
+    places = {
+        pk: (path, name)
+        for pk, path, name in Jurisdiction.objects.filter(pk__in=ids).values_list(
+            "pk", "path", "name"
+        )
+    }
     sections = []
-    for group in by_planner.values():
+    for pk, group in by_planner.items():
         path = group[0].jurisdiction.path
         inside = Counter(
-            {str(pk): n for pk, n in incidents.items() if places.get(pk, "").startswith(path)}
+            {str(j): n for j, n in incidents.items() if places.get(j, ("", ""))[0].startswith(path)}
         )
-        sections.append(_section(group, planned_seconds_by_area(group), inside))
+        names = {str(j): name for j, (_path, name) in places.items()}
+        sections.append(_section(group, planned[pk], inside, names))
     sections.sort(key=lambda s: s.jurisdiction)
     return PatrolReport(week_start=monday, sections=sections)
 
 
 def _section(
-    plans: list[PatrolPlan], planned: Counter[str], incidents: Counter[str]
+    plans: list[PatrolPlan],
+    planned: Counter[str],
+    incidents: Counter[str],
+    names: dict[str, str],
 ) -> SectionReport:
     areas = sorted(set(planned) | set(incidents))
-    names = dict(
-        Jurisdiction.objects.filter(pk__in=[int(a) for a in areas if a.isdigit()]).values_list(
-            "pk", "name"
-        )
-    )
     shares = compare_shares(
         np.array(areas, dtype=str),
         np.array([float(planned[a]) for a in areas]),
         np.repeat(np.array(areas, dtype=str), [incidents[a] for a in areas]),
     )
     index = {r: k for k, r in enumerate(shares.regions)}
-    unit_s = sum(
-        (p.shift_end - p.shift_start).total_seconds()
-        * (len(p.routes) + len(p.summary.get("unavailable_units", [])))
-        for p in plans
-    )
     rows = [
         AreaPatrol(
-            name=names.get(int(a), "") if a.isdigit() else "",
+            name=names.get(a, ""),
             planned_hours=round(planned[a] / 3600, 1),
-            unit_time_share=planned[a] / unit_s if unit_s else 0.0,
             patrol_share=float(shares.flagged_share[index[a]]) if a in index else 0.0,
             incidents=incidents[a],
             incident_share=float(shares.event_share[index[a]]) if a in index else 0.0,
@@ -170,15 +176,17 @@ def _section(
     ]
     rows.sort(key=lambda r: (-r.planned_hours, -r.incidents, r.name))
     total_s = sum(planned.values())
+    limits = [float(p.summary["area_limit_s"]) for p in plans if p.summary.get("area_limit_s")]
     return SectionReport(
         jurisdiction=plans[0].jurisdiction.name,
-        plans=len(plans),
-        unit_hours=round(unit_s / 3600, 1),
         planned_hours=round(total_s / 3600, 1),
         incidents=sum(incidents.values()),
         cap_share=max(p.cap_share for p in plans),
-        capped_cells=sum(int(p.summary.get("skipped", {}).get(SKIP_DOSE_CAP, 0)) for p in plans),
-        largest_unit_time_share=max((r.unit_time_share for r in rows), default=0.0),
+        cap_hours=round(max(limits) / 3600, 1) if limits else None,
+        largest_area_hours=round(max(planned.values(), default=0) / 3600, 1),
+        capped_cell_shifts=sum(
+            int(p.summary.get("skipped", {}).get(SKIP_DOSE_CAP, 0)) for p in plans
+        ),
         dissimilarity=shares.dissimilarity if total_s and incidents else None,
         areas=rows,
     )
@@ -193,13 +201,11 @@ def patrol_report_sheet(report: PatrolReport) -> Sheet:
         _("计划辖区"),
         _("片区"),
         _("热点巡防（小时）"),
-        _("占在岗时长"),
         _("占热点巡防"),
         _("警情"),
         _("占警情"),
-        _("辖区车组在岗（小时）"),
         _("每片区上限"),
-        _("因上限未安排的网格"),
+        _("每片区上限（小时）"),
     ]
     rows = [
         [
@@ -208,13 +214,11 @@ def patrol_report_sheet(report: PatrolReport) -> Sheet:
             s.jurisdiction,
             a.name or _("未划定片区"),
             a.planned_hours,
-            round(a.unit_time_share, 4),
             round(a.patrol_share, 4),
             a.incidents,
             round(a.incident_share, 4),
-            s.unit_hours,
             s.cap_share,
-            s.capped_cells,
+            s.cap_hours,
         ]
         for s in report.sections
         for a in s.areas

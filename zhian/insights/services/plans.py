@@ -95,14 +95,15 @@ def _week_usage(jurisdiction: Jurisdiction, start: dt.datetime) -> tuple[dict[st
     """Patrol seconds per area already planned in the ISO week of ``start``, and their
     total. Counted: plans that can put stops in the jurisdiction's areas (its own, its
     enclosing and its inner jurisdictions'), only those in force (:func:`plans_in_force`),
-    and none for the shift being planned, which the new plan replaces."""
+    and not the jurisdiction's own plan for the shift being planned, which the new plan
+    replaces (another jurisdiction's plan for that shift still counts)."""
     monday = local_midnight(start.astimezone(ZoneInfo(settings.TIME_ZONE)).date())
     monday -= dt.timedelta(days=monday.weekday())
     plans = PatrolPlan.objects.filter(
         _overlapping(jurisdiction),
         shift_start__gte=monday,
         shift_start__lt=monday + dt.timedelta(days=7),
-    ).exclude(shift_start=start)
+    ).exclude(shift_start=start, jurisdiction=jurisdiction)
     used = planned_seconds_by_area(plans_in_force(plans))
     return dict(used), float(sum(used.values()))
 
