@@ -44,7 +44,10 @@ def test_a_week_is_published_the_set_delay_after_it_ends(settings: Any) -> None:
 
 
 def test_each_area_planned_time_stands_next_to_its_share_of_the_incidents(
-    hki: dict[str, Any], units: dict[str, Unit], people: dict[str, Any]
+    hki: dict[str, Any],
+    units: dict[str, Unit],
+    people: dict[str, Any],
+    django_assert_num_queries: Any,
 ) -> None:
     # Given a week three weeks back: the bureau's day-shift plan, made twice (the second
     # replaces the first), and a night-shift plan of the western station
@@ -78,8 +81,10 @@ def test_each_area_planned_time_stands_next_to_its_share_of_the_incidents(
         people["dispatcher"], code="0101", lon=w1.lon, lat=w1.lat, at=noon + dt.timedelta(days=7)
     )
 
-    # When the week's report is read (any day of the week names it)
-    report = patrol_report(tuesday + dt.timedelta(days=3))
+    # When the week's report is read (any day of the week names it): plans, incident
+    # counts and the places' names, whatever the number of sections
+    with django_assert_num_queries(3):
+        report = patrol_report(tuesday + dt.timedelta(days=3))
 
     # Then there is a section per planning jurisdiction, counting only the plans in force
     assert report.week_start == tuesday - dt.timedelta(days=1)
