@@ -139,13 +139,13 @@ def patrol_report(week: dt.date, *, now: dt.datetime | None = None) -> PatrolRep
             "pk", "path", "name"
         )
     }
+    names = {str(j): name for j, (_path, name) in places.items()}
     sections = []
     for pk, group in by_planner.items():
         path = group[0].jurisdiction.path
         inside = Counter(
             {str(j): n for j, n in incidents.items() if places.get(j, ("", ""))[0].startswith(path)}
         )
-        names = {str(j): name for j, (_path, name) in places.items()}
         sections.append(_section(group, planned[pk], inside, names))
     sections.sort(key=lambda s: s.jurisdiction)
     return PatrolReport(week_start=monday, sections=sections)
