@@ -94,6 +94,7 @@ def gap_closed_interval(
     draws: int = 4000,
     level: float = 0.9,
     seed: int = 0,
+    length: int | None = None,
 ) -> tuple[float, float]:
     """:func:`block_bootstrap_interval` of :func:`gap_closed` from per-window scores.
 
@@ -101,7 +102,13 @@ def gap_closed_interval(
     interval reflects how the weeks' chance moves all three together.
     """
     return block_bootstrap_interval(
-        [best, naive, ceiling], gap_closed, block=block, draws=draws, level=level, seed=seed
+        [best, naive, ceiling],
+        gap_closed,
+        block=block,
+        draws=draws,
+        level=level,
+        seed=seed,
+        length=length,
     )
 
 
@@ -121,7 +128,7 @@ def years_to_settle(
     """Fewest years of windows like these whose gap-closed interval excludes ``target``.
 
     The per-window scores of one year stand for every later one: resamples of
-    ``k * per_year`` windows are drawn from them (:func:`block_bootstrap_interval` with
+    ``k * per_year`` windows are drawn from them (:func:`gap_closed_interval` with
     ``length``), and the answer is the smallest ``k`` whose ``level`` interval of
     :func:`gap_closed` lies wholly above or wholly below ``target``; None when even
     ``max_years`` do not, or when there is no interval (no gap to close, too few
@@ -133,9 +140,10 @@ def years_to_settle(
     """
 
     def settled(years: int) -> bool:
-        lo, hi = block_bootstrap_interval(
-            [best, naive, ceiling],
-            gap_closed,
+        lo, hi = gap_closed_interval(
+            best,
+            naive,
+            ceiling,
             block=block,
             draws=draws,
             level=level,

@@ -125,16 +125,21 @@ def test_a_unit_that_stayed_in_its_real_plans_cell_did_the_visit(
     )
 
 
-def test_fixes_outside_the_shift_are_not_counted(
-    people: dict[str, Any], hki: dict[str, Any], units: dict[str, Unit]
-) -> None:
-    w1, w2 = units["W-01"], units["W-02"]
-    plan = plan_with_stops(
+def one_stop_each(hki: dict[str, Any], w1: Unit, w2: Unit) -> PatrolPlan:
+    """Yesterday's day-shift plan of the west station: one stop at each unit's position."""
+    return plan_with_stops(
         hki["HKI-W"],
         day=yesterday(),
         shift="day",
         stops={w1: [(*lonlat(w1), 0.2)], w2: [(*lonlat(w2), 0.1)]},
     )
+
+
+def test_fixes_outside_the_shift_are_not_counted(
+    people: dict[str, Any], hki: dict[str, Any], units: dict[str, Unit]
+) -> None:
+    w1, w2 = units["W-01"], units["W-02"]
+    plan = one_stop_each(hki, w1, w2)
     a, c = stop(plan, "W-01"), stop(plan, "W-02")
     user, start, end = people["dispatcher"], plan.shift_start, plan.shift_end
     # W-01: five fixes before the shift, three in it, one far away, five after it, all
@@ -218,12 +223,7 @@ def test_time_in_another_units_cell_is_off_route_and_survives_the_forecast(
     people: dict[str, Any], hki: dict[str, Any], units: dict[str, Unit]
 ) -> None:
     w1, w2 = units["W-01"], units["W-02"]
-    plan = plan_with_stops(
-        hki["HKI-W"],
-        day=yesterday(),
-        shift="day",
-        stops={w1: [(*lonlat(w1), 0.2)], w2: [(*lonlat(w2), 0.1)]},
-    )
+    plan = one_stop_each(hki, w1, w2)
     c = stop(plan, "W-02")
     # W-01 spends 5 minutes in W-02's cell, never in its own
     record_at(
